@@ -1,0 +1,49 @@
+"""dedup: near-duplicate clusters and related articles for Arabic news.
+
+>>> from dedup import Article, DedupConfig, RelatedConfig, scan
+>>> text = "وصل وزير الخارجية إلى بغداد اليوم في زيارة رسمية تستمر يومين"
+>>> report = scan([Article(id="1", text=text), Article(id="2", text="بغداد- " + text)],
+...               config=DedupConfig(related=RelatedConfig(k=0)))
+>>> [c.size for c in report.clusters]
+[2]
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("dedup")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0+unknown"
+
+from dedup.config import DedupConfig, RelatedConfig
+from dedup.errors import ConfigError, DedupError, InputError
+from dedup.normalize import NormalizationOptions, normalize_text
+from dedup.pipeline import scan
+from dedup.readers import FieldMap, read_corpus, read_many
+from dedup.records import Article, Cluster, Member, Pair, Rejected, RelatedItem, ScanReport
+from dedup.writers import write_report
+
+__all__ = [
+    "Article",
+    "Cluster",
+    "ConfigError",
+    "DedupConfig",
+    "DedupError",
+    "FieldMap",
+    "InputError",
+    "Member",
+    "NormalizationOptions",
+    "Pair",
+    "Rejected",
+    "RelatedConfig",
+    "RelatedItem",
+    "ScanReport",
+    "__version__",
+    "normalize_text",
+    "read_corpus",
+    "read_many",
+    "scan",
+    "write_report",
+]

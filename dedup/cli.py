@@ -1,0 +1,255 @@
+"""Command line: a thin click layer over the library (the only module that imports click).
+
+Exit codes: 0 done, 1 error (a :class:`~dedup.errors.DedupError`, message on
+stderr, no traceback), 2 usage error. An unexpected exception keeps its
+traceback: it is a bug.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dedup import __version__
+from dedup.config import DedupConfig, RelatedConfig
+from dedup.errors import ConfigError, DedupError
+from dedup.pipeline import scan
+from dedup.readers import FieldMap, read_many
+from dedup.writers import write_report
+
+# CLI option name -> DedupConfig field, for flags that override the config.
+_SCAN_FLAGS = {
+    "ngram": "ngram",
+    "num_perm": "num_perm",
+    "seed": "seed",
+    "threshold": "jaccard_threshold",
+    "containment": "containment_threshold",
+    "min_jaccard_for_containment": "min_jaccard_for_containment",
+    "candidate_threshold": "candidate_threshold",
+    "min_shingles": "min_shingles",
+}
+
+
+class _TqdmProgress:
+    """Draws one tqdm bar per stage; only used when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self._tqdm = tqdm
+        self._bars: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        bar = self._bars.get(stage)
+        if bar is None:
+            bar = self._bars[stage] = self._tqdm(
+                total=total, desc=stage, unit="art", leave=False, file=sys.stderr
+            )
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+
+def _load_config_file(path: str | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as error:
+        raise click.BadParameter(
+            f"cannot read {path}: {error.strerror}", param_hint="--config"
+        ) from error
+    except tomllib.TOMLDecodeError as error:
+        raise click.BadParameter(
+            f"{path} is not valid TOML: {error}", param_hint="--config"
+        ) from error
+    # Either top-level keys or a [scan] table.
+    return dict(data.get("scan", data))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="dedup")
+def main() -> None:
+    """Near-duplicate clusters and related articles for Arabic news."""
+
+
+@main.command("scan")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for clusters.jsonl, pairs.jsonl, rejects.jsonl, related.jsonl, summary.json.",
+)
+@click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(["auto", "jsonl", "csv", "txt"]),
+    default="auto",
+    show_default=True,
+    help="Input format (auto: by file name).",
+)
+@click.option("--id-field", default="id", show_default=True)
+@click.option("--text-field", default="text", show_default=True)
+@click.option("--title-field", default="title", show_default=True)
+@click.option("--source-field", default="source", show_default=True)
+@click.option(
+    "--date-field", default=None, help="Publication date field [default: published_at, else date]."
+)
+@click.option("--url-field", default="url", show_default=True)
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="Input encoding, e.g. cp1256 for legacy Arabic feeds.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML file with parameters (flags override it).",
+)
+@click.option(
+    "--ngram", type=int, default=DedupConfig.ngram, show_default=True, help="Character n-gram size."
+)
+@click.option("--num-perm", type=int, default=DedupConfig.num_perm, show_default=True)
+@click.option("--seed", type=int, default=DedupConfig.seed, show_default=True)
+@click.option(
+    "--threshold",
+    type=float,
+    default=DedupConfig.jaccard_threshold,
+    show_default=True,
+    help="Exact Jaccard at which a pair is a duplicate.",
+)
+@click.option(
+    "--containment",
+    type=float,
+    default=DedupConfig.containment_threshold,
+    show_default=True,
+    help="Containment (overlap / shorter) at which a pair is a duplicate.",
+)
+@click.option(
+    "--min-jaccard-for-containment",
+    type=float,
+    default=DedupConfig.min_jaccard_for_containment,
+    show_default=True,
+)
+@click.option(
+    "--candidate-threshold",
+    type=float,
+    default=DedupConfig.candidate_threshold,
+    show_default=True,
+    help="Jaccard level the LSH bands are tuned for.",
+)
+@click.option("--min-shingles", type=int, default=DedupConfig.min_shingles, show_default=True)
+@click.option(
+    "--keep-furniture",
+    is_flag=True,
+    help="Do not strip page furniture or corpus-learned boilerplate lines.",
+)
+@click.option(
+    "--no-template-guard",
+    is_flag=True,
+    help="Merge template siblings (same template, different figures) too.",
+)
+@click.option(
+    "--related-k",
+    type=int,
+    default=RelatedConfig.k,
+    show_default=True,
+    help="Related articles per story (0: none).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar [default: when stderr is a terminal].",
+)
+@click.pass_context
+def scan_command(
+    ctx: click.Context,
+    /,
+    inputs: tuple[str, ...],
+    out_dir: str,
+    input_format: str,
+    id_field: str,
+    text_field: str,
+    title_field: str,
+    source_field: str,
+    date_field: str | None,
+    url_field: str,
+    encoding: str,
+    config_file: str | None,
+    keep_furniture: bool,
+    no_template_guard: bool,
+    related_k: int,
+    progress: bool | None,
+    **flags: Any,
+) -> None:
+    """Find duplicate clusters in INPUT... (JSON Lines, CSV, folders of .txt, .gz, - for stdin)."""
+    values = _load_config_file(config_file)
+    for option, name in _SCAN_FLAGS.items():
+        if (
+            ctx.get_parameter_source(option) is not click.core.ParameterSource.DEFAULT
+            or name not in values
+        ):
+            values[name] = flags[option]
+    if keep_furniture:
+        values["strip_furniture"] = False
+        values["learn_boilerplate"] = False
+    if no_template_guard:
+        values["template_guard"] = False
+    related = dict(values.get("related", {}))
+    if (
+        ctx.get_parameter_source("related_k") is not click.core.ParameterSource.DEFAULT
+        or "k" not in related
+    ):
+        related["k"] = related_k
+    values["related"] = related
+    try:
+        config = DedupConfig.from_dict(values)
+    except (ConfigError, TypeError) as error:
+        raise click.UsageError(str(error)) from error
+
+    field_map = FieldMap(
+        id=id_field,
+        text=text_field,
+        title=title_field,
+        source=source_field,
+        published_at=date_field,
+        url=url_field,
+    )
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    drawer = _TqdmProgress() if show_progress else None
+    started = time.perf_counter()
+    try:
+        records = read_many(
+            inputs,
+            format=input_format,  # type: ignore[arg-type]
+            fields=field_map,
+            encoding=encoding,
+        )
+        report = scan(records, config=config, progress=drawer)
+        write_report(report, out_dir)
+    except DedupError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        if drawer is not None:
+            drawer.close()
+    counts: dict[str, Any] = report.stats["counts"]  # type: ignore[assignment]
+    click.echo(
+        f"dedup: {counts['input_records']} records, {counts['accepted']} accepted, "
+        f"{counts['rejected']} rejected, {counts['clusters']} clusters "
+        f"({counts['duplicate_clusters']} with duplicates), {counts['pairs']} pairs "
+        f"in {time.perf_counter() - started:.1f}s -> {Path(out_dir)}",
+        err=True,
+    )

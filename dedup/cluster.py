@@ -1,0 +1,329 @@
+"""Verification of candidate pairs on the exact shingle sets, and duplicate clusters.
+
+LSH proposes; this module decides. Every reported pair carries its exact Jaccard
+and containment measured on the two 64-bit shingle sets, never an estimate.
+
+Clusters are *stars*, not connected components: articles are visited in
+canonical order (earliest ``published_at``, then longest text, then smallest id)
+and each unassigned article becomes the canonical of a new cluster that takes
+every still-unassigned article verified against it. So every member is a
+verified match of its canonical, and a roundup that contains two different wire
+items cannot glue them into one cluster (containment makes such chains common).
+The result does not depend on input order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.records import Cluster, Member, Pair, Relation
+from dedup.shingle import ShingleSets
+
+__all__ = [
+    "LinkRule",
+    "SimilarityRule",
+    "build_clusters",
+    "cluster_id_for",
+    "estimated_jaccard",
+    "exact_groups",
+    "exact_similarities",
+]
+
+F64Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarityRule:
+    """When a verified pair is a duplicate.
+
+    A pair matches when ``jaccard >= jaccard_threshold``, or when
+    ``containment >= containment_threshold`` and ``jaccard >=
+    min_jaccard_for_containment``; both sets must hold at least
+    ``min_shingles`` shingles.
+
+    Examples
+    --------
+    >>> rule = SimilarityRule(0.8, 0.7, 0.3, 20)
+    >>> rule.accepts(0.85, 0.9, 100, 120), rule.accepts(0.4, 0.95, 100, 250)
+    (True, True)
+    >>> rule.accepts(0.25, 0.95, 100, 400), rule.accepts(1.0, 1.0, 5, 5)
+    (False, False)
+    """
+
+    jaccard_threshold: float
+    containment_threshold: float
+    min_jaccard_for_containment: float
+    min_shingles: int
+
+    def accepts(self, jaccard: float, containment: float, size_a: int, size_b: int) -> bool:
+        """Whether one pair with these exact similarities is a duplicate."""
+        return bool(
+            self.accepts_many(
+                np.array([jaccard]), np.array([containment]), np.array([size_a]), np.array([size_b])
+            )[0]
+        )
+
+    def accepts_many(
+        self,
+        jaccard: F64Array,
+        containment: F64Array,
+        size_a: npt.NDArray[np.int64],
+        size_b: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.bool_]:
+        """Vectorized :meth:`accepts`."""
+        big_enough = np.minimum(size_a, size_b) >= self.min_shingles
+        by_jaccard = jaccard >= self.jaccard_threshold
+        by_containment = (containment >= self.containment_threshold) & (
+            jaccard >= self.min_jaccard_for_containment
+        )
+        return big_enough & (by_jaccard | by_containment)
+
+    @property
+    def jaccard_floor(self) -> float:
+        """The lowest Jaccard any accepted pair can have."""
+        return min(self.jaccard_threshold, self.min_jaccard_for_containment)
+
+
+def exact_groups(shingles: ShingleSets) -> npt.NDArray[np.int64]:
+    """For each text, the index of the first text with the identical shingle set.
+
+    Empty sets are never grouped (each is its own group).
+
+    Examples
+    --------
+    >>> from dedup.shingle import shingle_texts
+    >>> exact_groups(shingle_texts(["وزير النفط", "وزير", "وزير النفط", ""], 5)).tolist()
+    [0, 1, 0, 3]
+    """
+    first_of: dict[bytes, int] = {}
+    groups = np.arange(len(shingles), dtype=np.int64)
+    sizes = shingles.sizes
+    for index in range(len(shingles)):
+        if sizes[index] == 0:
+            continue
+        digest = hashlib.blake2b(shingles.of(index).tobytes(), digest_size=16).digest()
+        groups[index] = first_of.setdefault(digest, index)
+    return groups
+
+
+def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: npt.NDArray[np.int64]) -> F64Array:
+    """MinHash estimate (share of equal slots) for each pair; used only to prefilter."""
+    estimates = np.empty(len(pairs), dtype=np.float64)
+    step = 1 << 16
+    for start in range(0, len(pairs), step):
+        chunk = pairs[start : start + step]
+        equal = signatures[chunk[:, 0]] == signatures[chunk[:, 1]]
+        estimates[start : start + step] = equal.mean(axis=1)
+    return estimates
+
+
+def exact_similarities(
+    shingles: ShingleSets, pairs: npt.NDArray[np.int64]
+) -> tuple[F64Array, F64Array]:
+    """Exact Jaccard and containment (overlap / smaller set) of each pair.
+
+    A pair with an empty set has similarity 0: empty sets never match.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dedup.shingle import shingle_texts
+    >>> sets = shingle_texts(["وزير النفط يزور", "وزير النفط", ""], 5)
+    >>> j, c = exact_similarities(sets, np.array([[0, 1], [0, 2]]))
+    >>> j.round(2).tolist(), c.round(2).tolist()
+    ([0.55, 0.0], [1.0, 0.0])
+    """
+    count = len(pairs)
+    intersections = np.zeros(count, dtype=np.int64)
+    for row in range(count):
+        left = shingles.of(int(pairs[row, 0]))
+        right = shingles.of(int(pairs[row, 1]))
+        if len(left) and len(right):
+            if len(left) > len(right):
+                left, right = right, left
+            positions = np.searchsorted(right, left)
+            positions[positions == len(right)] = 0
+            intersections[row] = int(np.count_nonzero(right[positions] == left))
+    sizes = shingles.sizes
+    size_a = sizes[pairs[:, 0]] if count else np.zeros(0, dtype=np.int64)
+    size_b = sizes[pairs[:, 1]] if count else np.zeros(0, dtype=np.int64)
+    union = size_a + size_b - intersections
+    smaller = np.minimum(size_a, size_b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaccard = np.where(union > 0, intersections / np.maximum(union, 1), 0.0)
+        containment = np.where(smaller > 0, intersections / np.maximum(smaller, 1), 0.0)
+    return jaccard.astype(np.float64), containment.astype(np.float64)
+
+
+def cluster_id_for(canonical_id: str) -> str:
+    """A cluster id that depends only on the canonical member's id.
+
+    Examples
+    --------
+    >>> cluster_id_for("a1") == cluster_id_for("a1"), cluster_id_for("a1").startswith("c")
+    (True, True)
+    """
+    return "c" + hashlib.blake2b(canonical_id.encode("utf-8"), digest_size=8).hexdigest()
+
+
+SimilarityOf = Callable[[str, str], tuple[float, float]]
+"""Exact (Jaccard, containment) of two accepted articles, by id."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRule:
+    """When two star clusters joined by a verified pair become one cluster.
+
+    Their canonicals must themselves be alike: ``containment >= containment``
+    or ``jaccard >= jaccard``. A roundup quoting two unrelated wire items links
+    two clusters whose canonicals share almost nothing, so they stay apart.
+    """
+
+    jaccard: float
+    containment: float
+
+    def accepts(self, jaccard: float, containment: float) -> bool:
+        """Whether two canonicals with these similarities may share a cluster."""
+        return jaccard >= self.jaccard or containment >= self.containment
+
+
+def _star_clusters(
+    ordered_ids: Sequence[str], neighbours: dict[str, dict[str, Pair]]
+) -> dict[str, str]:
+    """Star assignment: article id -> the id of its star's centre."""
+    centre_of: dict[str, str] = {}
+    for article_id in ordered_ids:
+        if article_id in centre_of:
+            continue
+        centre_of[article_id] = article_id
+        for other in neighbours.get(article_id, {}):
+            centre_of.setdefault(other, article_id)
+    return centre_of
+
+
+def build_clusters(
+    ids: Sequence[str],
+    pairs: Sequence[Pair],
+    priority: Callable[[str], tuple[object, ...]],
+    *,
+    similarity: SimilarityOf | None = None,
+    link_rule: LinkRule | None = None,
+) -> tuple[Cluster, ...]:
+    """Clusters from verified pairs; every id lands in exactly one cluster.
+
+    First stars: articles in canonical order, each unassigned one the centre of
+    a star that takes its unassigned verified neighbours. Then, when
+    ``similarity`` and ``link_rule`` are given, two stars joined by a verified
+    pair are merged if their canonicals pass ``link_rule`` on their exact
+    similarity (a copy of a copy whose own pair to the canonical fell just
+    under the thresholds). A member that is not a verified pair of its final
+    canonical carries ``via``: the star centre it came with.
+
+    Parameters
+    ----------
+    ids
+        Every accepted article id.
+    pairs
+        Verified pairs; ``"template"`` pairs are reported but never merge, and
+        two stars holding a template pair between them are never linked.
+    priority
+        Sort key of an id; the smallest key in a cluster is its canonical
+        (earliest date, then longest text, then smallest id).
+    similarity, link_rule
+        Exact similarity of two ids, and the rule for linking stars.
+
+    Returns
+    -------
+    tuple of Cluster
+        Sorted by cluster id; members canonical first, then by similarity
+        descending and id.
+
+    Examples
+    --------
+    >>> p = [Pair("b", "a", 0.9, 0.95, "near"), Pair("c", "a", 0.5, 0.9, "near")]
+    >>> [c.canonical for c in build_clusters(["a", "b", "c", "d"], p, lambda i: (i,))]
+    ['a', 'd']
+    """
+    neighbours: dict[str, dict[str, Pair]] = {}
+    templates: set[tuple[str, str]] = set()
+    for pair in pairs:
+        if pair.relation == "template":
+            templates.add((pair.a, pair.b))
+            continue
+        neighbours.setdefault(pair.a, {})[pair.b] = pair
+        neighbours.setdefault(pair.b, {})[pair.a] = pair
+    ordered = sorted(ids, key=priority)
+    centre_of = _star_clusters(ordered, neighbours)
+    canonical_of = dict(centre_of)  # star centre -> final canonical, after linking
+
+    if similarity is not None and link_rule is not None:
+        members_of: dict[str, list[str]] = {}
+        for article_id in ordered:
+            members_of.setdefault(centre_of[article_id], []).append(article_id)
+        root = {centre: centre for centre in members_of}
+        stars_in = {centre: [centre] for centre in members_of}
+
+        def find(centre: str) -> str:
+            while root[centre] != centre:
+                root[centre] = root[root[centre]]
+                centre = root[centre]
+            return centre
+
+        links = sorted(
+            {
+                tuple(sorted((centre_of[p.a], centre_of[p.b]), key=priority))
+                for p in pairs
+                if p.relation != "template" and centre_of[p.a] != centre_of[p.b]
+            },
+            key=lambda link: (priority(link[0]), priority(link[1])),
+        )
+        template_stars = {tuple(sorted((centre_of[a], centre_of[b]))) for a, b in templates}
+        for first, second in links:
+            root_first, root_second = find(first), find(second)
+            if root_first == root_second:
+                continue
+            if any(
+                tuple(sorted((x, y))) in template_stars
+                for x in stars_in[root_first]
+                for y in stars_in[root_second]
+            ):
+                continue
+            if link_rule.accepts(*similarity(root_first, root_second)):
+                keep, drop = sorted((root_first, root_second), key=priority)
+                root[drop] = keep
+                stars_in[keep].extend(stars_in.pop(drop))
+        canonical_of = {centre: find(centre) for centre in members_of}
+
+    grouped: dict[str, list[str]] = {}
+    for article_id in ordered:
+        grouped.setdefault(canonical_of[centre_of[article_id]], []).append(article_id)
+    clusters: list[Cluster] = []
+    for canonical, member_ids in grouped.items():
+        members = [Member(canonical, 1.0, 1.0, "canonical")]
+        in_cluster = set(member_ids)
+        for member_id in member_ids:
+            pair = neighbours.get(canonical, {}).get(member_id)
+            if member_id == canonical:
+                continue
+            if pair is not None:
+                members.append(Member(member_id, pair.jaccard, pair.containment, pair.relation))
+            elif similarity is not None:
+                # Joined through a linked star: name the verified neighbour it came through
+                # (its star centre, or for a linked centre its best-placed neighbour).
+                jaccard, containment = similarity(canonical, member_id)
+                via = centre_of[member_id]
+                if via == member_id:
+                    via = min(
+                        (n for n in neighbours.get(member_id, {}) if n in in_cluster),
+                        key=priority,
+                    )
+                members.append(Member(member_id, jaccard, containment, "near", via=via))
+        members[1:] = sorted(members[1:], key=lambda m: (-m.similarity, m.id))
+        clusters.append(Cluster(cluster_id_for(canonical), canonical, tuple(members)))
+    clusters.sort(key=lambda c: c.cluster_id)
+    return tuple(clusters)

@@ -1,0 +1,220 @@
+"""One frozen configuration for a run, validated on construction, with a fingerprint.
+
+Defaults < ``--config file.toml`` < CLI flags; the CLI builds a :class:`DedupConfig`
+and nothing else reads settings from anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
+from typing import Any
+
+from dedup.errors import ConfigError
+from dedup.normalize import NormalizationOptions
+
+__all__ = ["DedupConfig", "RelatedConfig"]
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+@dataclass(frozen=True)
+class RelatedConfig:
+    """Settings of the related-articles list (TF-IDF cosine, story-aware).
+
+    Parameters
+    ----------
+    k
+        Length of each related list; 0 turns related lists off.
+    min_score
+        Cosine (after recency decay) below which nothing is listed.
+    title_weight
+        How many times the title counts relative to the body.
+    char_ngrams
+        Add character n-gram features next to the word features.
+    time_window_days
+        Only articles published within this many days of the story are listed
+        (None: no window). Articles without a date are never excluded by it.
+    recency_half_life_days
+        The score is multiplied by ``0.5 ** (age_gap / half_life)`` (None: off).
+    per_source_cap
+        At most this many items from one source (None: no cap).
+    mmr_lambda
+        Maximal marginal relevance trade-off (1.0 = plain relevance order).
+    """
+
+    k: int = 10
+    min_score: float = 0.05
+    title_weight: float = 2.0
+    char_ngrams: bool = False
+    time_window_days: float | None = None
+    recency_half_life_days: float | None = None
+    per_source_cap: int | None = None
+    mmr_lambda: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check(self.k >= 0, f"related k must be >= 0, got {self.k}")
+        _check(
+            0.0 <= self.min_score < 1.0,
+            f"related min_score must be in [0, 1), got {self.min_score}",
+        )
+        _check(self.title_weight >= 0, f"title_weight must be >= 0, got {self.title_weight}")
+        _check(
+            self.time_window_days is None or self.time_window_days > 0,
+            "time_window_days must be positive or None",
+        )
+        _check(
+            self.recency_half_life_days is None or self.recency_half_life_days > 0,
+            "recency_half_life_days must be positive or None",
+        )
+        _check(
+            self.per_source_cap is None or self.per_source_cap >= 1,
+            "per_source_cap must be >= 1 or None",
+        )
+        _check(
+            0.0 <= self.mmr_lambda <= 1.0, f"mmr_lambda must be in [0, 1], got {self.mmr_lambda}"
+        )
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Every parameter of a scan.
+
+    Parameters
+    ----------
+    ngram
+        Character n-gram size of the shingles.
+    num_perm
+        MinHash permutations.
+    seed
+        MinHash seed (datasketch's permutation generator).
+    jaccard_threshold
+        A verified pair is a duplicate when its exact Jaccard reaches this...
+    containment_threshold
+        ...or when the overlap relative to the smaller shingle set reaches
+        this (trimmed and extended copies).
+    min_jaccard_for_containment
+        A containment match also needs at least this Jaccard, so a brief is not
+        merged into a long roundup that quotes it.
+    link_jaccard, link_containment
+        Two star clusters joined by a verified pair merge when their canonicals
+        reach this Jaccard or this containment (see :mod:`dedup.cluster`).
+    candidate_threshold
+        Jaccard level the LSH bands are tuned for; below the verification
+        thresholds so that contained copies become candidates.
+    lsh_weights
+        (false positive, false negative) weights for datasketch's band/row
+        optimizer; weighted toward recall.
+    min_shingles
+        Articles with fewer distinct shingles are kept as singletons and never
+        matched (tiny sets give meaningless similarities).
+    strip_furniture, learn_boilerplate, template_guard
+        Page-furniture stripping, corpus-learned boilerplate lines, and the
+        template-sibling guard.
+    boilerplate_min_articles
+        A normalized line seen in at least this many articles of one source is
+        boilerplate.
+    normalization
+        Optional normalization tiers.
+    related
+        Related-list settings.
+    """
+
+    ngram: int = 5
+    num_perm: int = 128
+    seed: int = 1
+    jaccard_threshold: float = 0.8
+    containment_threshold: float = 0.7
+    min_jaccard_for_containment: float = 0.3
+    candidate_threshold: float = 0.3
+    link_jaccard: float = 0.5
+    link_containment: float = 0.7
+    lsh_weights: tuple[float, float] = (0.1, 0.9)
+    min_shingles: int = 20
+    strip_furniture: bool = True
+    learn_boilerplate: bool = True
+    template_guard: bool = True
+    boilerplate_min_articles: int = 4
+    normalization: NormalizationOptions = field(default_factory=NormalizationOptions)
+    related: RelatedConfig = field(default_factory=RelatedConfig)
+
+    def __post_init__(self) -> None:
+        _check(2 <= self.ngram <= 32, f"ngram must be between 2 and 32, got {self.ngram}")
+        _check(
+            8 <= self.num_perm <= 1024, f"num_perm must be between 8 and 1024, got {self.num_perm}"
+        )
+        _check(0 <= self.seed < 2**32, f"seed must be in [0, 2**32), got {self.seed}")
+        for name in (
+            "jaccard_threshold",
+            "containment_threshold",
+            "candidate_threshold",
+            "link_jaccard",
+            "link_containment",
+        ):
+            value = getattr(self, name)
+            _check(0.0 < value <= 1.0, f"{name} must be in (0, 1], got {value}")
+        _check(
+            0.0 <= self.min_jaccard_for_containment <= 1.0,
+            "min_jaccard_for_containment must be in [0, 1], "
+            f"got {self.min_jaccard_for_containment}",
+        )
+        _check(
+            self.candidate_threshold <= min(self.jaccard_threshold, self.containment_threshold),
+            "candidate_threshold must not exceed the verification thresholds "
+            f"({self.candidate_threshold} > min(jaccard_threshold, containment_threshold)); "
+            "lower it or LSH will miss pairs that verification would accept",
+        )
+        weights = tuple(self.lsh_weights)
+        _check(
+            len(weights) == 2 and abs(sum(weights) - 1.0) < 1e-9 and min(weights) >= 0,
+            f"lsh_weights must be two non-negative numbers summing to 1, got {self.lsh_weights}",
+        )
+        object.__setattr__(self, "lsh_weights", (float(weights[0]), float(weights[1])))
+        _check(self.min_shingles >= 1, f"min_shingles must be >= 1, got {self.min_shingles}")
+        _check(
+            self.boilerplate_min_articles >= 2,
+            f"boilerplate_min_articles must be >= 2, got {self.boilerplate_min_articles}",
+        )
+
+    @cached_property
+    def bands_rows(self) -> tuple[int, int]:
+        """LSH (bands, rows) from datasketch's optimizer at ``candidate_threshold``."""
+        from dedup.index import optimal_bands_rows
+
+        return optimal_bands_rows(self.candidate_threshold, self.num_perm, self.lsh_weights)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every parameter, nested configs included, as plain JSON values."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> DedupConfig:
+        """Build a config from plain values (a TOML table), rejecting unknown keys."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        _check(
+            not unknown,
+            f"unknown config key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+        )
+        values = dict(values)
+        if isinstance(values.get("normalization"), dict):
+            values["normalization"] = NormalizationOptions(**values["normalization"])
+        if isinstance(values.get("related"), dict):
+            related_known = {f.name for f in fields(RelatedConfig)}
+            bad = sorted(set(values["related"]) - related_known)
+            _check(not bad, f"unknown related key(s): {', '.join(bad)}")
+            values["related"] = RelatedConfig(**values["related"])
+        if "lsh_weights" in values:
+            values["lsh_weights"] = tuple(values["lsh_weights"])
+        return cls(**values)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short stable digest of every parameter (same config, same fingerprint)."""
+        payload = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=True)
+        return hashlib.sha256(payload.encode("ascii")).hexdigest()[:16]

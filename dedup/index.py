@@ -1,0 +1,146 @@
+"""LSH banding: MinHash signatures in, candidate pairs out.
+
+LSH only *proposes* candidates; :mod:`dedup.cluster` verifies every one on the
+exact shingle sets. Two implementations give the same pairs:
+
+- :func:`candidate_pairs`, vectorized: per band, rows with identical band values
+  are grouped by one ``np.unique`` over the band's bytes (exact grouping, no
+  bucket-hash collisions), and every pair inside a group is emitted;
+- :func:`candidate_pairs_datasketch`, the reference: datasketch ``MinHashLSH``
+  with the same (bands, rows), queried for every inserted key.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+from datasketch import MinHashLSH
+from datasketch.lsh import _optimal_param
+
+from dedup.signature import to_lean_minhash
+
+__all__ = ["candidate_pairs", "candidate_pairs_datasketch", "optimal_bands_rows"]
+
+PairArray = npt.NDArray[np.int64]
+
+
+@cache
+def optimal_bands_rows(
+    threshold: float, num_perm: int, weights: tuple[float, float]
+) -> tuple[int, int]:
+    """(bands, rows) minimizing datasketch's weighted false positive/negative areas.
+
+    With datasketch's default weights (0.5, 0.5) at threshold 0.8 and 128
+    permutations this gives 9 bands of 13 rows, which catches only about 82% of
+    pairs at Jaccard 0.8; the project weights recall: ``(0.1, 0.9)``.
+
+    Examples
+    --------
+    >>> optimal_bands_rows(0.8, 128, (0.5, 0.5))
+    (9, 13)
+    """
+    false_positive_weight, false_negative_weight = weights
+    bands, rows = _optimal_param(threshold, num_perm, false_positive_weight, false_negative_weight)
+    return int(bands), int(rows)
+
+
+def _pairs_within_groups(
+    order: npt.NDArray[np.intp],
+    group_starts: npt.NDArray[np.intp],
+    group_sizes: npt.NDArray[np.intp],
+) -> PairArray:
+    """All (i, j) pairs inside each group of ``order[start:start+size]``, vectorized."""
+    keep = group_sizes >= 2
+    group_starts, group_sizes = group_starts[keep], group_sizes[keep]
+    if not len(group_sizes):
+        return np.empty((0, 2), dtype=np.int64)
+    # For a group of size s, pair (p, q) with 0 <= p < q < s. Enumerate q per
+    # member position, then p in [0, q).
+    member_positions = _ranges(group_sizes)
+    member_group_start = np.repeat(group_starts, group_sizes)
+    # Each member at position q pairs with the q members before it.
+    first = np.repeat(member_group_start, member_positions)
+    second_index = np.repeat(member_group_start + member_positions, member_positions)
+    offsets_within = _ranges(member_positions)
+    left = order[first + offsets_within]
+    right = order[second_index]
+    low = np.minimum(left, right)
+    high = np.maximum(left, right)
+    return np.stack([low, high], axis=1).astype(np.int64)
+
+
+def _ranges(sizes: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """Concatenation of arange(s) for each s in sizes, without a Python loop."""
+    sizes = np.asarray(sizes, dtype=np.intp)
+    total = int(sizes.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.intp)
+    starts = np.zeros(len(sizes), dtype=np.intp)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    return np.arange(total, dtype=np.intp) - np.repeat(starts, sizes)
+
+
+def candidate_pairs(signatures: npt.NDArray[np.uint32], *, bands: int, rows: int) -> PairArray:
+    """Pairs of rows that agree on every value of at least one band.
+
+    Parameters
+    ----------
+    signatures
+        ``(n, num_perm)`` MinHash signatures.
+    bands, rows
+        Band layout; ``bands * rows <= num_perm`` (as datasketch, trailing
+        permutations beyond ``bands * rows`` are unused).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(m, 2)`` int64 row indices, ``i < j``, sorted, without repeats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 3, 4]], dtype=np.uint32)
+    >>> candidate_pairs(sig, bands=2, rows=2).tolist()
+    [[0, 1], [0, 2]]
+    """
+    count, num_perm = signatures.shape
+    if bands * rows > num_perm:
+        raise ValueError(f"bands*rows = {bands * rows} exceeds num_perm = {num_perm}")
+    found: list[PairArray] = []
+    for band in range(bands):
+        block = np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])
+        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
+        _, inverse, group_counts = np.unique(keys, return_inverse=True, return_counts=True)
+        if group_counts.max(initial=0) < 2:
+            continue
+        order = np.argsort(inverse, kind="stable")
+        group_starts = np.zeros(len(group_counts), dtype=np.intp)
+        np.cumsum(group_counts[:-1], out=group_starts[1:])
+        found.append(_pairs_within_groups(order, group_starts, group_counts.astype(np.intp)))
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found)
+    encoded = np.unique(pairs[:, 0] * np.int64(count) + pairs[:, 1])
+    return np.stack([encoded // count, encoded % count], axis=1)
+
+
+def candidate_pairs_datasketch(
+    signatures: npt.NDArray[np.uint32], *, bands: int, rows: int, seed: int = 1
+) -> PairArray:
+    """The same pairs through datasketch ``MinHashLSH`` (the reference; slower)."""
+    count, num_perm = signatures.shape
+    lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows))
+    sketches = [to_lean_minhash(signatures[i], seed=seed) for i in range(count)]
+    for i, sketch in enumerate(sketches):
+        lsh.insert(i, sketch)
+    pairs = {
+        (min(i, j), max(i, j))
+        for i, sketch in enumerate(sketches)
+        for j in lsh.query(sketch)
+        if j != i
+    }
+    if not pairs:
+        return np.empty((0, 2), dtype=np.int64)
+    return np.array(sorted(pairs), dtype=np.int64)

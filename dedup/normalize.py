@@ -1,0 +1,343 @@
+"""Arabic normalization for character shingling.
+
+Every step follows the spec table in ``shared/reference/arabic-normalization.md``
+(rows 1–28); the row number is cited next to each mapping. Two things are never
+done: collapsing numbers (row 24: a toll update 30 → 50 would become identical)
+and stemming (row 30).
+
+The steps are small named functions so each can be tested alone;
+:func:`normalize_text` composes them in the order the reference recommends.
+Everything is ``str.translate``, ``unicodedata.normalize`` or one ``re`` pass:
+C-level, no per-character Python loop.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+__all__ = [
+    "NormalizationOptions",
+    "collapse_spaces",
+    "decode_entities",
+    "fold_letters",
+    "lowercase_latin",
+    "normalize_many",
+    "normalize_text",
+    "premap",
+    "strip_format_and_marks",
+    "unicode_nfkc",
+]
+
+SPACE = " "
+
+# Rows 10 and 11: format and bidi controls occur *inside* words, so they are
+# deleted, never turned into a space.
+_FORMAT_CONTROLS = [
+    0x200C,  # ZWNJ (row 10, Arabic text: delete)
+    0x200D,  # ZWJ
+    0x200E,  # LRM
+    0x200F,  # RLM
+    0x061C,  # ALM
+    *range(0x202A, 0x202F),  # LRE, RLE, PDF, LRO, RLO
+    *range(0x2066, 0x206A),  # LRI, RLI, FSI, PDI
+    0x2060,  # word joiner
+    0xFEFF,  # BOM / zero-width no-break space
+    0x00AD,  # soft hyphen
+]
+
+# Rows 5, 7, 8, 9: marks deleted. U+0653..U+0655 (maddah, hamza above/below)
+# are *not* in this first set: before NFKC they compose with the letter
+# (ا + U+0654 = أ), so they are removed only after composition (row 6).
+_MARKS_BEFORE_NFKC = [
+    *range(0x064B, 0x0653),  # row 5: harakat fathatan..sukun
+    *range(0x0656, 0x0660),  # row 6: other combining marks
+    0x0670,  # row 7: superscript alef
+    *range(0x0610, 0x061B),  # row 8: Quranic marks
+    *range(0x06D6, 0x06DD),
+    *range(0x06DF, 0x06E9),
+    *range(0x06EA, 0x06EE),
+    0x0640,  # row 9: tatweel
+]
+_MARKS_AFTER_NFKC = [0x0653, 0x0654, 0x0655]  # row 6, leftovers after composition
+
+# Row 8: these three Quranic signs stand between words, so they become a space.
+_QURANIC_SEPARATORS = [0x06DD, 0x06DE, 0x06E9]
+
+# Row 12: spaces of every width, and line structure, become one space.
+_SPACES = [
+    0x200B,
+    0x00A0,
+    *range(0x2000, 0x200B),
+    0x202F,
+    0x205F,
+    0x3000,
+    0x09,
+    0x0A,
+    0x0D,
+    0x0B,
+    0x0C,
+    0x2028,
+    0x2029,
+    0x0085,
+]
+
+# Rows 13–21: letter folds (target chosen as in Lucene Arabic + Persian, see the
+# note under the reference table: one consistent target per letter).
+_LETTER_FOLDS: dict[int, str] = {
+    0x0622: "ا",
+    0x0623: "ا",
+    0x0625: "ا",  # row 13: آ أ إ
+    0x0671: "ا",
+    0x0672: "ا",
+    0x0673: "ا",
+    0x0675: "ا",  # row 14: ٱ and wavy-hamza alefs
+    0x0649: "ي",  # row 15: alef maksura ى
+    # Row 16: Farsi yeh ی, yeh with small v, yeh with tail, yeh barree ے.
+    # U+06CE ێ is listed in row 16 *and* row 23 (Kurdish vowel letter); the more
+    # specific row 23 wins: it is kept, so Sorani text is not damaged.
+    0x06CC: "ي",
+    0x06CD: "ي",
+    0x06D0: "ي",
+    0x06D1: "ي",
+    0x06D2: "ي",
+    0x0629: "ه",  # row 17: teh marbuta ة
+    0x06A9: "ك",
+    0x063B: "ك",
+    0x063C: "ك",  # row 18: keheh ک and variants
+    0x06C0: "ه",
+    0x06C1: "ه",
+    0x06C2: "ه",
+    0x06BE: "ه",
+    0x06FF: "ه",  # row 19
+    0x066E: "ب",
+    0x066F: "ق",
+    0x06A2: "ف",
+    0x06A7: "ق",  # row 21: Maghrebi forms
+}
+
+# Row 20 (optional tier): hamza on a carrier → bare hamza, so مسئول = مسؤول.
+_HAMZA_CARRIER_FOLDS: dict[int, str] = {0x0624: "ء", 0x0626: "ء"}
+
+# Row 22 (optional "loanword" tier, off by default): distinct letters in
+# Persian and Kurdish, spelling variants in Arabic loanwords (ڤيروس/فيروس).
+_LOANWORD_FOLDS: dict[int, str] = {0x06A4: "ف", 0x067E: "ب", 0x0686: "ج", 0x0698: "ز", 0x06AF: "ك"}
+
+# Rows 24–26: digits to ASCII, thousands separator deleted, percent sign.
+_DIGIT_FOLDS: dict[int, str] = {
+    **{0x0660 + d: str(d) for d in range(10)},  # row 24 Arabic-Indic ٠..٩
+    **{0x06F0 + d: str(d) for d in range(10)},  # row 25 Extended ۰..۹
+    0x066C: "",  # row 26: ٬ thousands separator
+    0x066A: "%",  # row 26: ٪
+}
+
+# Row 26: a decimal separator between two digits survives as "."; the
+# punctuation pass (row 27) would otherwise split 3.5 into "3 5". It is
+# protected with a private-use character for the length of the punctuation pass.
+_DECIMAL_MARK = "\ue000"
+_DECIMAL_BETWEEN_DIGITS = re.compile(
+    r"(?<=[0-9\u0660-\u0669\u06f0-\u06f9])[.\u066b](?=[0-9\u0660-\u0669\u06f0-\u06f9])"
+)
+
+# Row 1: C0/C1 controls other than tab/newline become a space.
+_CONTROLS = [c for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c not in (0x09, 0x0A)]
+
+# Row 2: pre-mapped before NFKC (NFKC turns ﷼ into ری‌ال with a Farsi yeh and
+# leaves ﷽ alone).
+_PREMAP: dict[int, str] = {0xFDFC: "ريال", 0xFDFD: "بسم الله الرحمن الرحيم"}
+
+_KEEP_AS_IS = {"%", _DECIMAL_MARK}
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizationOptions:
+    """Switches for the optional tiers of the reference table.
+
+    Parameters
+    ----------
+    fold_hamza_carriers
+        Row 20: ؤ and ئ become ء, so مسئول and مسؤول match. Off by default, as
+        the reference lists it as an optional tier.
+    fold_loanword_letters
+        Row 22: ڤ پ چ ژ گ become ف ب ج ز ك. Off by default: they are distinct
+        letters in Persian and Kurdish.
+    """
+
+    fold_hamza_carriers: bool = False
+    fold_loanword_letters: bool = False
+
+
+def decode_entities(text: str) -> str:
+    """Decode HTML entities (row 1).
+
+    Examples
+    --------
+    >>> decode_entities("الرياض&nbsp;&amp;&#1580;دة")
+    'الرياض\\xa0&جدة'
+    """
+    if "&" not in text:
+        return text
+    return html.unescape(text)
+
+
+@cache
+def _premap_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = dict.fromkeys(_CONTROLS, SPACE)
+    table.update(dict.fromkeys(_FORMAT_CONTROLS))
+    table.update(dict.fromkeys(_MARKS_BEFORE_NFKC))
+    table.update(_PREMAP)
+    return table
+
+
+def premap(text: str) -> str:
+    """Before NFKC: controls → space, format marks, harakat and tatweel deleted, ﷼ ﷽ spelled out.
+
+    Deleting tatweel and zero-width marks *before* composition matters: between
+    a letter and a combining hamza they would block NFKC from composing the two.
+
+    Examples
+    --------
+    >>> premap("العـــربيّة\u200c")
+    'العربية'
+    """
+    return text.translate(_premap_table())
+
+
+def unicode_nfkc(text: str) -> str:
+    """NFKC: presentation forms and lam-alef ligatures to base letters (rows 3–4).
+
+    Examples
+    --------
+    >>> unicode_nfkc("\ufefb") == "لا"
+    True
+    """
+    return unicodedata.normalize("NFKC", text)
+
+
+def strip_format_and_marks(text: str) -> str:
+    """After NFKC: marks that NFKC produced or left (rows 5–9) are deleted.
+
+    Examples
+    --------
+    >>> strip_format_and_marks("مَدْرَسَة")
+    'مدرسة'
+    """
+    return text.translate(_premap_table()).translate(_after_nfkc_marks_table())
+
+
+@cache
+def _after_nfkc_marks_table() -> dict[int, str | None]:
+    return dict.fromkeys(_MARKS_AFTER_NFKC)
+
+
+@cache
+def _fold_table(options: NormalizationOptions) -> dict[int, str | None]:
+    """One translation table for rows 5–28 applied after NFKC."""
+    table: dict[int, str | None] = {}
+    # Row 27: every punctuation (P*) and symbol (S*) character becomes a space.
+    # Built once from the Unicode database for the Basic Multilingual Plane.
+    for code_point in range(0x10000):
+        char = chr(code_point)
+        if char in _KEEP_AS_IS:
+            continue
+        if unicodedata.category(char)[0] in "PS":
+            table[code_point] = SPACE
+    table.update(dict.fromkeys(_SPACES, SPACE))
+    table.update(dict.fromkeys(_QURANIC_SEPARATORS, SPACE))
+    table.update(_premap_table())
+    table.update(_after_nfkc_marks_table())
+    table.update(_LETTER_FOLDS)
+    if options.fold_hamza_carriers:
+        table.update(_HAMZA_CARRIER_FOLDS)
+    if options.fold_loanword_letters:
+        table.update(_LOANWORD_FOLDS)
+    table.update(_DIGIT_FOLDS)
+    return table
+
+
+def fold_letters(text: str, options: NormalizationOptions = NormalizationOptions()) -> str:
+    """Letter variants, digits, punctuation and spaces in one ``str.translate`` (rows 5–27).
+
+    Examples
+    --------
+    >>> fold_letters("إقليم کوردستان، ٢٠٢٣")
+    'اقليم كوردستان  2023'
+    >>> fold_letters("نسبة ٣٫٥٪")
+    'نسبه 3.5%'
+    """
+    protected = _DECIMAL_BETWEEN_DIGITS.sub(_DECIMAL_MARK, text)
+    return protected.translate(_fold_table(options)).replace(_DECIMAL_MARK, ".")
+
+
+def lowercase_latin(text: str) -> str:
+    """Latin lowercased (row 28); Arabic has no case and is unchanged.
+
+    Examples
+    --------
+    >>> lowercase_latin("قناة BBC")
+    'قناة bbc'
+    """
+    return text.lower()
+
+
+def collapse_spaces(text: str) -> str:
+    """Runs of white space become one space, none at the ends (row 12).
+
+    Examples
+    --------
+    >>> collapse_spaces("  بغداد   اليوم ")
+    'بغداد اليوم'
+    """
+    return SPACE.join(text.split())
+
+
+def normalize_text(text: str, options: NormalizationOptions = NormalizationOptions()) -> str:
+    """Normalize Arabic news text for shingling (reference rows 1–28, in order).
+
+    Idempotent; adding harakat, tatweel or zero-width marks anywhere never
+    changes the result.
+
+    Parameters
+    ----------
+    text
+        Raw text.
+    options
+        Optional tiers (hamza carriers, loanword letters).
+
+    Returns
+    -------
+    str
+        The normalized text: Arabic base letters, ASCII digits, lowercase
+        Latin, single spaces.
+
+    Examples
+    --------
+    >>> normalize_text("أعلنَ رئيسُ إقليمِ کوردستان، يوم ٤ نوفمبر")
+    'اعلن رئيس اقليم كوردستان يوم 4 نوفمبر'
+    >>> normalize_text("مستشفى") == normalize_text("مستشفي")
+    True
+    """
+    text = decode_entities(text)
+    text = premap(text)
+    if not text.isascii():
+        text = unicode_nfkc(text)
+    text = fold_letters(text, options)
+    text = lowercase_latin(text)
+    return collapse_spaces(text)
+
+
+def normalize_many(
+    texts: Iterable[str], options: NormalizationOptions = NormalizationOptions()
+) -> list[str]:
+    """Normalize a batch of texts (a pure stage function: list in, list out).
+
+    Examples
+    --------
+    >>> normalize_many(["الرياض", "جدّة"])
+    ['الرياض', 'جده']
+    """
+    return [normalize_text(text, options) for text in texts]
