@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from dedup.records import Cluster, Member, Pair, Relation
+from dedup.records import Cluster, Member, Pair
 from dedup.shingle import ShingleSets
 
 __all__ = [
@@ -307,11 +307,13 @@ def build_clusters(
         members = [Member(canonical, 1.0, 1.0, "canonical")]
         in_cluster = set(member_ids)
         for member_id in member_ids:
-            pair = neighbours.get(canonical, {}).get(member_id)
             if member_id == canonical:
                 continue
-            if pair is not None:
-                members.append(Member(member_id, pair.jaccard, pair.containment, pair.relation))
+            direct = neighbours.get(canonical, {}).get(member_id)
+            if direct is not None:
+                members.append(
+                    Member(member_id, direct.jaccard, direct.containment, direct.relation)
+                )
             elif similarity is not None:
                 # Joined through a linked star: name the verified neighbour it came through
                 # (its star centre, or for a linked centre its best-placed neighbour).

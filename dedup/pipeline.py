@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup import __version__
-from dedup.boilerplate import LineStatistics, split_lines, strip_furniture
+from dedup.boilerplate import LineStatistics, strip_furniture
 from dedup.cluster import (
     LinkRule,
     SimilarityRule,
@@ -30,7 +30,7 @@ from dedup.cluster import (
 )
 from dedup.config import DedupConfig
 from dedup.index import candidate_pairs
-from dedup.normalize import normalize_text
+from dedup.normalize import normalize_lines
 from dedup.records import Article, Pair, Rejected, Relation, ScanReport
 from dedup.shingle import ShingleSets, shingle_texts
 from dedup.signature import minhash_signatures
@@ -92,9 +92,7 @@ def prepare_texts(
         else:
             bodies.append(article.text)
     options = config.normalization
-    lines_per_article = [
-        [normalize_text(line, options) for line in split_lines(body)] for body in bodies
-    ]
+    lines_per_article = [normalize_lines(body, options) for body in bodies]
     dropped = 0
     if config.learn_boilerplate:
         statistics = line_statistics or LineStatistics(min_articles=config.boilerplate_min_articles)
@@ -323,8 +321,10 @@ def scan(
         cluster_of = {m.id: c.cluster_id for c in clusters for m in c.members}
         canonical_of = {c.cluster_id: c.canonical for c in clusters}
         stripped = [replace(a, text=body) for a, body in zip(articles, bodies, strict=True)]
-        index = RelatedIndex(config.related, normalization=config.normalization)
-        related = index.fit(stripped, cluster_of=cluster_of, canonical_of=canonical_of).related()
+        related_index = RelatedIndex(config.related, normalization=config.normalization)
+        related = related_index.fit(
+            stripped, cluster_of=cluster_of, canonical_of=canonical_of
+        ).related()
         report_progress("related", len(texts), len(texts))
     lap("related")
 
