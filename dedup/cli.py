@@ -208,7 +208,12 @@ def scan_command(
         values["learn_boilerplate"] = False
     if no_template_guard:
         values["template_guard"] = False
-    related = dict(values.get("related", {}))
+    related = values.get("related", {})
+    if not isinstance(related, dict):
+        raise click.BadParameter(
+            f"'related' must be a table of options, got {related!r}", param_hint="--config"
+        )
+    related = dict(related)
     if (
         ctx.get_parameter_source("related_k") is not click.core.ParameterSource.DEFAULT
         or "k" not in related

@@ -6,10 +6,13 @@ and containment measured on the two 64-bit shingle sets, never an estimate.
 Clusters are *stars*, not connected components: articles are visited in
 canonical order (earliest ``published_at``, then longest text, then smallest id)
 and each unassigned article becomes the canonical of a new cluster that takes
-every still-unassigned article verified against it. So every member is a
-verified match of its canonical, and a roundup that contains two different wire
-items cannot glue them into one cluster (containment makes such chains common).
-The result does not depend on input order.
+the still-unassigned articles verified against it. Containment makes chains
+common, so a roundup that carries two different wire items must not glue them:
+a neighbour accepted only by containment joins a star only if it is alike
+(:class:`LinkRule`) with every member already taken. Stars joined by a verified
+pair whose canonicals are alike are then merged; a member that is not itself a
+verified pair of its canonical says through whom it joined (``via``). The
+result does not depend on input order.
 """
 
 from __future__ import annotations
@@ -193,17 +196,39 @@ class LinkRule:
 
 
 def _star_clusters(
-    ordered_ids: Sequence[str], neighbours: dict[str, dict[str, Pair]]
-) -> dict[str, str]:
-    """Star assignment: article id -> the id of its star's centre."""
+    ordered_ids: Sequence[str],
+    neighbours: dict[str, dict[str, Pair]],
+    priority: Callable[[str], tuple[object, ...]],
+    compatible: Callable[[str, str], bool] | None,
+    strong_jaccard: float,
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Star assignment: article id -> its star's centre, and each centre's weak members.
+
+    A neighbour verified only by containment (Jaccard under ``strong_jaccard``)
+    joins a star only if it is ``compatible`` with every member the star already
+    took: a roundup that became a centre (undated, or published first) must not
+    take both of the wire items it quotes. A neighbour left out starts or joins
+    another star later.
+    """
     centre_of: dict[str, str] = {}
+    weak_members: dict[str, list[str]] = {}
     for article_id in ordered_ids:
         if article_id in centre_of:
             continue
         centre_of[article_id] = article_id
-        for other in neighbours.get(article_id, {}):
-            centre_of.setdefault(other, article_id)
-    return centre_of
+        taken: list[str] = []
+        weak_members[article_id] = []
+        for other in sorted(neighbours.get(article_id, {}), key=priority):
+            if other in centre_of:
+                continue
+            weak = neighbours[article_id][other].jaccard < strong_jaccard
+            if weak and compatible is not None and not all(compatible(other, t) for t in taken):
+                continue
+            centre_of[other] = article_id
+            taken.append(other)
+            if weak:
+                weak_members[article_id].append(other)
+    return centre_of, weak_members
 
 
 def build_clusters(
@@ -213,6 +238,7 @@ def build_clusters(
     *,
     similarity: SimilarityOf | None = None,
     link_rule: LinkRule | None = None,
+    strong_jaccard: float = 1.0,
 ) -> tuple[Cluster, ...]:
     """Clusters from verified pairs; every id lands in exactly one cluster.
 
@@ -235,7 +261,12 @@ def build_clusters(
         Sort key of an id; the smallest key in a cluster is its canonical
         (earliest date, then longest text, then smallest id).
     similarity, link_rule
-        Exact similarity of two ids, and the rule for linking stars.
+        Exact similarity of two ids, and the rule for linking stars; a
+        neighbour verified only by containment joins a star only if it passes
+        ``link_rule`` against every member the star took before it.
+    strong_jaccard
+        Pairs at or above this Jaccard are copies outright (the scan's
+        ``jaccard_threshold``); below it they were accepted by containment.
 
     Returns
     -------
@@ -258,7 +289,16 @@ def build_clusters(
         neighbours.setdefault(pair.a, {})[pair.b] = pair
         neighbours.setdefault(pair.b, {})[pair.a] = pair
     ordered = sorted(ids, key=priority)
-    centre_of = _star_clusters(ordered, neighbours)
+    compatible = None
+    if similarity is not None and link_rule is not None:
+        rule, similar = link_rule, similarity
+
+        def compatible(first: str, second: str) -> bool:
+            return rule.accepts(*similar(first, second))
+
+    centre_of, weak_members = _star_clusters(
+        ordered, neighbours, priority, compatible, strong_jaccard
+    )
     canonical_of = dict(centre_of)  # star centre -> final canonical, after linking
 
     if similarity is not None and link_rule is not None:
@@ -293,7 +333,16 @@ def build_clusters(
                 for y in stars_in[root_second]
             ):
                 continue
-            if link_rule.accepts(*similarity(root_first, root_second)):
+            # The canonicals must be alike, and no member that joined either side
+            # by containment alone may be unlike the other side's canonical (a
+            # roundup's star holding story A must not link to story B's star).
+            weak_first = [w for c in stars_in[root_first] for w in weak_members[c]]
+            weak_second = [w for c in stars_in[root_second] for w in weak_members[c]]
+            if link_rule.accepts(*similarity(root_first, root_second)) and all(
+                link_rule.accepts(*similarity(weak, other))
+                for weak, other in [(w, root_second) for w in weak_first]
+                + [(w, root_first) for w in weak_second]
+            ):
                 keep, drop = sorted((root_first, root_second), key=priority)
                 root[drop] = keep
                 stars_in[keep].extend(stars_in.pop(drop))

@@ -144,6 +144,15 @@ class DedupConfig:
     related: RelatedConfig = field(default_factory=RelatedConfig)
 
     def __post_init__(self) -> None:
+        _check(
+            isinstance(self.normalization, NormalizationOptions),
+            f"normalization must be a NormalizationOptions (a table of options), "
+            f"got {self.normalization!r}",
+        )
+        _check(
+            isinstance(self.related, RelatedConfig),
+            f"related must be a RelatedConfig (a table of options), got {self.related!r}",
+        )
         _check(2 <= self.ngram <= 32, f"ngram must be between 2 and 32, got {self.ngram}")
         _check(
             8 <= self.num_perm <= 1024, f"num_perm must be between 8 and 1024, got {self.num_perm}"
@@ -202,13 +211,16 @@ class DedupConfig:
             f"unknown config key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}",
         )
         values = dict(values)
-        if isinstance(values.get("normalization"), dict):
-            values["normalization"] = NormalizationOptions(**values["normalization"])
-        if isinstance(values.get("related"), dict):
-            related_known = {f.name for f in fields(RelatedConfig)}
-            bad = sorted(set(values["related"]) - related_known)
-            _check(not bad, f"unknown related key(s): {', '.join(bad)}")
-            values["related"] = RelatedConfig(**values["related"])
+        for name, nested in (("normalization", NormalizationOptions), ("related", RelatedConfig)):
+            if isinstance(values.get(name), dict):
+                nested_known = {f.name for f in fields(nested)}
+                bad = sorted(set(values[name]) - nested_known)
+                _check(
+                    not bad,
+                    f"unknown {name} key(s): {', '.join(bad)}; "
+                    f"known: {', '.join(sorted(nested_known))}",
+                )
+                values[name] = nested(**values[name])
         if "lsh_weights" in values:
             values["lsh_weights"] = tuple(values["lsh_weights"])
         return cls(**values)

@@ -362,19 +362,33 @@ def normalize_text(text: str, options: NormalizationOptions = NormalizationOptio
     >>> normalize_text("مستشفى") == normalize_text("مستشفي")
     True
     """
-    text = decode_entities(text)
+    return collapse_spaces(_normalize_keeping_spaces(text, options))
+
+
+def _normalize_keeping_spaces(text: str, options: NormalizationOptions) -> str:
+    """Every step but the final space collapse."""
     text = premap(text)
+    if "&" in text:
+        # After premap, so an invisible mark inside an entity cannot hide it;
+        # premap again for what the entities spelled out.
+        decoded = decode_entities(text)
+        if decoded != text:
+            text = premap(decoded)
     if not text.isascii():
         text = unicode_nfkc(text)
     text = fold_letters(text, options)
-    text = lowercase_latin(text)
-    return collapse_spaces(text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        # Deleting a combining hamza (row 6) can leave a Latin base letter next to
+        # a mark it composes with; compose now so a second pass changes nothing.
+        text = unicodedata.normalize("NFC", text)
+    return lowercase_latin(text)
 
 
 # Line breaks survive :func:`normalize_lines` as this private-use character, which
 # no step maps (category Co is neither punctuation nor symbol).
 _LINE_MARK = "\ue001"
-_LINE_BREAKS = re.compile(r"\r\n|[\n\r\u2028\u2029\x0b\x0c\x85]")
+# The line boundaries of str.splitlines.
+_LINE_BREAKS = re.compile(r"\r\n|[\n\r\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85]")
 
 
 def normalize_lines(text: str, options: NormalizationOptions = NormalizationOptions()) -> list[str]:
@@ -388,12 +402,10 @@ def normalize_lines(text: str, options: NormalizationOptions = NormalizationOpti
     >>> normalize_lines("المصدر: واس\\n\\nأعلنَ الوزيرُ")
     ['المصدر واس', 'اعلن الوزير']
     """
-    marked = _LINE_BREAKS.sub(_LINE_MARK, text)
-    marked = decode_entities(marked)
-    marked = premap(marked)
-    if not marked.isascii():
-        marked = unicode_nfkc(marked)
-    marked = lowercase_latin(fold_letters(marked, options))
+    if _LINE_MARK in text:  # the marker would be taken for a line break: go line by line
+        lines = (normalize_text(line, options) for line in _LINE_BREAKS.split(text))
+        return [line for line in lines if line]
+    marked = _normalize_keeping_spaces(_LINE_BREAKS.sub(_LINE_MARK, text), options)
     return [line for line in map(collapse_spaces, marked.split(_LINE_MARK)) if line]
 
 

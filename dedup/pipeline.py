@@ -311,6 +311,7 @@ def scan(
         sort_key_for(articles),
         similarity=similarity,
         link_rule=LinkRule(config.link_jaccard, config.link_containment),
+        strong_jaccard=config.jaccard_threshold,
     )
     lap("cluster")
 

@@ -129,13 +129,28 @@ def _open_text(path: str, encoding: str) -> tuple[IO[str], str]:
     return io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline=""), path
 
 
-def _missing_text_field(
-    where: str, field: str, available: Iterable[str], option: str
-) -> InputError:
-    names = sorted(set(available))
-    hint = f"; use {option} {names[0]}" if names else ""
+def _best_text_field(lengths: Mapping[str, int], fields: FieldMap) -> str | None:
+    """The field most likely to hold the text: the longest strings, never a mapped field."""
+    mapped = {fields.id, fields.title, fields.source, fields.url, *_DATE_FALLBACKS}
+    if fields.published_at:
+        mapped.add(fields.published_at)
+    candidates = [(total, name) for name, total in lengths.items() if name not in mapped]
+    return max(candidates)[1] if candidates else None
+
+
+def _add_lengths(lengths: dict[str, int], record: Mapping[str, Any]) -> None:
+    for name, value in record.items():
+        lengths[name] = lengths.get(name, 0) + (len(value) if isinstance(value, str) else 0)
+
+
+def _missing_text_field(where: str, fields: FieldMap, lengths: Mapping[str, int]) -> InputError:
+    names = sorted(lengths)
+    best = _best_text_field(lengths, fields)
+    hint = f"; use --text-field {best}" if best else ""
     listing = ", ".join(names) if names else "(none)"
-    return InputError(f"{where}: no field '{field}' in any record; available: {listing}{hint}")
+    return InputError(
+        f"{where}: no field '{fields.text}' in any record; available: {listing}{hint}"
+    )
 
 
 def _read_jsonl(
@@ -145,12 +160,12 @@ def _read_jsonl(
     with stream:
         probed = 0
         text_field_seen = False
-        available: set[str] = set()
+        lengths: dict[str, int] = {}
         for line_number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = json.loads(line.rstrip("\r\n"))
             except json.JSONDecodeError as error:
                 yield Rejected(
                     where, line_number, None, f"invalid JSON: {error.msg} at column {error.colno}"
@@ -161,13 +176,13 @@ def _read_jsonl(
                 continue
             if not text_field_seen:
                 probed += 1
-                available.update(record)
+                _add_lengths(lengths, record)
                 text_field_seen = fields.text in record
                 if not text_field_seen and probed >= _PROBE_RECORDS:
-                    raise _missing_text_field(where, fields.text, available, "--text-field")
+                    raise _missing_text_field(where, fields, lengths)
             yield _record_to_article(record, fields, where, line_number, seen)
         if not text_field_seen and probed:
-            raise _missing_text_field(where, fields.text, available, "--text-field")
+            raise _missing_text_field(where, fields, lengths)
 
 
 def _read_csv(
@@ -180,7 +195,10 @@ def _read_csv(
         reader = csv.DictReader(stream, delimiter=delimiter)
         header = reader.fieldnames or []
         if fields.text not in header:
-            suggestion = header[0] if header else "NAME"
+            lengths: dict[str, int] = dict.fromkeys(header, 0)
+            for _, row in zip(range(_PROBE_RECORDS), reader, strict=False):
+                _add_lengths(lengths, {k: v for k, v in row.items() if k in lengths})
+            suggestion = _best_text_field(lengths, fields) or "NAME"
             raise InputError(
                 f"{where}: no column named '{fields.text}'. Available columns: "
                 f"{', '.join(header) or '(none)'}. Use --text-field {suggestion}."
@@ -276,16 +294,30 @@ def read_corpus(
     path = str(path)
     fields = fields or FieldMap()
     seen = _seen if _seen is not None else set()
-    chosen = _detect_format(path) if format == "auto" else format
     if path != "-" and not Path(path).exists():
         raise InputError(f"{path}: no such file or folder")
+    chosen = _detect_format(path) if format == "auto" else format
     if chosen == "jsonl":
-        return _read_jsonl(path, fields, encoding, seen)
-    if chosen == "csv":
-        return _read_csv(path, fields, encoding, seen)
-    if Path(path).is_dir():
-        return _read_folder(path, encoding, seen)
-    return _read_single_txt(path, encoding, seen)
+        records = _read_jsonl(path, fields, encoding, seen)
+    elif chosen == "csv":
+        records = _read_csv(path, fields, encoding, seen)
+    elif Path(path).is_dir():
+        records = _read_folder(path, encoding, seen)
+    else:
+        records = _read_single_txt(path, encoding, seen)
+    return _unreadable_as_input_error(records, path)
+
+
+def _unreadable_as_input_error(
+    records: Iterator[Article | Rejected], path: str
+) -> Iterator[Article | Rejected]:
+    """A file that cannot be read at all (a corrupt .gz, an I/O error) is an InputError."""
+    try:
+        yield from records
+    except (OSError, EOFError) as error:
+        raise InputError(
+            f"{path}: cannot be read ({error}); is it a complete, valid file?"
+        ) from error
 
 
 def _read_single_txt(path: str, encoding: str, seen: set[str]) -> Iterator[Article | Rejected]:

@@ -96,8 +96,11 @@ def write_report(report: ScanReport, out_dir: str | Path) -> list[Path]:
     _write_jsonl(written[0], (cluster_record(c) for c in report.clusters))
     _write_jsonl(written[1], (pair_record(p) for p in report.pairs))
     _write_jsonl(written[2], (reject_record(r) for r in report.rejected))
-    if report.related:
-        related_path = folder / "related.jsonl"
+    related_path = folder / "related.jsonl"
+    if not report.related:
+        # A related.jsonl left by an earlier run would now describe other data.
+        related_path.unlink(missing_ok=True)
+    else:
         _write_jsonl(
             related_path, (related_record(i, report.related[i]) for i in sorted(report.related))
         )

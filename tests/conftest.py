@@ -1,0 +1,57 @@
+"""Fixtures shared by the core test suite."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dedup import DedupConfig, RelatedConfig
+
+#: Real corpora live next to the repository (they exist in CI too); tests read
+#: them at run time and never copy their text.
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # When a Hypothesis test fails, its pytest plugin imports libcst to suggest a
+    # patch, and libcst triggers a DeprecationWarning from mypy_extensions; with
+    # filterwarnings = error that turns every Hypothesis failure into an
+    # INTERNALERROR that hides the falsifying example.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning"
+    )
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The shared real-data folder."""
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def oracle_config() -> DedupConfig:
+    """Defaults, minus everything that edits the text or the pairs before verification.
+
+    With furniture stripping, learned boilerplate and the template guard off,
+    the pipeline shingles exactly the normalized text, so a brute-force oracle
+    on that text is the ground truth.
+    """
+    return DedupConfig(related=RelatedConfig(k=0), strip_furniture=False,
+                       learn_boilerplate=False, template_guard=False)
+
+
+@pytest.fixture
+def write_jsonl(tmp_path: Path) -> Callable[..., Path]:
+    """Write records as a JSON Lines file in the test's temporary folder."""
+
+    def write(records: Iterable[dict[str, Any]], name: str = "articles.jsonl") -> Path:
+        path = tmp_path / name
+        lines = (json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+        path.write_text("".join(lines), encoding="utf-8")
+        return path
+
+    return write

@@ -1,0 +1,569 @@
+"""Verification and star clusters, checked against a brute-force all-pairs oracle.
+
+The oracle (``strategies.all_pairs``) measures exact Jaccard and containment on
+Python sets of character 5-gram strings of texts that the normalizer leaves
+unchanged; ``dedup.scan`` must find the pairs it should, report only pairs the
+rule accepts, and report exactly the oracle's similarities.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import (
+    FIXED_POINT_LETTERS,
+    PairTruth,
+    all_pairs,
+    char_ngrams,
+    jaccard_containment,
+    planted_corpus,
+    random_sentence,
+)
+
+from dedup import Article, DedupConfig, Pair, ScanReport, read_corpus, scan
+from dedup.cluster import (
+    LinkRule,
+    SimilarityRule,
+    build_clusters,
+    cluster_id_for,
+    estimated_jaccard,
+    exact_groups,
+    exact_similarities,
+)
+from dedup.normalize import normalize_text
+from dedup.pipeline import prepare_texts
+from dedup.shingle import shingle_texts
+from dedup.signature import minhash_signatures
+
+SEEDS = [0, 1, 2, 3, 4, 5]
+unit = st.floats(0.0, 1.0)
+sizes = st.integers(0, 200)
+
+
+def rule_accepts(config: DedupConfig, truth: PairTruth) -> bool:
+    """The documented rule, written out independently of SimilarityRule."""
+    if min(truth.size_a, truth.size_b) < config.min_shingles:
+        return False
+    if truth.jaccard >= config.jaccard_threshold:
+        return True
+    return (truth.containment >= config.containment_threshold
+            and truth.jaccard >= config.min_jaccard_for_containment)
+
+
+def priority(article: Article) -> tuple[object, ...]:
+    """Canonical order: earliest date (undated last), then longest text, then smallest id."""
+    if article.published_at:
+        moment = datetime.fromisoformat(article.published_at)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return (0, moment.timestamp(), -len(article.text), article.id)
+    return (1, 0.0, -len(article.text), article.id)
+
+
+def accepted_articles(articles: Sequence[Article], config: DedupConfig) -> list[Article]:
+    return [a for a in articles if len(a.text) >= config.ngram]
+
+
+# ---------------------------------------------------------------------------
+# The oracle
+
+
+@pytest.fixture(scope="module", params=SEEDS, ids=lambda s: f"seed{s}")
+def oracle_run(request: pytest.FixtureRequest, oracle_config: DedupConfig
+               ) -> tuple[list[Article], ScanReport, dict[tuple[str, str], PairTruth]]:
+    articles = planted_corpus(request.param, stories=40)
+    # Precondition: the pipeline shingles exactly the text the oracle sees.
+    assert prepare_texts(articles, oracle_config).shingle_texts == [a.text for a in articles]
+    report = scan(articles, config=oracle_config)
+    truth = all_pairs(accepted_articles(articles, oracle_config), oracle_config.ngram)
+    return articles, report, truth
+
+
+def test_oracle_finds_high_jaccard_pairs(oracle_run, oracle_config: DedupConfig) -> None:
+    _, report, truth = oracle_run
+    reported = {(p.a, p.b) for p in report.pairs}
+    expected = {key for key, t in truth.items()
+                if t.jaccard >= oracle_config.jaccard_threshold + 0.05
+                and min(t.size_a, t.size_b) >= oracle_config.min_shingles}
+    assert len(expected) >= 10  # the planted corpus really holds such pairs
+    found = len(expected & reported)
+    assert found >= 0.99 * len(expected), sorted(expected - reported)
+
+
+def test_oracle_finds_containment_pairs(oracle_run, oracle_config: DedupConfig) -> None:
+    _, report, truth = oracle_run
+    reported = {(p.a, p.b) for p in report.pairs}
+    expected = {key for key, t in truth.items()
+                if rule_accepts(oracle_config, t)
+                and t.jaccard < oracle_config.jaccard_threshold
+                and t.jaccard >= oracle_config.min_jaccard_for_containment + 0.1}
+    assert len(expected) >= 10
+    assert len(expected & reported) >= 0.95 * len(expected), sorted(expected - reported)
+
+
+def test_oracle_every_reported_pair_satisfies_the_rule_exactly(
+    oracle_run, oracle_config: DedupConfig
+) -> None:
+    _, report, truth = oracle_run
+    assert report.pairs
+    for pair in report.pairs:
+        assert pair.a < pair.b
+        assert (pair.a, pair.b) in truth, pair
+        assert rule_accepts(oracle_config, truth[(pair.a, pair.b)]), (pair, truth[(pair.a, pair.b)])
+
+
+def test_oracle_reported_similarities_are_exact(oracle_run) -> None:
+    _, report, truth = oracle_run
+    for pair in report.pairs:
+        expected = truth[(pair.a, pair.b)]
+        assert pair.jaccard == expected.jaccard
+        assert pair.containment == expected.containment
+        # With the template guard off a pair is "exact" iff the shingle sets are equal.
+        assert (pair.relation == "exact") == (expected.jaccard == 1.0)
+        assert pair.relation in ("exact", "near")
+
+
+def test_oracle_recall_over_all_rule_pairs(oracle_run, oracle_config: DedupConfig) -> None:
+    # Overall: pairs the rule accepts at least 0.05 inside either branch.
+    _, report, truth = oracle_run
+    reported = {(p.a, p.b) for p in report.pairs}
+    comfortable = {key for key, t in truth.items() if rule_accepts(oracle_config, t) and (
+        t.jaccard >= oracle_config.jaccard_threshold + 0.05
+        or (t.containment >= oracle_config.containment_threshold + 0.05
+            and t.jaccard >= oracle_config.min_jaccard_for_containment + 0.05))}
+    assert len(comfortable & reported) >= 0.97 * len(comfortable)
+
+
+@pytest.mark.parametrize("corpus", ["semeval2022-task8-ar-hfl-sample", "sts2017-ar-ar"])
+def test_oracle_on_real_news(corpus: str, data_dir: Path, oracle_config: DedupConfig) -> None:
+    # Real text: the oracle normalizes with normalize_text (tested on its own) and
+    # measures every pair on Python sets of 5-gram strings.
+    articles = [r for r in read_corpus(data_dir / corpus / "articles.jsonl")
+                if isinstance(r, Article)]
+    assert len(articles) > 100
+    normalized = [Article(id=a.id, text=normalize_text(a.text)) for a in articles]
+    truth = all_pairs([a for a in normalized if len(a.text) >= oracle_config.ngram],
+                      oracle_config.ngram)
+    report = scan(articles, config=oracle_config)
+    expected = {key for key, t in truth.items() if rule_accepts(oracle_config, t)}
+    reported = {(p.a, p.b) for p in report.pairs}
+    assert expected  # the sample holds duplicates
+    assert reported <= expected
+    assert len(reported) >= 0.97 * len(expected), sorted(expected - reported)
+    for pair in report.pairs:
+        assert (pair.jaccard, pair.containment) == (truth[(pair.a, pair.b)].jaccard,
+                                                    truth[(pair.a, pair.b)].containment)
+
+
+# ---------------------------------------------------------------------------
+# Star clusters
+
+
+def _alike(truth: PairTruth | None, config: DedupConfig) -> bool:
+    if truth is None:
+        return False
+    return truth.jaccard >= config.link_jaccard or truth.containment >= config.link_containment
+
+
+def check_star_clusters(articles: Sequence[Article], report: ScanReport,
+                        truth: dict[tuple[str, str], PairTruth] | None = None) -> None:
+    """The cluster contract, checked from the outside.
+
+    Every member is the canonical, or a verified pair of the canonical
+    (``via`` None), or joined through a linked star: then ``via`` names a
+    verified neighbour in the same cluster and the similarities are the exact
+    ones to the canonical.
+    """
+    by_id = {a.id: a for a in articles}
+    key = {i: priority(a) for i, a in by_id.items()}
+    pairs = {(p.a, p.b): p for p in report.pairs}
+    cluster_of = {}
+    for cluster in report.clusters:
+        first = cluster.members[0]
+        assert first.id == cluster.canonical
+        assert first.relation == "canonical"
+        assert first.via is None
+        assert cluster.size == len(cluster.members)
+        assert cluster.canonical == min((m.id for m in cluster.members), key=key.__getitem__)
+        assert cluster.cluster_id == cluster_id_for(cluster.canonical)
+        rest = cluster.members[1:]
+        assert [m.id for m in rest] == [m.id for m in sorted(rest, key=lambda m: (-m.similarity,
+                                                                                   m.id))]
+        for member in cluster.members:
+            assert member.id not in cluster_of, "an article in two clusters"
+            cluster_of[member.id] = cluster
+        ids = {m.id for m in cluster.members}
+        for member in rest:
+            key_to_canonical = tuple(sorted((cluster.canonical, member.id)))
+            if member.via is None:
+                # A verified (and not template) pair of its canonical.
+                pair = pairs[key_to_canonical]
+                assert pair.relation != "template"
+                assert member.similarity == pair.jaccard
+                assert member.containment == pair.containment
+                assert member.relation == pair.relation
+            else:
+                assert key_to_canonical not in pairs or \
+                    pairs[key_to_canonical].relation == "template"
+                assert member.via in ids
+                assert member.via != member.id
+                assert pairs[tuple(sorted((member.via, member.id)))].relation != "template"
+                if truth is not None:
+                    expected = truth.get(key_to_canonical)
+                    assert (member.similarity, member.containment) == \
+                        ((expected.jaccard, expected.containment) if expected else (0.0, 0.0))
+    assert [c.cluster_id for c in report.clusters] == sorted(c.cluster_id for c in report.clusters)
+    # Greedy maximality: a pair (canonical c, y) leaves y outside c's cluster only
+    # when y was taken earlier by a canonical that comes before c, or when y was
+    # verified by containment alone and is unlike (link rule) a member of c's
+    # cluster: the roundup guard.
+    config = DedupConfig()
+    for pair in report.pairs:
+        if pair.relation == "template":
+            continue
+        for c, y in ((pair.a, pair.b), (pair.b, pair.a)):
+            if cluster_of[c].canonical != c or cluster_of[y] is cluster_of[c]:
+                continue
+            if key[cluster_of[y].canonical] < key[c]:
+                continue
+            assert pair.jaccard < config.jaccard_threshold, (c, y)
+            assert truth is not None, "the roundup guard is only checked against the oracle"
+            unlike = [
+                m.id
+                for m in cluster_of[c].members
+                if m.id != c
+                and not _alike(truth.get(tuple(sorted((m.id, y)))), config)
+            ]
+            assert unlike, f"{y} was left out of {c}'s cluster with no unlike member"
+
+
+def test_clusters_are_stars_around_the_canonical(oracle_run, oracle_config: DedupConfig) -> None:
+    articles, report, truth = oracle_run
+    accepted = [a for a in articles if a.id not in {r.id for r in report.rejected}]
+    assert sorted(m.id for c in report.clusters for m in c.members) == \
+        sorted(a.id for a in accepted)
+    assert any(c.size > 2 for c in report.clusters)
+    check_star_clusters(accepted, report, truth)
+
+
+@pytest.mark.parametrize("seed", [10, 11, 12])
+def test_clusters_do_not_depend_on_input_order(seed: int, oracle_config: DedupConfig) -> None:
+    articles = planted_corpus(seed, stories=25)
+    shuffled = list(articles)
+    random.Random(seed).shuffle(shuffled)
+    first, second = scan(articles, config=oracle_config), scan(shuffled, config=oracle_config)
+    assert first.clusters == second.clusters
+    assert first.pairs == second.pairs
+    assert any(c.size > 1 for c in first.clusters)
+
+
+def test_exact_copies_pair_as_exact_and_join_one_cluster(oracle_config: DedupConfig) -> None:
+    rng = random.Random(20)
+    story = random_sentence(rng, 60)
+    articles = [Article(id=i, text=story) for i in ("x3", "x1", "x2")]
+    articles.append(Article(id="y", text=random_sentence(rng, 60)))
+    report = scan(articles, config=oracle_config)
+    assert [(p.a, p.b, p.jaccard, p.relation) for p in report.pairs] == [
+        ("x1", "x2", 1.0, "exact"), ("x1", "x3", 1.0, "exact"), ("x2", "x3", 1.0, "exact")]
+    sizes = {c.canonical: c.size for c in report.clusters}
+    assert sizes == {"x1": 3, "y": 1}  # equal length and undated: smallest id is canonical
+
+
+def test_canonical_prefers_earliest_then_longest_then_smallest_id(
+    oracle_config: DedupConfig,
+) -> None:
+    rng = random.Random(21)
+    words = random_sentence(rng, 80).split()
+    full = " ".join(words)
+    longer = full + " " + random_sentence(rng, 3)
+    early, late = "2023-05-01T08:00:00+00:00", "2023-05-01T09:00:00+00:00"
+
+    def canonical(articles: list[Article]) -> str:
+        clusters = scan(articles, config=oracle_config).clusters
+        assert len(clusters) == 1
+        return clusters[0].canonical
+
+    # Earliest wins even over a longer text and a smaller id.
+    assert canonical([Article("a", longer, published_at=late),
+                      Article("b", full, published_at=early)]) == "b"
+    # Same date: the longer text wins.
+    assert canonical([Article("a", full, published_at=early),
+                      Article("b", longer, published_at=early)]) == "b"
+    # Same date and length: the smaller id wins.
+    assert canonical([Article("b", full, published_at=early),
+                      Article("a", full, published_at=early)]) == "a"
+    # A dated article comes before an undated one.
+    assert canonical([Article("a", longer), Article("b", full, published_at=late)]) == "b"
+    # Offsets are compared as instants: 10:00+02:00 is before 09:00+00:00.
+    assert canonical([Article("a", longer, published_at="2023-05-01T09:00:00+00:00"),
+                      Article("b", full, published_at="2023-05-01T10:00:00+02:00")]) == "b"
+
+
+def _roundup_corpus(dates: dict[str, str]) -> list[Article]:
+    rng = random.Random(30)
+    story_a, story_b = random_sentence(rng, 70), random_sentence(rng, 70)
+    copy_a = story_a.replace(story_a.split()[3], random_sentence(rng, 1), 1)
+    copy_b = story_b.replace(story_b.split()[5], random_sentence(rng, 1), 1)
+    texts = {"a1": story_a, "a2": copy_a, "b1": story_b, "b2": copy_b,
+             "roundup": story_a + " " + story_b}
+    return [Article(id=i, text=t, published_at=dates.get(i, "")) for i, t in texts.items()]
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        pytest.param({"a1": "2023-05-01T08:00:00", "a2": "2023-05-01T08:30:00",
+                      "b1": "2023-05-01T09:00:00", "b2": "2023-05-01T09:30:00",
+                      "roundup": "2023-05-01T18:00:00"}, id="roundup-published-last"),
+        pytest.param({}, id="undated"),
+        pytest.param({"a1": "2023-05-01T08:00:00", "a2": "2023-05-01T08:30:00",
+                      "b1": "2023-05-01T09:00:00", "b2": "2023-05-01T09:30:00",
+                      "roundup": "2023-05-01T07:00:00"}, id="roundup-published-first"),
+    ],
+)
+def test_a_roundup_does_not_glue_two_stories(dates: dict[str, str],
+                                             oracle_config: DedupConfig) -> None:
+    articles = _roundup_corpus(dates)
+    truth = all_pairs(articles, 5)
+    # Preconditions: each story matches the roundup by containment; the stories do not match.
+    for story in ("a1", "b1"):
+        assert rule_accepts(oracle_config, truth[tuple(sorted((story, "roundup")))])
+    assert truth.get(("a1", "b1")) is None or not rule_accepts(oracle_config, truth[("a1", "b1")])
+    report = scan(articles, config=oracle_config)
+    check_star_clusters(articles, report, truth)
+    for cluster in report.clusters:
+        ids = {m.id for m in cluster.members}
+        glued = bool(ids & {"a1", "a2"}) and bool(ids & {"b1", "b2"})
+        assert not glued, [m.id for m in cluster.members]
+
+
+# ---------------------------------------------------------------------------
+# build_clusters on hand-made pairs
+
+
+def test_linked_stars_merge_only_when_their_canonicals_are_alike() -> None:
+    # Stars: a takes b; c (b already taken) takes d. The pair b-c links the stars.
+    pairs = [Pair("a", "b", 0.9, 0.9, "near"), Pair("b", "c", 0.85, 0.9, "near"),
+             Pair("c", "d", 0.9, 0.9, "near")]
+    rule = LinkRule(jaccard=0.5, containment=0.7)
+
+    def alike(x: str, y: str) -> tuple[float, float]:
+        return 0.6, 0.75
+
+    def apart(x: str, y: str) -> tuple[float, float]:
+        return 0.2, 0.4
+
+    merged = build_clusters(list("abcd"), pairs, lambda i: (i,), similarity=alike, link_rule=rule)
+    assert len(merged) == 1
+    members = {m.id: m for m in merged[0].members}
+    assert merged[0].canonical == "a"
+    assert members["b"].via is None  # a verified pair of the canonical
+    assert members["c"].via == "b"  # a linked star centre: through its verified neighbour
+    assert members["d"].via == "c"  # a member of the linked star: through its centre
+    assert (members["d"].similarity, members["d"].containment) == (0.6, 0.75)
+
+    apart_clusters = build_clusters(list("abcd"), pairs, lambda i: (i,), similarity=apart,
+                                    link_rule=rule)
+    assert sorted(sorted(m.id for m in c.members) for c in apart_clusters) == [["a", "b"],
+                                                                              ["c", "d"]]
+    # Without a similarity function nothing is linked.
+    assert len(build_clusters(list("abcd"), pairs, lambda i: (i,))) == 2
+
+
+def test_a_template_pair_between_stars_blocks_linking() -> None:
+    pairs = [Pair("a", "b", 0.9, 0.9, "near"), Pair("b", "c", 0.85, 0.9, "near"),
+             Pair("c", "d", 0.9, 0.9, "near"), Pair("a", "d", 0.9, 0.9, "template")]
+    clusters = build_clusters(list("abcd"), pairs, lambda i: (i,),
+                              similarity=lambda x, y: (1.0, 1.0), link_rule=LinkRule(0.5, 0.7))
+    assert sorted(sorted(m.id for m in c.members) for c in clusters) == [["a", "b"], ["c", "d"]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(threshold_j=unit, threshold_c=unit, j=unit, c=unit)
+def test_link_rule_is_jaccard_or_containment(threshold_j: float, threshold_c: float, j: float,
+                                             c: float) -> None:
+    assert LinkRule(threshold_j, threshold_c).accepts(j, c) is (j >= threshold_j
+                                                                or c >= threshold_c)
+
+
+def test_build_clusters_hand_example() -> None:
+    pairs = [Pair("a", "b", 0.9, 0.95, "near"), Pair("a", "c", 0.5, 0.9, "near"),
+             Pair("c", "d", 0.95, 0.97, "near")]
+    clusters = build_clusters(["d", "c", "b", "a", "e"], pairs, lambda i: (i,))
+    # a takes b and c; d's only match c is taken, so d is alone; e is alone.
+    members = {c.canonical: [m.id for m in c.members] for c in clusters}
+    assert members == {"a": ["a", "b", "c"], "d": ["d"], "e": ["e"]}
+    assert [c.cluster_id for c in clusters] == sorted(cluster_id_for(i) for i in "ade")
+
+
+def test_template_pairs_never_merge() -> None:
+    pairs = [Pair("a", "b", 0.9, 0.95, "template"), Pair("a", "c", 0.85, 0.9, "near")]
+    clusters = build_clusters(["a", "b", "c"], pairs, lambda i: (i,))
+    members = {c.canonical: {m.id for m in c.members} for c in clusters}
+    assert members == {"a": {"a", "c"}, "b": {"b"}}
+
+
+def test_cluster_id_depends_only_on_the_canonical_id() -> None:
+    ids = [f"id{i}" for i in range(500)] + ["مقال-١", "مقال-٢"]
+    cluster_ids = [cluster_id_for(i) for i in ids]
+    assert len(set(cluster_ids)) == len(ids)
+    assert cluster_ids == [cluster_id_for(i) for i in ids]
+    assert all(c.startswith("c") and len(c) == 17 for c in cluster_ids)
+
+
+# ---------------------------------------------------------------------------
+# SimilarityRule
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> SimilarityRule:
+    return SimilarityRule(
+        jaccard_threshold=draw(st.floats(0.01, 1.0)),
+        containment_threshold=draw(st.floats(0.01, 1.0)),
+        min_jaccard_for_containment=draw(st.floats(0.0, 1.0)),
+        min_shingles=draw(st.integers(1, 50)),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(rule=rules(), j=unit, c=unit, dj=unit, dc=unit, size_a=sizes, size_b=sizes)
+def test_rule_is_monotone_in_jaccard_and_containment(
+    rule: SimilarityRule, j: float, c: float, dj: float, dc: float, size_a: int, size_b: int
+) -> None:
+    higher_j, higher_c = j + (1 - j) * dj, c + (1 - c) * dc
+    if rule.accepts(j, c, size_a, size_b):
+        assert rule.accepts(higher_j, higher_c, size_a, size_b)
+    if not rule.accepts(higher_j, higher_c, size_a, size_b):
+        assert not rule.accepts(j, c, size_a, size_b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rule=rules(), j=unit, c=unit, other=sizes, data=st.data())
+def test_rule_never_accepts_tiny_sets(rule: SimilarityRule, j: float, c: float, other: int,
+                                      data: st.DataObject) -> None:
+    tiny = data.draw(st.integers(0, rule.min_shingles - 1))
+    for size_a, size_b in ((tiny, other), (other, tiny)):
+        assert not rule.accepts(j, c, size_a, size_b)
+        assert not rule.accepts(1.0, 1.0, size_a, size_b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rule=rules(), j=unit, c=unit, size_a=sizes, size_b=sizes)
+def test_rule_is_the_documented_formula(rule: SimilarityRule, j: float, c: float, size_a: int,
+                                        size_b: int) -> None:
+    expected = min(size_a, size_b) >= rule.min_shingles and (
+        j >= rule.jaccard_threshold
+        or (c >= rule.containment_threshold and j >= rule.min_jaccard_for_containment))
+    assert rule.accepts(j, c, size_a, size_b) is expected
+    many = rule.accepts_many(np.array([j, j]), np.array([c, c]), np.array([size_a, size_a]),
+                             np.array([size_b, size_b]))
+    assert many.tolist() == [expected, expected]
+    assert rule.jaccard_floor == min(rule.jaccard_threshold, rule.min_jaccard_for_containment)
+
+
+def test_rule_hand_examples() -> None:
+    rule = SimilarityRule(0.8, 0.7, 0.3, 20)
+    assert rule.accepts(0.8, 0.0, 20, 20)  # thresholds are inclusive
+    assert not rule.accepts(0.79, 0.69, 100, 100)
+    assert rule.accepts(0.3, 0.7, 100, 300)
+    assert not rule.accepts(0.29, 1.0, 100, 400)  # a brief inside a long roundup
+    assert not rule.accepts(1.0, 1.0, 19, 1000)
+
+
+# ---------------------------------------------------------------------------
+# exact_similarities, exact_groups, estimated_jaccard
+
+
+small_texts = st.lists(st.text(st.sampled_from("ابت "), max_size=14), min_size=1, max_size=7)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=small_texts, n=st.integers(2, 4))
+def test_exact_similarities_equal_brute_force(texts: list[str], n: int) -> None:
+    sets = shingle_texts(texts, n)
+    index_pairs = np.array([(i, j) for i in range(len(texts)) for j in range(len(texts))],
+                           dtype=np.int64)
+    jaccard, containment = exact_similarities(sets, index_pairs)
+    swapped_j, swapped_c = exact_similarities(sets, index_pairs[:, ::-1].copy())
+    for (i, j), sim_j, sim_c in zip(index_pairs.tolist(), jaccard, containment, strict=True):
+        left, right = char_ngrams(texts[i], n), char_ngrams(texts[j], n)
+        assert (sim_j, sim_c) == jaccard_containment(left, right)
+        assert 0.0 <= sim_j <= sim_c <= 1.0
+        if i == j and left:
+            assert sim_j == sim_c == 1.0
+        if not left or not right:
+            assert sim_j == sim_c == 0.0
+    assert swapped_j.tolist() == jaccard.tolist()  # symmetric
+    assert swapped_c.tolist() == containment.tolist()
+
+
+def _exact_jaccard(texts: list[str], pairs: np.ndarray) -> np.ndarray:
+    return exact_similarities(shingle_texts(texts, 3), pairs)[0]
+
+
+def _exact_containment(texts: list[str], pairs: np.ndarray) -> np.ndarray:
+    return exact_similarities(shingle_texts(texts, 3), pairs)[1]
+
+
+def _minhash_estimate(texts: list[str], pairs: np.ndarray) -> np.ndarray:
+    return estimated_jaccard(minhash_signatures(shingle_texts(texts, 3), num_perm=32), pairs)
+
+
+@pytest.mark.parametrize("measure", [_exact_jaccard, _exact_containment, _minhash_estimate],
+                         ids=lambda m: m.__name__.strip("_"))
+@settings(max_examples=60, deadline=None)
+@given(texts=small_texts)
+def test_similarity_measures_share_the_invariants(
+    measure: Callable[[list[str], np.ndarray], np.ndarray], texts: list[str]
+) -> None:
+    count = len(texts)
+    pairs = np.array([(i, j) for i in range(count) for j in range(count)], dtype=np.int64)
+    values = measure(texts, pairs).reshape(count, count)
+    assert ((values >= 0.0) & (values <= 1.0)).all()  # range
+    assert (values == values.T).all()  # symmetry
+    for i, text in enumerate(texts):
+        if char_ngrams(text, 3):
+            assert values[i, i] == 1.0  # identity
+
+
+def test_exact_similarities_of_no_pairs() -> None:
+    jaccard, containment = exact_similarities(shingle_texts(["وزير النفط"], 5),
+                                              np.empty((0, 2), dtype=np.int64))
+    assert jaccard.shape == containment.shape == (0,)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=small_texts, n=st.integers(2, 4))
+def test_exact_groups_equal_brute_force(texts: list[str], n: int) -> None:
+    sets = [char_ngrams(t, n) for t in texts]
+    expected = [i if not s else sets.index(s) for i, s in enumerate(sets)]
+    assert exact_groups(shingle_texts(texts, n)).tolist() == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_estimated_jaccard_is_the_share_of_equal_slots(data: st.DataObject) -> None:
+    count = data.draw(st.integers(2, 6))
+    signatures = np.array(data.draw(st.lists(st.lists(st.integers(0, 2), min_size=8, max_size=8),
+                                             min_size=count, max_size=count)), dtype=np.uint32)
+    pairs = np.array([(i, j) for i in range(count) for j in range(count)], dtype=np.int64)
+    estimates = estimated_jaccard(signatures, pairs)
+    for (i, j), estimate in zip(pairs.tolist(), estimates, strict=True):
+        equal = sum(int(x == y) for x, y in zip(signatures[i], signatures[j], strict=True))
+        assert estimate == equal / 8
+
+
+def test_scan_never_matches_tiny_texts(oracle_config: DedupConfig) -> None:
+    # Identical short texts have Jaccard 1.0 but fewer than min_shingles shingles.
+    tiny = FIXED_POINT_LETTERS[:12]
+    assert len(char_ngrams(tiny, 5)) < oracle_config.min_shingles
+    report = scan([Article("a", tiny), Article("b", tiny)], config=oracle_config)
+    assert report.pairs == ()
+    assert [c.size for c in report.clusters] == [1, 1]

@@ -1,0 +1,260 @@
+"""scan + write_report end to end: deterministic outputs, nothing lost, an honest summary."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import planted_corpus, random_sentence
+
+from dedup import (
+    Article,
+    DedupConfig,
+    Rejected,
+    RelatedConfig,
+    __version__,
+    read_corpus,
+    scan,
+    write_report,
+)
+from dedup.normalize import normalize_text
+
+STAGES = {"read", "prepare", "shingle", "signature", "candidates", "verify", "cluster", "related"}
+DEFAULTS_WITHOUT_RELATED = DedupConfig(related=RelatedConfig(k=0))
+
+
+def run(records: list[Article | Rejected], out: Path, config: DedupConfig) -> dict[str, bytes]:
+    write_report(scan(records, config=config), out)
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def without_seconds(summary: bytes) -> dict[str, object]:
+    data = json.loads(summary)
+    del data["seconds"]
+    return data
+
+
+@pytest.fixture(scope="module")
+def real_records(data_dir: Path) -> list[Article | Rejected]:
+    return list(read_corpus(data_dir / "semeval2022-task8-ar-hfl-sample" / "articles.jsonl"))
+
+
+# ---------------------------------------------------------------------------
+# Determinism
+
+
+def test_same_input_twice_gives_byte_identical_outputs(
+    real_records: list[Article | Rejected], tmp_path: Path
+) -> None:
+    # Default configuration (furniture, boilerplate and template guard on) on real news.
+    first = run(real_records, tmp_path / "1", DEFAULTS_WITHOUT_RELATED)
+    second = run(real_records, tmp_path / "2", DEFAULTS_WITHOUT_RELATED)
+    assert set(first) == {"clusters.jsonl", "pairs.jsonl", "rejects.jsonl", "summary.json"}
+    for name in ("clusters.jsonl", "pairs.jsonl", "rejects.jsonl"):
+        assert first[name] == second[name], name
+    assert first["pairs.jsonl"]  # the sample has duplicates, so this compares something
+    assert without_seconds(first["summary.json"]) == without_seconds(second["summary.json"])
+
+
+def test_shuffled_input_gives_identical_clusters_and_pairs(
+    real_records: list[Article | Rejected], tmp_path: Path
+) -> None:
+    shuffled = list(real_records)
+    random.Random(7).shuffle(shuffled)
+    first = run(real_records, tmp_path / "1", DEFAULTS_WITHOUT_RELATED)
+    second = run(shuffled, tmp_path / "2", DEFAULTS_WITHOUT_RELATED)
+    assert first["clusters.jsonl"] == second["clusters.jsonl"]
+    assert first["pairs.jsonl"] == second["pairs.jsonl"]
+
+
+def test_shuffled_planted_corpus_gives_identical_outputs(tmp_path: Path,
+                                                         oracle_config: DedupConfig) -> None:
+    articles = planted_corpus(40, stories=20)
+    shuffled = list(articles)
+    random.Random(40).shuffle(shuffled)
+    first = run(list(articles), tmp_path / "1", oracle_config)
+    second = run(list(shuffled), tmp_path / "2", oracle_config)
+    assert first["clusters.jsonl"] == second["clusters.jsonl"]
+    assert first["pairs.jsonl"] == second["pairs.jsonl"]
+    assert first["rejects.jsonl"] == second["rejects.jsonl"]  # no file/line: same sort
+
+
+# ---------------------------------------------------------------------------
+# Nothing lost
+
+GOOD, SHORT, BAD_JSON, NOT_OBJECT, NO_ID, EMPTY_TEXT, DUPLICATE = (
+    "good", "short", "bad_json", "not_object", "no_id", "empty_text", "duplicate")
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kinds=st.lists(st.sampled_from([GOOD, GOOD, GOOD, SHORT, BAD_JSON, NOT_OBJECT, NO_ID,
+                                        EMPTY_TEXT, DUPLICATE]), max_size=25),
+       seed=st.integers(0, 10_000))
+def test_nothing_lost(kinds: list[str], seed: int, tmp_path_factory: pytest.TempPathFactory
+                      ) -> None:
+    rng = random.Random(seed)
+    folder = tmp_path_factory.mktemp("nothing-lost")
+    stories = [random_sentence(rng, 40) for _ in range(3)]
+    lines: list[str] = []
+    expected_accepted: dict[int, str] = {}  # line number -> id
+    ids: list[str] = []
+    for number, kind in enumerate(kinds, start=1):
+        new_id = f"id-{number}"
+        if kind == GOOD:
+            # Some copies of a few stories, so clusters of several members appear.
+            text = rng.choice(stories) + " " + random_sentence(rng, rng.randint(0, 3))
+            record: object = {"id": new_id, "text": text}
+            expected_accepted[number] = new_id
+            ids.append(new_id)
+        elif kind == SHORT:
+            record = {"id": new_id, "text": "، بب !"}  # 2 letters after normalization
+        elif kind == NO_ID:
+            record = {"text": rng.choice(stories)}
+        elif kind == EMPTY_TEXT:
+            record = {"id": new_id, "text": "   "}
+        elif kind == DUPLICATE and ids:
+            record = {"id": rng.choice(ids), "text": rng.choice(stories)}
+        elif kind == NOT_OBJECT:
+            record = [new_id, "نص"]
+        else:  # BAD_JSON, or a duplicate with nothing to duplicate yet
+            lines.append('{"id": "' + new_id + '", "text": "خبر')
+            continue
+        lines.append(json.dumps(record, ensure_ascii=False))
+    path = folder / "in.jsonl"
+    # At least one good record, so the file always has the text field somewhere.
+    lines.append(json.dumps({"id": "last", "text": stories[0]}, ensure_ascii=False))
+    expected_accepted[len(lines)] = "last"
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+    out = folder / "out"
+    write_report(scan(read_corpus(path), config=DEFAULTS_WITHOUT_RELATED), out)
+
+    clusters = [json.loads(x) for x in (out / "clusters.jsonl").read_text("utf-8").splitlines()]
+    rejects = [json.loads(x) for x in (out / "rejects.jsonl").read_text("utf-8").splitlines()]
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    member_ids = [m["id"] for c in clusters for m in c["members"]]
+    reject_lines = [r["line"] for r in rejects]
+
+    assert len(member_ids) == len(set(member_ids))  # every accepted id exactly once
+    assert sorted(member_ids) == sorted(expected_accepted.values())
+    assert len(reject_lines) == len(set(reject_lines))
+    assert set(reject_lines).isdisjoint(expected_accepted)
+    assert sorted([*reject_lines, *expected_accepted]) == list(range(1, len(lines) + 1))
+    assert all(r["file"] == str(path) for r in rejects)
+    assert all(c["size"] == len(c["members"]) for c in clusters)
+    counts = summary["counts"]
+    assert counts["input_records"] == len(lines)
+    assert counts["accepted"] + counts["rejected"] == len(lines)
+    assert counts["accepted"] == len(member_ids)
+    assert counts["rejected"] == len(rejects)
+    assert counts["clusters"] == len(clusters)
+
+
+# ---------------------------------------------------------------------------
+# The report
+
+
+def test_summary_contents(oracle_config: DedupConfig) -> None:
+    articles = planted_corpus(50, stories=10)
+    report = scan([*articles, Rejected("in.jsonl", 4, None, "invalid JSON: x at column 1")],
+                  config=oracle_config)
+    stats = report.stats
+    assert stats["version"] == __version__
+    assert stats["config_fingerprint"] == oracle_config.fingerprint
+    bands, rows = oracle_config.bands_rows
+    assert stats["parameters"] == {**oracle_config.to_dict(), "bands": bands, "rows": rows}
+    assert set(stats["seconds"]) == STAGES
+    assert all(isinstance(v, float) and v >= 0 for v in stats["seconds"].values())
+    counts = stats["counts"]
+    accepted = sum(c.size for c in report.clusters)
+    assert counts["input_records"] == len(articles) + 1
+    assert counts["accepted"] == accepted
+    assert counts["rejected"] == len(report.rejected)
+    assert counts["clusters"] == len(report.clusters)
+    assert counts["duplicate_clusters"] == sum(1 for c in report.clusters if c.size > 1)
+    assert counts["articles_in_duplicate_clusters"] == sum(c.size for c in report.clusters
+                                                           if c.size > 1)
+    assert counts["pairs"] == len(report.pairs)
+    assert counts["pairs_by_relation"] == {
+        r: sum(1 for p in report.pairs if p.relation == r)
+        for r in sorted({p.relation for p in report.pairs})}
+    assert sum(counts["rejects_by_reason"].values()) == len(report.rejected)
+    assert counts["verified_exactly"] + counts["prefiltered_out"] == counts["candidates"]
+    tiny = [a for a in articles if a.id not in {r.id for r in report.rejected}
+            and len({a.text[i:i + 5] for i in range(len(a.text) - 4)}) < 20]
+    assert counts["too_small_to_match"] == len(tiny)
+    json.dumps(stats)  # plain JSON values only
+
+
+def test_rejects_pass_through_and_are_sorted(oracle_config: DedupConfig) -> None:
+    story = random_sentence(random.Random(1), 30)
+    records: list[Article | Rejected] = [
+        Rejected("b.jsonl", 2, None, "invalid JSON: x at column 1"),
+        Article("ok", story, origin_file="a.jsonl", origin_line=5),
+        Article("short", "بب", origin_file="a.jsonl", origin_line=9),
+        Rejected("a.jsonl", 7, "dup", "duplicate id (first occurrence kept)"),
+    ]
+    report = scan(records, config=oracle_config)
+    assert [(r.file, r.line, r.id) for r in report.rejected] == [
+        ("a.jsonl", 7, "dup"), ("a.jsonl", 9, "short"), ("b.jsonl", 2, None)]
+    too_short = report.rejected[1].reason
+    assert too_short == ("text too short to shingle (2 characters after normalization and "
+                         "furniture stripping; needs at least 5)")
+    assert [c.canonical for c in report.clusters] == ["ok"]
+
+
+def test_text_that_normalizes_to_nothing_is_rejected(oracle_config: DedupConfig) -> None:
+    marks_only = "\u064e\u0651 \u0640\u0640 ، ؟ \u200c"
+    assert normalize_text(marks_only) == ""
+    report = scan([Article("marks", marks_only)], config=oracle_config)
+    assert report.clusters == ()
+    assert [r.id for r in report.rejected] == ["marks"]
+
+
+def test_empty_corpus(oracle_config: DedupConfig) -> None:
+    report = scan([], config=oracle_config)
+    assert (report.clusters, report.pairs, report.rejected) == ((), (), ())
+    assert report.stats["counts"]["input_records"] == 0
+
+
+def test_progress_reports_every_stage(oracle_config: DedupConfig) -> None:
+    calls: list[tuple[str, int, int]] = []
+    articles = planted_corpus(60, stories=5)
+    report = scan(articles, config=oracle_config,
+                  progress=lambda stage, done, total: calls.append((stage, done, total)))
+    accepted = report.stats["counts"]["accepted"]
+    final = {stage: (done, total) for stage, done, total in calls}
+    assert set(final) == {"shingle", "signature", "candidates", "verify"}  # related is off
+    assert all(pair == (accepted, accepted) for pair in final.values())
+
+
+def test_exact_copies_count(oracle_config: DedupConfig) -> None:
+    story = random_sentence(random.Random(2), 40)
+    other = random_sentence(random.Random(3), 40)
+    report = scan([Article("a", story), Article("b", story), Article("c", story),
+                   Article("d", other)], config=oracle_config)
+    counts = report.stats["counts"]
+    assert counts["exact_duplicate_articles"] == 2
+    assert counts["pairs_by_relation"] == {"exact": 3}
+    assert [c.size for c in report.clusters if c.canonical == "a"] == [3]
+
+
+def test_normalization_options_reach_the_shingles() -> None:
+    rng = random.Random(4)
+    body = random_sentence(rng, 6)
+    egypt = f"{body} المسئول والمسئولة عن رئاسة الهيئة"
+    levant = f"{body} المسؤول والمسؤولة عن رئاسة الهيئة"
+    base = DedupConfig(related=RelatedConfig(k=0), strip_furniture=False, learn_boilerplate=False,
+                       template_guard=False, jaccard_threshold=0.95, containment_threshold=0.95,
+                       candidate_threshold=0.3, min_shingles=5)
+    folded = DedupConfig.from_dict({**base.to_dict(),
+                                    "normalization": {"fold_hamza_carriers": True}})
+    articles = [Article("eg", egypt), Article("lv", levant)]
+    assert scan(articles, config=base).pairs == ()
+    (pair,) = scan(articles, config=folded).pairs
+    assert pair.jaccard == 1.0

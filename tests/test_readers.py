@@ -1,0 +1,332 @@
+"""Readers: every input format, every reject reason, and the whole-input errors."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from dedup import Article, FieldMap, InputError, Rejected, read_corpus, read_many
+
+STORY = "أعلنت وزارة النفط العراقية اليوم زيادة صادرات الخام عبر موانئ البصرة"
+OTHER = "فاز المنتخب الوطني بالمباراة النهائية لبطولة غرب آسيا"
+
+WriteJsonl = Callable[..., Path]
+
+
+def articles(records: list[Article | Rejected]) -> list[Article]:
+    return [r for r in records if isinstance(r, Article)]
+
+
+def rejects(records: list[Article | Rejected]) -> list[Rejected]:
+    return [r for r in records if isinstance(r, Rejected)]
+
+
+# ---------------------------------------------------------------------------
+# Formats
+
+
+def test_jsonl_fields_and_origin(write_jsonl: WriteJsonl) -> None:
+    path = write_jsonl([
+        {"id": "a1", "text": STORY, "title": "النفط", "source": "ina", "url": "http://x/1",
+         "date": "2023-05-01T08:00:00+03:00", "extra": [1, 2]},
+        {"id": 7, "text": OTHER},
+    ])
+    first, second = read_corpus(path)
+    assert first == Article(id="a1", text=STORY, title="النفط", source="ina",
+                            published_at="2023-05-01T08:00:00+03:00", url="http://x/1")
+    assert (first.origin_file, first.origin_line) == (str(path), 1)
+    assert second.id == "7"  # an integer id is accepted as its decimal text
+    assert (second.title, second.source, second.published_at) == ("", "", "")
+
+
+def test_jsonl_line_numbers_count_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    lines = ["", json.dumps({"id": "a", "text": STORY}), "   ", "{broken",
+             json.dumps({"id": "b", "text": OTHER})]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records = list(read_corpus(path))
+    assert [(type(r).__name__, r.origin_line if isinstance(r, Article) else r.line)
+            for r in records] == [("Article", 2), ("Rejected", 4), ("Article", 5)]
+
+
+def test_jsonl_with_crlf_line_ends(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes((json.dumps({"id": "a", "text": STORY}, ensure_ascii=False) + "\r\n" +
+                      json.dumps({"id": "b", "text": OTHER}, ensure_ascii=False) + "\r\n")
+                     .encode("utf-8"))
+    assert [a.text for a in articles(list(read_corpus(path)))] == [STORY, OTHER]
+
+
+def test_csv_and_tsv(tmp_path: Path) -> None:
+    csv_path = tmp_path / "a.csv"
+    csv_path.write_text(f'id,text,source\nx1,"{STORY}",ina\nx2,"سطر أول\nسطر ثان",wam\n',
+                        encoding="utf-8")
+    records = list(read_corpus(csv_path))
+    assert [(a.id, a.text, a.source) for a in articles(records)] == [
+        ("x1", STORY, "ina"), ("x2", "سطر أول\nسطر ثان", "wam")]
+    # Header is line 1; a record's line is the physical line where it ends.
+    assert [a.origin_line for a in articles(records)] == [2, 4]
+    tsv_path = tmp_path / "a.tsv"
+    tsv_path.write_text(f"id\ttext\nt1\t{STORY}\n", encoding="utf-8")
+    assert [(a.id, a.text) for a in read_corpus(tsv_path)] == [("t1", STORY)]
+
+
+def test_folder_of_txt_files(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    (root / "ina" / "2023").mkdir(parents=True)
+    (root / "ina" / "2023" / "a.txt").write_text(STORY, encoding="utf-8")
+    (root / "b.txt").write_text(OTHER, encoding="utf-8")
+    with gzip.open(root / "c.txt.gz", "wt", encoding="utf-8") as handle:
+        handle.write(STORY + " اليوم")
+    (root / "notes.md").write_text("ليس خبرا", encoding="utf-8")
+    (root / "empty.txt").write_text("  \n", encoding="utf-8")
+    records = list(read_corpus(root))
+    assert sorted((a.id, a.text) for a in articles(records)) == [
+        ("b.txt", OTHER), ("c.txt", STORY + " اليوم"), ("ina/2023/a.txt", STORY)]
+    assert [(r.id, r.reason) for r in rejects(records)] == [
+        ("empty.txt", "empty text field 'text'")]
+
+
+def test_empty_folder_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("ملاحظات", encoding="utf-8")
+    with pytest.raises(InputError, match=r"folder holds no \.txt files"):
+        list(read_corpus(tmp_path))
+
+
+def test_single_txt_file(tmp_path: Path) -> None:
+    path = tmp_path / "خبر.txt"
+    path.write_text(STORY, encoding="utf-8")
+    assert [(a.id, a.text) for a in read_corpus(path)] == [("خبر.txt", STORY)]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl.gz", ".csv.gz"])
+def test_gzip_inputs(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"a{suffix}"
+    if suffix.startswith(".jsonl"):
+        payload = json.dumps({"id": "g1", "text": STORY}, ensure_ascii=False) + "\n"
+    else:
+        payload = f"id,text\ng1,{STORY}\n"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(payload)
+    assert [(a.id, a.text) for a in read_corpus(path)] == [("g1", STORY)]
+
+
+def test_stdin_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    payload = (json.dumps({"id": "s1", "text": STORY}, ensure_ascii=False) + "\n" +
+               json.dumps({"id": "s2", "text": OTHER}, ensure_ascii=False) + "\n")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(payload.encode("utf-8"))))
+    records = list(read_corpus("-"))
+    assert [(a.id, a.text, a.origin_file) for a in articles(records)] == [
+        ("s1", STORY, "<stdin>"), ("s2", OTHER, "<stdin>")]
+
+
+def test_cp1256_with_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.jsonl"
+    line = json.dumps({"id": "w1", "text": STORY}, ensure_ascii=False) + "\n"
+    path.write_bytes(line.encode("cp1256"))
+    assert [a.text for a in read_corpus(path, encoding="cp1256")] == [STORY]
+    # Read as UTF-8 the same bytes are undecodable: the record is rejected, not garbled.
+    (reject,) = list(read_corpus(path))
+    assert reject == Rejected(str(path), 1, "w1", "undecodable bytes (check --encoding)")
+
+
+def test_unknown_encoding_is_an_input_error(write_jsonl: WriteJsonl) -> None:
+    path = write_jsonl([{"id": "a", "text": STORY}])
+    with pytest.raises(InputError, match=r"unknown encoding 'latin-99'; try utf-8 or cp1256"):
+        list(read_corpus(path, encoding="latin-99"))
+
+
+def test_invalid_utf8_in_one_line_rejects_only_that_record(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    good = json.dumps({"id": "a", "text": STORY}, ensure_ascii=False).encode("utf-8")
+    bad = b'{"id": "b", "text": "\xd9\x85\xff\xfe ' + "خبر".encode() + b'"}'
+    also_good = json.dumps({"id": "c", "text": OTHER}, ensure_ascii=False).encode("utf-8")
+    path.write_bytes(good + b"\n" + bad + b"\n" + also_good + b"\n")
+    records = list(read_corpus(path))
+    assert [a.id for a in articles(records)] == ["a", "c"]
+    assert rejects(records) == [Rejected(str(path), 2, "b", "undecodable bytes (check --encoding)")]
+
+
+def test_explicit_format_overrides_the_name(tmp_path: Path) -> None:
+    path = tmp_path / "feed.txt"
+    path.write_text(json.dumps({"id": "f1", "text": STORY}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    assert [a.id for a in read_corpus(path, format="jsonl")] == ["f1"]
+    assert [a.id for a in read_corpus(path)] == ["feed.txt"]  # by name: one text file
+
+
+def test_unknown_suffix_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_text("<rss/>", encoding="utf-8")
+    with pytest.raises(InputError, match=r"feed\.xml: cannot tell the format from the name; "
+                                         r"use --format jsonl\|csv\|txt"):
+        read_corpus(path)
+
+
+# ---------------------------------------------------------------------------
+# One bad record -> one reject with file, line, id and reason
+
+
+@pytest.mark.parametrize(
+    ("line", "reason", "article_id"),
+    [
+        ('{"id": "x" "text": "خبر"}', r"invalid JSON: Expecting ',' delimiter at column 12", None),
+        ("{'id': 'x'}", r"invalid JSON: Expecting property name enclosed in double quotes at "
+                        r"column 2", None),
+        ("[1, 2]", r"JSON line is not an object", None),
+        ('"نص"', r"JSON line is not an object", None),
+        ('{"text": "خبر قصير"}', r"missing or empty id field 'id'", None),
+        ('{"id": "", "text": "خبر قصير"}', r"missing or empty id field 'id'", None),
+        ('{"id": "   ", "text": "خبر قصير"}', r"missing or empty id field 'id'", None),
+        ('{"id": null, "text": "خبر قصير"}', r"missing or empty id field 'id'", None),
+        ('{"id": "x"}', r"missing text field 'text'", "x"),
+        ('{"id": "x", "text": null}', r"missing text field 'text'", "x"),
+        ('{"id": "x", "text": ""}', r"empty text field 'text'", "x"),
+        ('{"id": "x", "text": " \\n\\t "}', r"empty text field 'text'", "x"),
+        ('{"id": "x", "text": 5}', r"text field 'text' is not a string", "x"),
+        ('{"id": "x", "text": ["خبر"]}', r"text field 'text' is not a string", "x"),
+        ('{"id": "good", "text": "نص مكرر"}', r"duplicate id \(first occurrence kept\)", "good"),
+    ],
+)
+def test_bad_record_becomes_a_reject(tmp_path: Path, line: str, reason: str,
+                                     article_id: str | None) -> None:
+    path = tmp_path / "a.jsonl"
+    good = json.dumps({"id": "good", "text": STORY}, ensure_ascii=False)
+    after = json.dumps({"id": "after", "text": OTHER}, ensure_ascii=False)
+    path.write_text(f"{good}\n{line}\n{after}\n", encoding="utf-8")
+    records = list(read_corpus(path))
+    assert [a.id for a in articles(records)] == ["good", "after"]  # the run goes on
+    (reject,) = rejects(records)
+    assert (reject.file, reject.line, reject.id) == (str(path), 2, article_id)
+    assert re.fullmatch(reason, reject.reason), reject.reason
+
+
+def test_duplicate_id_across_files_in_read_many(write_jsonl: WriteJsonl, tmp_path: Path) -> None:
+    first = write_jsonl([{"id": "a", "text": STORY}, {"id": "b", "text": OTHER}], name="1.jsonl")
+    second = tmp_path / "2.csv"
+    second.write_text(f"id,text\nb,{STORY}\nc,{OTHER}\n", encoding="utf-8")
+    records = list(read_many([first, second]))
+    assert [a.id for a in articles(records)] == ["a", "b", "c"]
+    assert rejects(records) == [
+        Rejected(str(second), 2, "b", "duplicate id (first occurrence kept)")]
+    # Each read_corpus call on its own has its own id space.
+    assert len(articles(list(read_corpus(second)))) == 2
+
+
+def test_read_many_of_nothing() -> None:
+    assert list(read_many([])) == []
+
+
+# ---------------------------------------------------------------------------
+# Field mapping
+
+
+def test_field_map(write_jsonl: WriteJsonl) -> None:
+    path = write_jsonl([{"doc": "d1", "body": STORY, "headline": "عنوان", "outlet": "wam",
+                         "when": "2023-01-02", "link": "http://x", "published_at": "ignored"}])
+    fields = FieldMap(id="doc", text="body", title="headline", source="outlet",
+                      published_at="when", url="link")
+    (article,) = read_corpus(path, fields=fields)
+    assert article == Article(id="d1", text=STORY, title="عنوان", source="wam",
+                              published_at="2023-01-02", url="http://x")
+
+
+def test_date_fallback_order(write_jsonl: WriteJsonl) -> None:
+    path = write_jsonl([
+        {"id": "a", "text": STORY, "date": "2023-01-02", "published_at": "2023-01-01"},
+        {"id": "b", "text": STORY, "pubdate": "2023-03-03"},
+    ])
+    assert [a.published_at for a in read_corpus(path)] == ["2023-01-01", "2023-03-03"]
+
+
+# ---------------------------------------------------------------------------
+# Whole input unusable -> InputError that says how to fix it
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"missing\.jsonl: no such file or folder"):
+        read_corpus(tmp_path / "missing.jsonl")
+
+
+def test_text_field_absent_from_every_record(write_jsonl: WriteJsonl) -> None:
+    path = write_jsonl([{"body": STORY, "headline": "عنوان"}, {"body": OTHER, "headline": "آخر"}])
+    with pytest.raises(InputError, match=(
+        r"no field 'text' in any record; available: body, headline; use --text-field body$"
+    )):
+        list(read_corpus(path))
+
+
+def test_text_field_present_in_some_records_is_not_a_whole_input_error(
+    write_jsonl: WriteJsonl,
+) -> None:
+    path = write_jsonl([{"id": "a", "body": STORY}, {"id": "b", "text": OTHER}])
+    records = list(read_corpus(path))
+    assert [a.id for a in articles(records)] == ["b"]
+    assert [r.reason for r in rejects(records)] == ["missing text field 'text'"]
+
+
+def test_csv_without_the_text_column(tmp_path: Path) -> None:
+    path = tmp_path / "articles.csv"
+    path.write_text(f"body,headline\n{STORY},عنوان\n", encoding="utf-8")
+    with pytest.raises(InputError, match=(
+        r"articles\.csv: no column named 'text'\. Available columns: body, headline\. "
+        r"Use --text-field body\.$"
+    )):
+        list(read_corpus(path))
+
+
+def test_csv_without_the_id_column(tmp_path: Path) -> None:
+    path = tmp_path / "articles.csv"
+    path.write_text(f"doc,text\n1,{STORY}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"no column named 'id'\. Available columns: doc, text\. "
+                                         r"Use --id-field doc\."):
+        list(read_corpus(path))
+
+
+def test_empty_csv(tmp_path: Path) -> None:
+    path = tmp_path / "articles.csv"
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match=r"no column named 'text'\. Available columns: \(none\)"):
+        list(read_corpus(path))
+
+
+# Regressions: bugs found by this suite, now fixed
+
+
+def test_jsonl_text_field_hint_never_suggests_the_id_field(write_jsonl: WriteJsonl) -> None:
+    path = write_jsonl([{"id": "1", "story": STORY, "title": "عنوان"}])
+    with pytest.raises(InputError, match=r"; use --text-field story$"):
+        list(read_corpus(path))
+
+
+def test_truncated_json_line_reports_the_column_where_it_ends(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": "x", "text": \n', encoding="utf-8")
+    (reject,) = list(read_corpus(path))
+    assert reject.reason == "invalid JSON: Expecting value at column 21"
+
+
+def test_csv_text_field_hint_never_suggests_the_id_column(tmp_path: Path) -> None:
+    path = tmp_path / "articles.csv"
+    path.write_text(f"id,body,headline\n1,{STORY},عنوان\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"Use --text-field body\.$"):
+        list(read_corpus(path))
+
+
+def test_corrupt_gzip_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl.gz"
+    path.write_bytes(b"this is not gzip data")
+    with pytest.raises(InputError, match=r"feed\.jsonl\.gz"):
+        list(read_corpus(path))
+
+
+def test_missing_folder_is_reported_as_missing(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"no such file or folder"):
+        read_corpus(tmp_path / "corpus")

@@ -1,0 +1,229 @@
+"""Template-sibling guard: different facts in shared wording vs. copies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.boilerplate import split_lines, strip_furniture
+from dedup.normalize import normalize_text
+from dedup.template import TemplateVerdict, template_verdict
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def n(text: str) -> str:
+    return normalize_text(text)
+
+
+# Templates written for these tests.
+MARKET = (
+    "أغلق المؤشر العام لسوق الأسهم جلسة يوم {day} {trend} {points} نقطة أو ما نسبته {pct} "
+    "بالمئة عند مستوى {level} نقطة، بتداولات بلغت قيمتها {value} مليار ريال. وارتفعت أسهم {up} "
+    "شركة فيما تراجعت أسهم {down} شركة. وتصدر سهم {best} قائمة الأسهم الأكثر ارتفاعا بنسبة "
+    "{best_pct} بالمئة، بينما كان سهم {worst} الأكثر تراجعا بنسبة {worst_pct} بالمئة."
+)
+GOLD = (
+    "ارتفعت أسعار الذهب في المعاملات الفورية يوم {day} لتسجل {price} دولار للأوقية بحلول الساعة "
+    "{clock} بتوقيت غرينتش، بعدما أغلقت عند {previous} دولار في الجلسة السابقة. وقال متعاملون إن "
+    "تحركات الدولار تظل العامل الأبرز في توجيه المعدن الأصفر. وزادت الفضة {silver_pct} بالمئة إلى "
+    "{silver} دولار للأوقية، فيما سجل البلاتين {platinum} دولار للأوقية."
+)
+WEATHER = (
+    "توقعت الهيئة العامة للأرصاد الجوية أن يكون الطقس يوم {day} {date} {month} حارا على معظم "
+    "المناطق، مع فرصة لهطول أمطار رعدية على المرتفعات. وتتراوح درجات الحرارة العظمى في الرياض بين "
+    "{t1} و{t2} درجة مئوية، وفي جدة بين {t3} و{t4} درجة مئوية. وتكون حركة الرياح السطحية على البحر "
+    "الأحمر {wind} بسرعة {w1} إلى {w2} كيلومترا في الساعة، وارتفاع الموج من نصف متر إلى متر ونصف."
+)
+CABLE = (
+    "بعث خادم الحرمين الشريفين برقية تهنئة إلى الرئيس {leader} رئيس جمهورية {country} بمناسبة "
+    "ذكرى {occasion} لبلاده. وأعرب في البرقية عن أصدق التهاني وأطيب التمنيات بالصحة والسعادة "
+    "للرئيس {leader}، ولحكومة وشعب {country} الشقيق المزيد من التقدم والازدهار. كما بعث ولي العهد "
+    "برقية تهنئة مماثلة للرئيس {leader} عبر فيها عن أبلغ التهاني لشعب {country}."
+)
+
+TEMPLATE_PAIRS = {
+    "market close": (
+        MARKET.format(day="الأحد", trend="مرتفعا", points="44.53", pct="0.51", level="8699.17",
+                      value="3", up="113", down="34", best="سابك", best_pct="4.2",
+                      worst="زين", worst_pct="2.1"),
+        MARKET.format(day="الاثنين", trend="مرتفعا", points="135.65", pct="1.56", level="8834.82",
+                      value="4", up="143", down="14", best="سابك", best_pct="6.8",
+                      worst="زين", worst_pct="1.3"),
+    ),
+    "gold": (
+        GOLD.format(day="الخميس", price="1325.06", clock="07:40", previous="1318.20",
+                    silver_pct="0.3", silver="16.54", platinum="960.30"),
+        GOLD.format(day="الاثنين", price="1354.62", clock="17:33", previous="1341.10",
+                    silver_pct="1.0", silver="16.68", platinum="950.90"),
+    ),
+    "weather": (
+        WEATHER.format(day="الثلاثاء", date="11", month="أغسطس", t1="29", t2="46", t3="30",
+                       t4="39", wind="شمالية غربية", w1="18", w2="38"),
+        WEATHER.format(day="الأربعاء", date="12", month="أغسطس", t1="31", t2="45", t3="28",
+                       t4="37", wind="جنوبية غربية", w1="15", w2="35"),
+    ),
+    "cables": (
+        CABLE.format(leader="رافائيل كوريا", country="الإكوادور", occasion="يوم الاستقلال"),
+        CABLE.format(leader="توني تان", country="سنغافورة", occasion="اليوم الوطني"),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(TEMPLATE_PAIRS))
+def test_template_siblings_are_flagged(kind: str) -> None:
+    first, second = TEMPLATE_PAIRS[kind]
+    verdict = template_verdict(n(first), n(second))
+    assert verdict.is_template, verdict.reason
+    assert verdict.changed_facts >= 3
+    assert verdict.reason.startswith("template: ")
+
+
+@pytest.mark.parametrize("kind", sorted(TEMPLATE_PAIRS))
+def test_copy_that_lost_a_sentence_is_not_a_template(kind: str) -> None:
+    text = TEMPLATE_PAIRS[kind][0]
+    sentences = text.split(". ")
+    shorter = ". ".join(sentences[:-1]) + "."
+    verdict = template_verdict(n(text), n(shorter))
+    assert not verdict.is_template, verdict.reason
+
+
+@pytest.mark.parametrize("kind", sorted(TEMPLATE_PAIRS))
+def test_copy_that_gained_a_sentence_is_not_a_template(kind: str) -> None:
+    text = TEMPLATE_PAIRS[kind][0]
+    longer = (
+        "نقلت وكالة الأنباء الرسمية اليوم البيان التالي كما ورد من الجهات المختصة دون تعديل. "
+        + text
+    )
+    verdict = template_verdict(n(text), n(longer))
+    assert not verdict.is_template, verdict.reason
+
+
+def test_copy_with_a_few_words_edited_is_not_a_template() -> None:
+    text = TEMPLATE_PAIRS["gold"][0]
+    edited = (
+        text.replace("وقال متعاملون", "وذكر متعاملون")
+        .replace("العامل الأبرز", "العامل الرئيسي")
+        .replace("الجلسة السابقة", "جلسة أمس")
+    )
+    assert not template_verdict(n(text), n(edited)).is_template
+
+
+def test_one_updated_figure_is_not_a_template() -> None:
+    text = TEMPLATE_PAIRS["market close"][0]
+    corrected = text.replace("8699.17", "8699.71")
+    verdict = template_verdict(n(text), n(corrected))
+    assert not verdict.is_template
+    assert verdict.changed_facts <= 1
+
+
+@pytest.mark.parametrize(
+    ("written", "rewritten"),
+    [
+        ("بكلفة إجمالية بلغت 665,932,983 ريالا", "بكلفة إجمالية بلغت 665.932.983 ريالا"),
+        ("على مساحة 50 ألف متر مربع", "على مساحة 50.000 متر مربع"),
+        ("بنسبة 20,5 في المائة", "بنسبة 20.5 في المائة"),
+        ("بقيمة 3 مليارات ريال", "بقيمة 3000 مليون ريال"),
+    ],
+)
+def test_number_formats_are_not_substitutions(written: str, rewritten: str) -> None:
+    template = "أعلنت الأمانة اليوم ترسية مشروع تطوير الحدائق العامة {} على أن ينتهي العمل قريبا."
+    parts = [template.format(written)] * 4
+    other = [template.format(rewritten)] * 4
+    verdict = template_verdict(n(" ".join(parts)), n(" ".join(other)))
+    assert verdict.changed_facts == 0
+    assert not verdict.is_template
+
+
+def test_spelling_variants_of_a_name_are_not_substitutions() -> None:
+    text = (
+        "قال الأمين العام للأمم المتحدة أنطونيو غوتيريس إن الوضع الإنساني يتدهور، ودعا غوتيريس "
+        "إلى تحقيق مستقل في الأحداث الأخيرة التي شهدتها المنطقة الحدودية خلال الأسبوع الماضي."
+    )
+    variant = text.replace("غوتيريس", "غوتيريش")
+    assert template_verdict(n(text), n(variant)).changed_facts == 0
+
+
+def test_identical_and_empty_texts() -> None:
+    text = n(TEMPLATE_PAIRS["gold"][0])
+    assert template_verdict(text, text) == TemplateVerdict(False, "identical texts", 0)
+    assert not template_verdict("", text).is_template
+
+
+def test_reason_counts_the_differences() -> None:
+    first, second = TEMPLATE_PAIRS["market close"]
+    reason = template_verdict(n(first), n(second)).reason
+    assert "numbers" in reason
+    assert "added/removed sentences" in reason
+
+
+WORDS = st.sampled_from(
+    ["اغلق", "المؤشر", "عند", "مستوي", "نقطه", "يوم", "الاحد", "الاثنين", "نوفمبر", "شوال",
+     "سابك", "زين", "الاكوادور", "سنغافوره", "شماليه", "غربيه", "الف", "3", "44.53", "8699.17",
+     "50.000", "135", "وارتفعت", "اسهم", "شركه", "في", "الي"]
+)  # fmt: skip
+TEXTS = st.lists(WORDS, max_size=40).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS, TEXTS)
+def test_verdict_is_symmetric(first: str, second: str) -> None:
+    assert template_verdict(first, second) == template_verdict(second, first)
+
+
+@settings(max_examples=100, deadline=None)
+@given(TEXTS, st.lists(st.tuples(st.integers(0, 39), WORDS), max_size=6))
+def test_verdict_is_symmetric_for_near_copies(text: str, edits: list[tuple[int, str]]) -> None:
+    words = text.split()
+    for position, word in edits:
+        if words:
+            words[position % len(words)] = word
+    edited = " ".join(words)
+    assert template_verdict(text, edited) == template_verdict(edited, text)
+
+
+# ---------------------------------------------------------------------------
+# Editor-judged pairs (read at run time, never copied)
+
+JUDGED = DATA / "judged-duplicates-dev" / "pairs.jsonl"
+
+
+def _shingles(text: str) -> set[str]:
+    return {text[i : i + 5] for i in range(len(text) - 4)}
+
+
+@pytest.mark.skipif(not JUDGED.exists(), reason="../shared/data not present")
+def test_judged_pairs() -> None:
+    pairs = [json.loads(line) for line in JUDGED.read_text(encoding="utf-8").splitlines() if line]
+    wanted = {pair[key] for pair in pairs for key in ("a", "b")}
+    texts: dict[str, str] = {}
+    for corpus in ("saudinewsnet", "ant-multisource-2018"):
+        with (DATA / corpus / "articles.jsonl").open(encoding="utf-8") as handle:
+            for line in handle:
+                row = json.loads(line)
+                if row["id"] in wanted:
+                    body = strip_furniture(row["text"]).body
+                    texts[row["id"]] = " ".join(n(part) for part in split_lines(body))
+    flagged: dict[str, int] = {}
+    passing_templates = flagged_passing_templates = 0
+    for pair in pairs:
+        first, second = texts[pair["a"]], texts[pair["b"]]
+        verdict = template_verdict(first, second)
+        flagged[pair["label"]] = flagged.get(pair["label"], 0) + verdict.is_template
+        a, b = _shingles(first), _shingles(second)
+        jaccard = len(a & b) / len(a | b)
+        containment = len(a & b) / min(len(a), len(b))
+        if pair["label"] == "TEMPLATE" and (
+            jaccard >= 0.8 or (containment >= 0.7 and jaccard >= 0.2)
+        ):
+            passing_templates += 1
+            flagged_passing_templates += verdict.is_template
+    # Copies are never taken for template siblings; most template pairs are.
+    assert flagged.get("DUP", 0) == 0
+    assert flagged.get("UPDATE", 0) == 0
+    assert flagged["TEMPLATE"] >= 8
+    assert flagged_passing_templates >= passing_templates - 1

@@ -1,0 +1,122 @@
+"""Writers: the output files are a contract (names, fields, rounding, UTF-8, one object a line)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dedup import Cluster, Member, Pair, Rejected, RelatedItem, ScanReport, write_report
+from dedup.writers import (
+    OUTPUT_FILES,
+    cluster_record,
+    pair_record,
+    reject_record,
+    related_record,
+)
+
+
+def hand_report(*, related: bool = True) -> ScanReport:
+    members = (Member("خبر-1", 1.0, 1.0, "canonical"),
+               Member("خبر-2", 0.123456789, 0.987654321, "near"),
+               Member("خبر-3", 0.5, 0.75, "near", via="خبر-2"))
+    return ScanReport(
+        clusters=(Cluster("c1", "خبر-1", members), Cluster("c2", "x", (Member("x", 1.0, 1.0,
+                                                                              "canonical"),))),
+        pairs=(Pair("خبر-1", "خبر-2", 0.123456789, 0.987654321, "near"),
+               Pair("خبر-2", "خبر-3", 1.0, 1.0, "exact")),
+        rejected=(Rejected("a.jsonl", 3, None, "invalid JSON: Expecting value at column 1"),
+                  Rejected("a.jsonl", 9, "مكرر", "duplicate id (first occurrence kept)")),
+        related={"x": (RelatedItem("خبر-1", 0.3333333333),)} if related else {},
+        stats={"counts": {"accepted": 4}, "seconds": {"read": 0.1}, "عربي": "نعم"},
+    )
+
+
+def read_jsonl(path: Path) -> list[dict[str, object]]:
+    text = path.read_text(encoding="utf-8")
+    assert text == "" or text.endswith("\n")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_output_file_names() -> None:
+    assert OUTPUT_FILES == ("clusters.jsonl", "pairs.jsonl", "rejects.jsonl", "related.jsonl",
+                            "summary.json")
+
+
+def test_cluster_record_rounds_to_six_decimals_and_keeps_via() -> None:
+    record = cluster_record(hand_report().clusters[0])
+    assert record == {
+        "cluster_id": "c1",
+        "canonical": "خبر-1",
+        "size": 3,
+        "members": [
+            {"id": "خبر-1", "similarity": 1.0, "containment": 1.0, "relation": "canonical",
+             "via": None},
+            {"id": "خبر-2", "similarity": 0.123457, "containment": 0.987654, "relation": "near",
+             "via": None},
+            {"id": "خبر-3", "similarity": 0.5, "containment": 0.75, "relation": "near",
+             "via": "خبر-2"},
+        ],
+    }
+
+
+def test_pair_reject_and_related_records() -> None:
+    report = hand_report()
+    assert pair_record(report.pairs[0]) == {"a": "خبر-1", "b": "خبر-2", "jaccard": 0.123457,
+                                            "containment": 0.987654, "relation": "near"}
+    assert reject_record(report.rejected[0]) == {
+        "file": "a.jsonl", "line": 3, "id": None,
+        "reason": "invalid JSON: Expecting value at column 1"}
+    assert related_record("x", report.related["x"]) == {"id": "x", "related": [
+        {"id": "خبر-1", "score": 0.333333}]}
+
+
+def test_write_report_files(tmp_path: Path) -> None:
+    out = tmp_path / "nested" / "out"
+    written = write_report(hand_report(), out)
+    assert [p.name for p in written] == list(OUTPUT_FILES)
+    report = hand_report()
+    assert read_jsonl(out / "clusters.jsonl") == [cluster_record(c) for c in report.clusters]
+    assert read_jsonl(out / "pairs.jsonl") == [pair_record(p) for p in report.pairs]
+    assert read_jsonl(out / "rejects.jsonl") == [reject_record(r) for r in report.rejected]
+    assert read_jsonl(out / "related.jsonl") == [related_record("x", report.related["x"])]
+    summary = (out / "summary.json").read_text(encoding="utf-8")
+    assert json.loads(summary) == report.stats
+    assert summary.endswith("}\n")
+    assert summary == json.dumps(report.stats, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def test_outputs_are_utf8_without_escapes_or_crlf(tmp_path: Path) -> None:
+    write_report(hand_report(), tmp_path)
+    for name in OUTPUT_FILES:
+        raw = (tmp_path / name).read_bytes()
+        assert b"\r\n" not in raw
+        assert b"\\u" not in raw  # Arabic written as UTF-8, not \\u escapes
+        raw.decode("utf-8")
+    assert "خبر-1" in (tmp_path / "clusters.jsonl").read_text(encoding="utf-8")
+
+
+def test_related_file_only_when_related_lists_were_computed(tmp_path: Path) -> None:
+    written = write_report(hand_report(related=False), tmp_path)
+    assert [p.name for p in written] == ["clusters.jsonl", "pairs.jsonl", "rejects.jsonl",
+                                         "summary.json"]
+    assert not (tmp_path / "related.jsonl").exists()
+
+
+def test_empty_report_gives_empty_files(tmp_path: Path) -> None:
+    write_report(ScanReport(clusters=(), pairs=(), rejected=()), tmp_path)
+    for name in ("clusters.jsonl", "pairs.jsonl", "rejects.jsonl"):
+        assert (tmp_path / name).read_bytes() == b""
+    assert json.loads((tmp_path / "summary.json").read_text(encoding="utf-8")) == {}
+
+
+def test_write_report_overwrites_previous_outputs(tmp_path: Path) -> None:
+    write_report(hand_report(), tmp_path)
+    write_report(ScanReport(clusters=(), pairs=(), rejected=(), related={"x": ()}), tmp_path)
+    assert (tmp_path / "clusters.jsonl").read_bytes() == b""
+    assert read_jsonl(tmp_path / "related.jsonl") == [{"id": "x", "related": []}]
+
+
+def test_no_stale_related_file_from_an_earlier_run(tmp_path: Path) -> None:
+    write_report(hand_report(related=True), tmp_path)
+    write_report(hand_report(related=False), tmp_path)
+    assert not (tmp_path / "related.jsonl").exists()
