@@ -284,6 +284,12 @@ _COUNTRIES = (
     ("بيرو", "أولانتا هومالا", "العيد الوطني"),
     ("جامايكا", "باتريك ألين", "يوم الاستقلال"),
     ("كوريا", "بارك كون هيه", "العيد الوطني"),
+    ("الأوروغواي", "تاباريه فاسكيز", "يوم الاستقلال"),
+    ("الغابون", "علي بونغو", "العيد الوطني"),
+    ("ماليزيا", "عبدالحليم معظم شاه", "اليوم الوطني"),
+    ("بوليفيا", "إيفو موراليس", "يوم الاستقلال"),
+    ("النيجر", "محمدو يوسفو", "يوم الاستقلال"),
+    ("الهند", "براناب موخيرجي", "يوم الاستقلال"),
 )
 _SENDERS = ("خادم الحرمين الشريفين", "أمير دولة الكويت", "ملك البحرين", "رئيس دولة الإمارات")
 
@@ -343,11 +349,23 @@ def _market(rng: Random) -> str:
     )  # fmt: skip
 
 
-def _cable(rng: Random) -> str:
-    country, leader, occasion = rng.choice(_COUNTRIES)
+def _cable(rng: Random, index: int = 0) -> str:
+    # Cables to *different countries* (the issue's template kind): the recipient
+    # country cycles with the report's index. Two senders' cables to one
+    # country differ in a single name; see make_same_recipient_cables.
+    country, leader, occasion = _COUNTRIES[index % len(_COUNTRIES)]
     return _CABLE.format(
         sender=rng.choice(_SENDERS), leader=leader, country=country, occasion=occasion
     )
+
+
+def make_same_recipient_cables(rng: Random) -> list[str]:
+    """One cable per sender to the same leader: the texts differ in the sender alone."""
+    country, leader, occasion = rng.choice(_COUNTRIES)
+    return [
+        _CABLE.format(sender=sender, leader=leader, country=country, occasion=occasion)
+        for sender in _SENDERS
+    ]
 
 
 _REPORTS = (_gold, _oil, _weather, _market, _cable)
@@ -359,7 +377,11 @@ def make_formulaic_reports(rng: Random, n: int) -> list[str]:
     Reports of one kind share their wording and differ in figures, dates and names: the
     template guard must keep them apart.
     """
-    return [_REPORTS[index % len(_REPORTS)](rng) for index in range(n)]
+    reports = []
+    for index in range(n):
+        kind = _REPORTS[index % len(_REPORTS)]
+        reports.append(_cable(rng, index // len(_REPORTS)) if kind is _cable else kind(rng))
+    return reports
 
 
 def main() -> None:
