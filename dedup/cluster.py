@@ -239,6 +239,7 @@ def build_clusters(
     similarity: SimilarityOf | None = None,
     link_rule: LinkRule | None = None,
     strong_jaccard: float = 1.0,
+    same_story_rule: LinkRule | None = None,
 ) -> tuple[Cluster, ...]:
     """Clusters from verified pairs; every id lands in exactly one cluster.
 
@@ -261,12 +262,13 @@ def build_clusters(
         Sort key of an id; the smallest key in a cluster is its canonical
         (earliest date, then longest text, then smallest id).
     similarity, link_rule
-        Exact similarity of two ids, and the rule for linking stars; a
-        neighbour verified only by containment joins a star only if it passes
-        ``link_rule`` against every member the star took before it.
+        Exact similarity of two ids, and the rule for linking stars.
     strong_jaccard
         Pairs at or above this Jaccard are copies outright (the scan's
         ``jaccard_threshold``); below it they were accepted by containment.
+    same_story_rule
+        The rule a containment-only member must pass against every member
+        already in its cluster (defaults to ``link_rule``).
 
     Returns
     -------
@@ -291,7 +293,7 @@ def build_clusters(
     ordered = sorted(ids, key=priority)
     compatible = None
     if similarity is not None and link_rule is not None:
-        rule, similar = link_rule, similarity
+        rule, similar = same_story_rule or link_rule, similarity
 
         def compatible(first: str, second: str) -> bool:
             return rule.accepts(*similar(first, second))
@@ -339,7 +341,7 @@ def build_clusters(
             weak_first = [w for c in stars_in[root_first] for w in weak_members[c]]
             weak_second = [w for c in stars_in[root_second] for w in weak_members[c]]
             if link_rule.accepts(*similarity(root_first, root_second)) and all(
-                link_rule.accepts(*similarity(weak, other))
+                compatible is None or compatible(weak, other)
                 for weak, other in [(w, root_second) for w in weak_first]
                 + [(w, root_first) for w in weak_second]
             ):

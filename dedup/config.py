@@ -104,6 +104,12 @@ class DedupConfig:
     link_jaccard, link_containment
         Two star clusters joined by a verified pair merge when their canonicals
         reach this Jaccard or this containment (see :mod:`dedup.cluster`).
+    same_story_jaccard, same_story_containment
+        A member that matched only by containment (an excerpt of a longer
+        text) joins a cluster only if it reaches this Jaccard or containment
+        with every member there already: two excerpts of one article share
+        names and vocabulary (5-gram Jaccard >= 0.1 on the judged pairs), the
+        two wire items a roundup carries do not.
     candidate_threshold
         Jaccard level the LSH bands are tuned for; below the verification
         thresholds so that contained copies become candidates.
@@ -134,6 +140,8 @@ class DedupConfig:
     candidate_threshold: float = 0.3
     link_jaccard: float = 0.5
     link_containment: float = 0.7
+    same_story_jaccard: float = 0.1
+    same_story_containment: float = 0.5
     lsh_weights: tuple[float, float] = (0.1, 0.9)
     min_shingles: int = 20
     strip_furniture: bool = True
@@ -164,6 +172,8 @@ class DedupConfig:
             "candidate_threshold",
             "link_jaccard",
             "link_containment",
+            "same_story_jaccard",
+            "same_story_containment",
         ):
             value = getattr(self, name)
             _check(0.0 < value <= 1.0, f"{name} must be in (0, 1], got {value}")

@@ -312,6 +312,7 @@ def scan(
         similarity=similarity,
         link_rule=LinkRule(config.link_jaccard, config.link_containment),
         strong_jaccard=config.jaccard_threshold,
+        same_story_rule=LinkRule(config.same_story_jaccard, config.same_story_containment),
     )
     lap("cluster")
 

@@ -169,7 +169,10 @@ def test_oracle_on_real_news(corpus: str, data_dir: Path, oracle_config: DedupCo
 def _alike(truth: PairTruth | None, config: DedupConfig) -> bool:
     if truth is None:
         return False
-    return truth.jaccard >= config.link_jaccard or truth.containment >= config.link_containment
+    return (
+        truth.jaccard >= config.same_story_jaccard
+        or truth.containment >= config.same_story_containment
+    )
 
 
 def check_star_clusters(articles: Sequence[Article], report: ScanReport,
