@@ -173,16 +173,12 @@ def verify_pairs(
     )
     pairs = survivors[accepted]
     jaccard, containment = jaccard[accepted], containment[accepted]
-    relations: list[Relation] = []
-    for (left, right), similarity in zip(pairs.tolist(), jaccard.tolist(), strict=True):
-        if (
-            config.template_guard
-            and similarity < 1.0
-            and template_verdict(texts[left], texts[right]).is_template
-        ):
-            relations.append("template")
-        else:
-            relations.append("exact" if similarity >= 1.0 else "near")
+    relations: list[Relation] = ["exact" if j >= 1.0 else "near" for j in jaccard.tolist()]
+    if config.template_guard:
+        to_check = [i for i, relation in enumerate(relations) if relation == "near"]
+        for i in to_check:
+            if template_verdict(texts[pairs[i, 0]], texts[pairs[i, 1]]).is_template:
+                relations[i] = "template"
     counts = {
         "candidates": len(candidates),
         "prefiltered_out": int(len(candidates) - len(survivors)),

@@ -157,15 +157,16 @@ def shingle_texts(texts: Sequence[str], ngram: int) -> ShingleSets:
         hashes *= _FNV_PRIME
     hashes = _fmix64(hashes)
 
-    # Window w starts inside text t = searchsorted(starts, w, 'right') - 1 and is
-    # valid when it also ends inside t.
-    window_starts = np.arange(windows, dtype=np.int64)
-    text_of_window = np.searchsorted(starts, window_starts, side="right") - 1
-    valid = window_starts + ngram <= starts[text_of_window + 1]
-    hashes = hashes[valid]
-    text_of_window = text_of_window[valid]
+    # Text t holds max(0, length - ngram + 1) windows, starting at its first
+    # character; the windows that start in its last ngram - 1 characters cross
+    # into the next text and are dropped.
+    per_text = np.maximum(lengths - ngram + 1, 0)
+    first_window = np.repeat(starts[:-1], per_text)
+    within = np.arange(len(first_window), dtype=np.int64) - np.repeat(
+        np.cumsum(per_text) - per_text, per_text
+    )
+    hashes = hashes[first_window + within]
 
-    per_text = np.bincount(text_of_window, minlength=count).astype(np.int64)
     offsets = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(per_text, out=offsets[1:])
     # Sort each text's hashes in place (one numpy sort per text, not per
@@ -175,10 +176,13 @@ def shingle_texts(texts: Sequence[str], ngram: int) -> ShingleSets:
         hashes[offsets[index] : offsets[index + 1]].sort()
     keep = np.ones(len(hashes), dtype=bool)
     keep[1:] = hashes[1:] != hashes[:-1]
-    keep[offsets[:-1][per_text > 0]] = True
+    nonempty = per_text > 0
+    keep[offsets[:-1][nonempty]] = True
+    kept_per_text = np.zeros(count, dtype=np.int64)
+    if len(hashes):
+        kept_per_text[nonempty] = np.add.reduceat(keep, offsets[:-1][nonempty])
     hashes = hashes[keep]
-    per_text = np.bincount(text_of_window[keep], minlength=count).astype(np.int64)
-    np.cumsum(per_text, out=offsets[1:])
+    np.cumsum(kept_per_text, out=offsets[1:])
     return ShingleSets(hashes=hashes, offsets=offsets, ngram=ngram)
 
 
