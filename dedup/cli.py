@@ -258,3 +258,220 @@ def scan_command(
         f"in {time.perf_counter() - started:.1f}s -> {Path(out_dir)}",
         err=True,
     )
+
+
+# ---------------------------------------------------------------------------
+# dedup index: the incremental index (SQLite file or Redis URL). Imports are local to keep
+# `dedup scan` from loading the storage backends.
+
+_DURATION = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+def _input_options(command: Any) -> Any:
+    """The reader options of ``dedup scan``, for the index commands."""
+    options = [
+        click.option(
+            "--format",
+            "input_format",
+            type=click.Choice(["auto", "jsonl", "csv", "txt"]),
+            default="auto",
+            show_default=True,
+            help="Input format (auto: by file name).",
+        ),
+        click.option("--id-field", default="id", show_default=True),
+        click.option("--text-field", default="text", show_default=True),
+        click.option("--title-field", default="title", show_default=True),
+        click.option("--source-field", default="source", show_default=True),
+        click.option(
+            "--date-field",
+            default=None,
+            help="Publication date field [default: published_at, else date].",
+        ),
+        click.option("--url-field", default="url", show_default=True),
+        click.option("--encoding", default="utf-8", show_default=True, help="Input encoding."),
+        click.option("--name", default="default", show_default=True, help="Redis: index name."),
+        click.option(
+            "--batch-size",
+            type=click.IntRange(min=1),
+            default=500,
+            show_default=True,
+            help="Articles per transaction.",
+        ),
+        click.option(
+            "--out",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="JSON Lines file for the matches [default: stdout].",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _open_index(db: str, *, name: str, config_file: str | None = None) -> Any:
+    from dedup.ingest import Index
+
+    config = None
+    if config_file is not None:
+        try:
+            config = DedupConfig.from_dict(_load_config_file(config_file))
+        except (ConfigError, TypeError) as error:
+            raise click.UsageError(str(error)) from error
+    try:
+        return Index.open(db, config=config, name=name)
+    except DedupError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _run_index(
+    db: str, inputs: tuple[str, ...], *, store: bool, config_file: str | None, **options: Any
+) -> None:
+    import json
+
+    from dedup.records import Article
+
+    fields = FieldMap(
+        id=options["id_field"],
+        text=options["text_field"],
+        title=options["title_field"],
+        source=options["source_field"],
+        published_at=options["date_field"],
+        url=options["url_field"],
+    )
+    started = time.perf_counter()
+    out = options["out"]
+    handle = open(out, "w", encoding="utf-8") if out else None  # noqa: SIM115  # closed below
+    stream = handle if handle is not None else sys.stdout
+    counts = {"articles": 0, "duplicates": 0, "rejected": 0}
+    try:
+        with _open_index(db, name=options["name"], config_file=config_file) as index:
+            records = read_many(
+                inputs,
+                format=options["input_format"],
+                fields=fields,
+                encoding=options["encoding"],
+            )
+            batch: list[Article] = []
+
+            def flush() -> None:
+                matches = index.add(batch) if store else [index.query(a) for a in batch]
+                for match in matches:
+                    stream.write(json.dumps(match.to_dict(), ensure_ascii=False) + "\n")
+                    counts["duplicates"] += match.duplicate_of is not None
+                counts["articles"] += len(batch)
+                batch.clear()
+
+            for record in records:
+                if isinstance(record, Article):
+                    batch.append(record)
+                    if len(batch) >= options["batch_size"]:
+                        flush()
+                else:
+                    counts["rejected"] += 1
+                    click.echo(
+                        f"dedup index: rejected {record.file}:{record.line}"
+                        f" ({record.id}): {record.reason}",
+                        err=True,
+                    )
+            if batch:
+                flush()
+    except DedupError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        if handle is not None:
+            handle.close()
+    verb = "added" if store else "queried"
+    click.echo(
+        f"dedup index: {counts['articles']} articles {verb}, {counts['duplicates']} duplicates, "
+        f"{counts['rejected']} rejected in {time.perf_counter() - started:.1f}s ({db})",
+        err=True,
+    )
+
+
+@main.group("index")
+def index_group() -> None:
+    """Incremental index: add articles as they arrive, query it, evict old ones.
+
+    DB is a SQLite file (created when missing) or a Redis URL such as
+    redis://127.0.0.1:6379/0. Matches are written as JSON Lines.
+    """
+
+
+@index_group.command("add")
+@click.argument("db")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML parameters of a new index (an existing one keeps its own).",
+)
+@_input_options
+def index_add(db: str, inputs: tuple[str, ...], config_file: str | None, **options: Any) -> None:
+    """Add INPUT... to DB; print each article's match (duplicate_of, cluster, related)."""
+    _run_index(db, inputs, store=True, config_file=config_file, **options)
+
+
+@index_group.command("query")
+@click.argument("db")
+@click.argument("inputs", nargs=-1, required=True)
+@_input_options
+def index_query(db: str, inputs: tuple[str, ...], **options: Any) -> None:
+    """Match INPUT... against DB without storing them."""
+    _run_index(db, inputs, store=False, config_file=None, **options)
+
+
+@index_group.command("stats")
+@click.argument("db")
+@click.option("--name", default="default", show_default=True, help="Redis: index name.")
+def index_stats(db: str, name: str) -> None:
+    """Print counts and storage size of DB as JSON."""
+    import json
+
+    with _open_index(db, name=name) as index:
+        try:
+            stats = index.stats()
+        except DedupError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))
+
+
+def _parse_age(value: str) -> Any:
+    import re
+    from datetime import datetime, timedelta
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", value)
+    if match:
+        return timedelta(seconds=float(match.group(1)) * _DURATION[match.group(2)])
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: give an age such as 30d, 12h, 2w (s, m, h, d, w) or an ISO date "
+            "such as 2024-05-01",
+            param_hint="--older-than",
+        ) from None
+
+
+@index_group.command("evict")
+@click.argument("db")
+@click.option(
+    "--older-than",
+    required=True,
+    help="Age (30d, 12h, 2w) or ISO date; articles published before it are deleted.",
+)
+@click.option("--name", default="default", show_default=True, help="Redis: index name.")
+def index_evict(db: str, older_than: str, name: str) -> None:
+    """Delete the articles of DB published before --older-than."""
+    import json
+
+    cutoff = _parse_age(older_than)
+    with _open_index(db, name=name) as index:
+        try:
+            evicted = index.evict(older_than=cutoff)
+            remaining = len(index)
+        except DedupError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(json.dumps({"evicted": evicted, "remaining": remaining}))

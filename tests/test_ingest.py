@@ -1,0 +1,535 @@
+"""The incremental index: parity with ``dedup scan``, durability, concurrency, related lists.
+
+Every behaviour is checked on both backends: a SQLite file in a temporary folder and a real
+Redis server (``tests/redis_server.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+# The real Redis server (tests/redis_server.py): importing its fixtures registers them.
+from redis_server import redis_index, redis_url  # noqa: F401
+
+from dedup import Article, DedupConfig, RelatedConfig, ScanReport, read_corpus, scan
+from dedup.cli import main
+from dedup.errors import ConfigError, IndexFormatError, InputError
+from dedup.ingest import Index, Match
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_corpus" / "articles.jsonl"
+SAUDI = ROOT.parent / "shared" / "data" / "saudinewsnet" / "articles.jsonl"
+NO_RELATED = DedupConfig(related=RelatedConfig(k=0))
+
+Target = tuple[str, str]  # (SQLite path or Redis URL, index name)
+
+
+@pytest.fixture
+def redis_target(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """``(url, name)`` of a fresh Redis index (the ``redis_index`` fixture)."""
+    target: tuple[str, str] = request.getfixturevalue("redis_index")
+    return target
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    """An empty index location on each backend."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "news.db"), "default"
+    else:
+        yield request.getfixturevalue("redis_index")
+
+
+def open_index(target: Target, config: DedupConfig | None = None) -> Index:
+    return Index.open(target[0], name=target[1], config=config)
+
+
+def articles_of(path: Path) -> list[Article]:
+    return [r for r in read_corpus(path) if isinstance(r, Article)]
+
+
+def scan_view(report: ScanReport) -> dict[str, tuple[object, ...]]:
+    """What the index's Match must say about each article, from a scan report."""
+    templates: dict[str, list[tuple[float, str, float]]] = {}
+    for pair in report.pairs:
+        if pair.relation == "template":
+            templates.setdefault(pair.a, []).append((-pair.jaccard, pair.b, pair.containment))
+            templates.setdefault(pair.b, []).append((-pair.jaccard, pair.a, pair.containment))
+    view: dict[str, tuple[object, ...]] = {}
+    for cluster in report.clusters:
+        for member in cluster.members:
+            if member.relation == "canonical":
+                best = min(templates.get(member.id, [(0.0, None, 0.0)]))
+                view[member.id] = (cluster.cluster_id, None, -best[0], None, best[1])
+            else:
+                view[member.id] = (
+                    cluster.cluster_id,
+                    cluster.canonical,
+                    member.similarity,
+                    member.via,
+                    None,
+                )
+    return view
+
+
+def match_view(match: Match) -> tuple[object, ...]:
+    return (match.cluster_id, match.duplicate_of, match.similarity, match.via, match.template_of)
+
+
+def index_view(index: Index, ids: list[str]) -> dict[str, tuple[object, ...]]:
+    found = {}
+    for article_id in ids:
+        match = index.get(article_id)
+        assert match is not None, article_id
+        found[article_id] = match_view(match)
+    return found
+
+
+def assert_same_as_scan(index: Index, articles: list[Article], config: DedupConfig) -> None:
+    report = scan(articles, config=config)
+    assert_same_view(index, scan_view(report), len(report.pairs), len(articles))
+
+
+def assert_same_view(
+    index: Index, expected: dict[str, tuple[object, ...]], pairs: int, articles: int
+) -> None:
+    got = index_view(index, sorted(expected))
+    different = {i: (expected[i], got[i]) for i in expected if expected[i] != got[i]}
+    assert not different, f"{len(different)} articles differ, e.g. {list(different.items())[:3]}"
+    assert index.stats().pairs == pairs
+    # Articles the scan rejects (too short after furniture stripping) are stored singletons.
+    assert len(index) == articles
+    assert index.check() == []
+
+
+# The reference scan of a big corpus runs in a child process while the test adds articles.
+SCAN_CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from test_ingest import NO_RELATED, articles_of, scan_view
+from dedup import scan
+from pathlib import Path
+report = scan(articles_of(Path(sys.argv[2])), config=NO_RELATED)
+json.dump({"pairs": len(report.pairs), "view": scan_view(report)}, sys.stdout)
+"""
+
+
+def scan_in_child(path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", SCAN_CHILD, str(Path(__file__).parent), str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def child_result(child: subprocess.Popen[str]) -> tuple[dict[str, tuple[object, ...]], int]:
+    output, _ = child.communicate(timeout=600)
+    assert child.returncode == 0
+    data = json.loads(output)
+    return {k: tuple(v) for k, v in data["view"].items()}, data["pairs"]
+
+
+# ---------------------------------------------------------------------------
+# Parity with the scan
+
+
+def test_sample_corpus_one_at_a_time_in_shuffled_order_gives_the_scan_clusters(
+    target: Target,
+) -> None:
+    articles = articles_of(SAMPLE)
+    shuffled = list(articles)
+    random.Random(11).shuffle(shuffled)
+    with open_index(target, NO_RELATED) as index:
+        for article in shuffled:
+            index.add(article)
+        assert_same_as_scan(index, articles, NO_RELATED)
+
+
+def test_saudinewsnet_one_at_a_time_in_shuffled_order_gives_the_scan_clusters(
+    tmp_path: Path,
+) -> None:
+    # 6,010 real articles with learned boilerplate lines (32 lines dropped by the scan), exact
+    # and near copies across outlets, template siblings and linked stars.
+    reference = scan_in_child(SAUDI)
+    articles = articles_of(SAUDI)
+    shuffled = list(articles)
+    random.Random(5).shuffle(shuffled)
+    with Index.open(tmp_path / "saudi.db", config=NO_RELATED) as index:
+        for article in shuffled:
+            index.add(article)
+        expected, pairs = child_result(reference)
+        assert_same_view(index, expected, pairs, len(articles))
+
+
+def test_saudinewsnet_in_shuffled_batches_on_redis_gives_the_scan_clusters(
+    redis_target: Target,
+) -> None:
+    articles = articles_of(SAUDI)[:1200]
+    shuffled = list(articles)
+    random.Random(9).shuffle(shuffled)
+    with open_index(redis_target, NO_RELATED) as index:
+        for start in range(0, len(shuffled), 37):
+            index.add(shuffled[start : start + 37])
+        assert_same_as_scan(index, articles, NO_RELATED)
+
+
+def test_parity_holds_without_learned_boilerplate(target: Target) -> None:
+    config = DedupConfig(related=RelatedConfig(k=0), learn_boilerplate=False)
+    articles = articles_of(SAMPLE)
+    with open_index(target, config) as index:
+        for start in range(0, len(articles), 10):
+            index.add(list(reversed(articles))[start : start + 10])
+        assert_same_as_scan(index, articles, config)
+
+
+# A background paragraph an outlet appends to its stories (not page furniture).
+BACKGROUND = (
+    "وكانت الحكومة قد أعلنت في وقت سابق من هذا العام خطة شاملة لتطوير البنية التحتية في جميع "
+    "المحافظات خلال السنوات الخمس المقبلة بكلفة إجمالية تتجاوز عشرة مليارات دولار بتمويل من "
+    "الموازنة العامة والقطاع الخاص والصناديق الدولية"
+)
+STORIES = [
+    "افتتح وزير النقل اليوم الطريق السريع الجديد بين المدينتين بطول مئة وعشرين كيلومترا",
+    "أعلنت وزارة الزراعة بدء موسم حصاد القمح في المحافظات الشمالية بمساحة قياسية هذا العام",
+    "فاز المنتخب الوطني للشباب على نظيره بثلاثة أهداف مقابل هدف في بطولة غرب آسيا الودية",
+    "قررت الجامعة تأجيل امتحانات الفصل الثاني أسبوعا بسبب الأحوال الجوية في المنطقة الجنوبية",
+    "استقبل المتحف الوطني أكثر من عشرة آلاف زائر خلال عطلة العيد بحسب إدارة المتحف اليوم",
+]
+
+
+def test_a_line_that_becomes_boilerplate_reshingles_the_stored_articles(target: Target) -> None:
+    # Short stories over a long shared paragraph: while it is counted the articles look
+    # alike; once it is boilerplate of the source (4 articles), they must not.
+    articles = [
+        Article(
+            id=f"f{i}",
+            text=f"{story}\n{BACKGROUND}",
+            source="wakaa",
+            published_at=f"2024-05-0{i + 1}T08:00:00Z",
+        )
+        for i, story in enumerate(STORIES)
+    ]
+    config = NO_RELATED
+    with open_index(target, config) as index:
+        first, second = index.add(articles[0]), index.add(articles[1])
+        assert (first.duplicate_of, second.duplicate_of) == (None, "f0")
+        for article in articles[2:]:
+            index.add(article)
+        assert index.get("f1").duplicate_of is None  # type: ignore[union-attr]
+        assert_same_as_scan(index, articles, config)
+        # ... and back when the articles carrying it go away.
+        assert index.remove(["f2", "f3", "f4"]) == 3
+        assert index.get("f1").duplicate_of == "f0"  # type: ignore[union-attr]
+        assert_same_as_scan(index, articles[:2], config)
+
+
+# ---------------------------------------------------------------------------
+# Operations
+
+
+def test_an_earlier_copy_arriving_later_becomes_the_canonical(target: Target) -> None:
+    body = STORIES[0] + " وأكد الوزير أن المشروع سيخفض زمن الرحلة إلى النصف تقريبا"
+    later = Article(id="late", text=body, published_at="2024-05-02T10:00:00Z")
+    earlier = Article(
+        id="early", text=body + " وبدأ العمل فيه قبل عامين", published_at="2024-05-01T10:00:00Z"
+    )
+    with open_index(target, NO_RELATED) as index:
+        alone = index.add(later)
+        copy = index.add(earlier)
+        now = index.get("late")
+    assert alone.duplicate_of is None
+    assert copy.duplicate_of is None
+    assert now is not None
+    assert now.duplicate_of == "early"
+    assert now.cluster_id == copy.cluster_id != alone.cluster_id
+    assert now.relation == "near"
+    assert 0.8 <= now.similarity < 1.0
+    assert now.containment == 1.0
+
+
+def test_query_stores_nothing_and_says_what_add_says(target: Target) -> None:
+    articles = articles_of(SAMPLE)
+    queried, added = [], []
+    with open_index(target) as index:
+        index.add(articles[:60])
+        for article in articles[60:]:
+            queried.append(index.query(article))
+            assert article.id not in index
+            added.append(index.add(article))
+    assert [match_view(m) for m in queried] == [match_view(m) for m in added]
+    assert [m.related for m in queried] == [m.related for m in added]
+
+
+def test_adding_is_idempotent_and_single_articles_give_one_match(target: Target) -> None:
+    articles = articles_of(SAMPLE)[:5]
+    with open_index(target) as index:
+        first = index.add(articles)
+        again = index.add(articles)
+        one = index.add(articles[0])
+        assert len(index) == 5
+    assert first == again
+    assert isinstance(one, Match)
+    assert one == first[0]
+
+
+def test_bad_batches_raise_input_errors(target: Target) -> None:
+    article = Article(id="x", text=STORIES[0])
+    with open_index(target) as index:
+        with pytest.raises(InputError, match="occur more than once in the batch"):
+            index.add([article, article])
+        with pytest.raises(InputError, match="got a string"):
+            index.add("نص")  # type: ignore[arg-type]
+        with pytest.raises(InputError, match="wrap it in a list"):
+            index.remove("x")
+        assert len(index) == 0
+
+
+def test_remove_and_evict_leave_what_a_scan_of_the_rest_gives(target: Target) -> None:
+    articles = articles_of(SAMPLE)
+    with open_index(target, NO_RELATED) as index:
+        index.add(articles)
+        removed = [a.id for a in articles[::3]]
+        assert index.remove([*removed, "missing"]) == len(removed)
+        rest = [a for a in articles if a.id not in set(removed)]
+        assert_same_as_scan(index, rest, NO_RELATED)
+        old = Article(id="old", text=STORIES[1], published_at="2001-01-01T00:00:00Z")
+        undated = Article(id="undated", text=STORIES[2])
+        index.add([old, undated])
+        assert index.evict(older_than=datetime(2010, 1, 1, tzinfo=UTC)) == 1
+        assert "old" not in index
+        assert "undated" in index
+        # Undated articles go by the time they were added.
+        assert index.evict(older_than=timedelta(days=-1)) == len(rest) + 1
+        assert len(index) == 0
+        assert index.check() == []
+
+
+# ---------------------------------------------------------------------------
+# Related lists
+
+
+def test_related_lists_are_close_to_the_scan_and_never_list_the_own_story(target: Target) -> None:
+    articles = articles_of(SAMPLE)
+    config = DedupConfig()
+    report = scan(articles, config=config)
+    cluster_of = {m.id: c.cluster_id for c in report.clusters for m in c.members}
+    shuffled = list(articles)
+    random.Random(2).shuffle(shuffled)
+    with open_index(target, config) as index:
+        for start in range(0, len(shuffled), 10):
+            index.add(shuffled[start : start + 10])
+        got = {a.id: index.get(a.id) for a in articles}
+    overlap, total = 0, 0
+    for article in articles:
+        match = got[article.id]
+        assert match is not None
+        assert all(cluster_of[item.id] != cluster_of[article.id] for item in match.related)
+        expected = {item.id for item in report.related[article.id][:3]}
+        overlap += len(expected & {item.id for item in match.related[:3]})
+        total += len(expected)
+    # The scan fits the idf on the whole corpus at once; the index keeps each article's norm
+    # as of its insertion. On the sample corpus most top-3 items agree.
+    assert overlap >= 0.8 * total, (overlap, total)
+
+
+# ---------------------------------------------------------------------------
+# Format and parameters
+
+
+def test_an_index_of_another_format_version_is_refused_with_a_clear_message(
+    target: Target,
+) -> None:
+    with open_index(target):
+        pass
+    if target[0].startswith("redis://"):
+        import redis
+
+        client = redis.Redis.from_url(target[0])
+        client.hset(f"dedup:{{{target[1]}}}:meta", "format_version", "999")
+        client.close()
+    else:
+        import sqlite3
+
+        with sqlite3.connect(target[0]) as db:
+            db.execute("UPDATE meta SET value = '999' WHERE key = 'format_version'")
+        db.close()
+    with pytest.raises(IndexFormatError, match=r"index format version 999, but this dedup reads"):
+        open_index(target)
+
+
+def test_other_parameters_are_refused_and_none_means_the_stored_ones(target: Target) -> None:
+    with open_index(target, DedupConfig(jaccard_threshold=0.9)):
+        pass
+    with pytest.raises(ConfigError, match=r"jaccard_threshold: index 0.9, given 0.8"):
+        open_index(target, DedupConfig())
+    with open_index(target) as index:
+        assert index.config.jaccard_threshold == 0.9
+
+
+def test_a_file_that_is_not_an_index_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("ليس قاعدة بيانات " * 200, encoding="utf-8")
+    with pytest.raises(IndexFormatError, match="not a dedup index"):
+        Index.open(path)
+
+
+# ---------------------------------------------------------------------------
+# Durability and concurrency (real processes)
+
+WRITER = """
+import sys, json
+from dedup import Article, DedupConfig, RelatedConfig
+from dedup.ingest import Index
+target, name, path, first, step, batch = sys.argv[1:7]
+rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+articles = [Article(id=r["id"], text=r["text"], title=r.get("title", ""),
+                    source=r.get("source", ""), published_at=r.get("published_at", ""))
+            for r in rows][int(first)::int(step)]
+size = int(batch)
+with Index.open(target, name=name, config=DedupConfig(related=RelatedConfig(k=0))) as index:
+    for number, start in enumerate(range(0, len(articles), size)):
+        print("start", number, flush=True)
+        index.add(articles[start:start + size])
+        print("committed", number, flush=True)
+"""
+
+
+def _corpus_file(tmp_path: Path, articles: list[Article]) -> Path:
+    path = tmp_path / "corpus.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for a in articles:
+            row = {
+                "id": a.id,
+                "text": a.text,
+                "title": a.title,
+                "source": a.source,
+                "published_at": a.published_at,
+            }
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+def _writer(target: Target, path: Path, first: int, step: int, batch: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            WRITER,
+            target[0],
+            target[1],
+            str(path),
+            str(first),
+            str(step),
+            str(batch),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_writer_killed_mid_batch_leaves_every_committed_batch_and_nothing_else(
+    target: Target, tmp_path: Path
+) -> None:
+    articles = articles_of(SAUDI)[:500]
+    path = _corpus_file(tmp_path, articles)
+    batch = 100
+    process = _writer(target, path, 0, 1, batch)
+    assert process.stdout is not None
+    committed = -1
+    for line in process.stdout:
+        word, number = line.split()
+        if word == "committed":
+            committed = int(number)
+        elif int(number) == 3:  # batch 3 has started: kill it in the middle
+            time.sleep(random.Random(1).uniform(0.05, 0.2))
+            os.kill(process.pid, signal.SIGKILL)
+            break
+    process.stdout.close()
+    assert process.wait() == -signal.SIGKILL
+    assert committed == 2
+    with open_index(target) as index:
+        assert index.check() == []
+        stored = {a.id for a in articles if a.id in index}
+        assert len(index) == len(stored)
+    whole = [{a.id for a in articles[: batch * (n + 1)]} for n in (2, 3)]
+    # The kill lands in batch 3: all of batches 0-2 and none of batch 3 (had it landed
+    # after the commit, all of batch 3 would be there; never a part of it).
+    assert stored in whole, (len(stored), [len(w) for w in whole])
+
+
+def test_two_writers_at_once_lose_no_article(target: Target, tmp_path: Path) -> None:
+    articles = articles_of(SAMPLE) + articles_of(SAUDI)[:160]
+    path = _corpus_file(tmp_path, articles)
+    with open_index(target, NO_RELATED):
+        pass  # create it first, so both writers open the same index
+    writers = [_writer(target, path, first, 2, 15) for first in (0, 1)]
+    outputs = [w.communicate(timeout=300)[0] for w in writers]
+    assert [w.returncode for w in writers] == [0, 0], outputs
+    with open_index(target) as index:
+        assert len(index) == len(articles)
+        assert_same_as_scan(index, articles, NO_RELATED)
+
+
+# ---------------------------------------------------------------------------
+# Command line
+
+
+def _cli(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_cli_adds_queries_reports_and_evicts(tmp_path: Path) -> None:
+    db = str(tmp_path / "news.db")
+    out = tmp_path / "matches.jsonl"
+    added = _cli("index", "add", db, str(SAMPLE), "--out", str(out), "--batch-size", "25")
+    assert added.exit_code == 0, added.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 92
+    assert set(lines[0]) == {
+        "id", "cluster_id", "duplicate_of", "similarity", "containment", "relation", "via",
+        "template_of", "related",
+    }  # fmt: skip
+    assert sum(1 for line in lines if line["duplicate_of"]) == 30
+    assert "92 articles added, 30 duplicates, 0 rejected" in added.stderr
+    queried = _cli("index", "query", db, str(SAMPLE))
+    assert queried.exit_code == 0
+    # Stored ids get their current match (related lists now cover the whole index).
+    current = [json.loads(line) for line in queried.stdout.splitlines()]
+    assert [m["id"] for m in current] == [m["id"] for m in lines]
+    assert sum(1 for m in current if m["duplicate_of"]) == 30
+    assert "92 articles queried" in queried.stderr
+    stats = json.loads(_cli("index", "stats", db).stdout)
+    assert (stats["articles"], stats["format_version"], stats["backend"]) == (92, 1, "sqlite")
+    evicted = _cli("index", "evict", db, "--older-than", "30d")
+    assert json.loads(evicted.stdout) == {"evicted": 92, "remaining": 0}
+
+
+def test_cli_errors_are_clean(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.db"
+    bad.write_text("ليس فهرسا " * 500, encoding="utf-8")
+    result = _cli("index", "stats", str(bad))
+    assert result.exit_code == 1
+    assert "not a dedup index" in result.stderr
+    assert "Traceback" not in result.output
+    result = _cli("index", "evict", str(tmp_path / "x.db"), "--older-than", "soon")
+    assert result.exit_code == 2
+    assert "give an age such as 30d" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["add", "query", "stats", "evict"])
+def test_every_index_command_has_help(command: str) -> None:
+    result = _cli("index", command, "--help")
+    assert result.exit_code == 0
+    assert "DB" in result.output
