@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("dedup")
@@ -25,6 +26,23 @@ from dedup.readers import FieldMap, read_corpus, read_many
 from dedup.records import Article, Cluster, Member, Pair, Rejected, RelatedItem, ScanReport
 from dedup.writers import write_report
 
+if TYPE_CHECKING:
+    from dedup.ingest import Index, Match
+    from dedup.related import RelatedIndex
+
+# Imported on first use: scikit-learn (related) and the storage backends (ingest)
+# are not needed by every caller, and `dedup scan --related-k 0` skips them.
+_LAZY = {"Index": "dedup.ingest", "Match": "dedup.ingest", "RelatedIndex": "dedup.related"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'dedup' has no attribute {name!r}")
+
+
 __all__ = [
     "Article",
     "Cluster",
@@ -32,12 +50,15 @@ __all__ = [
     "DedupConfig",
     "DedupError",
     "FieldMap",
+    "Index",
     "InputError",
+    "Match",
     "Member",
     "NormalizationOptions",
     "Pair",
     "Rejected",
     "RelatedConfig",
+    "RelatedIndex",
     "RelatedItem",
     "ScanReport",
     "__version__",

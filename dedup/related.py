@@ -413,6 +413,11 @@ class RelatedIndex:
         stories = _stories(items, self.timestamps_, cluster_of, canonical_of)
         self.story_: I64Array = stories.story
         self.canonical_: I64Array = stories.canonical
+        # Days since the epoch (float32, NaN undated) of each article and of its story's shown
+        # member: the time window and the decay read these for every candidate pair.
+        days = self.timestamps_ / _SECONDS_PER_DAY
+        self.day_: npt.NDArray[np.float32] = days.astype(np.float32)
+        self.shown_day_: npt.NDArray[np.float32] = self.day_[self.canonical_]
         story_sizes = np.bincount(self.story_, minlength=len(items))
         # Members of a duplicate cluster of two or more articles.
         self.clustered_: BoolArray = story_sizes[self.story_] > 1
@@ -481,16 +486,15 @@ class RelatedIndex:
             allowed[where] = self.story_[cols[where]] != self.story_[rows[where]]
         if config.time_window_days is None and config.recency_half_life_days is None:
             return allowed, None
-        row_time = np.repeat(self.timestamps_[start:stop], counts)
-        gap_days = np.abs(self.timestamps_[self.canonical_[cols]] - row_time) / _SECONDS_PER_DAY
+        row_day = np.repeat(self.day_[start:stop], counts)
+        gap_days = np.abs(self.shown_day_[cols] - row_day)
         if config.time_window_days is not None:
             inside = ~(gap_days > config.time_window_days)
             allowed = inside if allowed is None else allowed & inside
         if config.recency_half_life_days is None:
             return allowed, None
-        half_life = config.recency_half_life_days
-        decay = np.where(np.isnan(gap_days), 1.0, np.exp2(-gap_days / half_life))
-        return allowed, decay.astype(np.float32)
+        decay = np.exp2(gap_days / np.float32(-config.recency_half_life_days))
+        return allowed, np.nan_to_num(decay, nan=1.0)
 
     def _approximate_candidates(self, pool: int) -> tuple[I64Array, I64Array, F64Array]:
         """Candidate pairs of every article with their exact cosine, without an N × N matrix.
