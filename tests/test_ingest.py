@@ -392,17 +392,20 @@ WRITER = """
 import sys, json
 from dedup import Article, DedupConfig, RelatedConfig
 from dedup.ingest import Index
-target, name, path, first, step, batch = sys.argv[1:7]
+target, name, path, first, step, sizes = sys.argv[1:7]
 rows = [json.loads(line) for line in open(path, encoding="utf-8")]
 articles = [Article(id=r["id"], text=r["text"], title=r.get("title", ""),
                     source=r.get("source", ""), published_at=r.get("published_at", ""))
             for r in rows][int(first)::int(step)]
-size = int(batch)
+sizes = [int(n) for n in sizes.split(",")]
 with Index.open(target, name=name, config=DedupConfig(related=RelatedConfig(k=0))) as index:
-    for number, start in enumerate(range(0, len(articles), size)):
+    start, number = 0, 0
+    while start < len(articles):
+        size = sizes[min(number, len(sizes) - 1)]
         print("start", number, flush=True)
         index.add(articles[start:start + size])
         print("committed", number, flush=True)
+        start, number = start + size, number + 1
 """
 
 
@@ -421,7 +424,7 @@ def _corpus_file(tmp_path: Path, articles: list[Article]) -> Path:
     return path
 
 
-def _writer(target: Target, path: Path, first: int, step: int, batch: int) -> subprocess.Popen[str]:
+def _writer(target: Target, path: Path, first: int, step: int, sizes: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -432,7 +435,7 @@ def _writer(target: Target, path: Path, first: int, step: int, batch: int) -> su
             str(path),
             str(first),
             str(step),
-            str(batch),
+            sizes,
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -442,18 +445,19 @@ def _writer(target: Target, path: Path, first: int, step: int, batch: int) -> su
 def test_a_writer_killed_mid_batch_leaves_every_committed_batch_and_nothing_else(
     target: Target, tmp_path: Path
 ) -> None:
-    articles = articles_of(SAUDI)[:500]
+    articles = articles_of(SAUDI)[:700]
     path = _corpus_file(tmp_path, articles)
-    batch = 100
-    process = _writer(target, path, 0, 1, batch)
+    # Three batches of 100, then one of 400 that takes far longer than the wait before the
+    # kill (at least a millisecond an article on any machine).
+    process = _writer(target, path, 0, 1, "100,100,100,400")
     assert process.stdout is not None
     committed = -1
     for line in process.stdout:
         word, number = line.split()
         if word == "committed":
             committed = int(number)
-        elif int(number) == 3:  # batch 3 has started: kill it in the middle
-            time.sleep(random.Random(1).uniform(0.05, 0.2))
+        elif int(number) == 3:  # the big batch has started: kill the writer in its middle
+            time.sleep(random.Random(1).uniform(0.05, 0.15))
             os.kill(process.pid, signal.SIGKILL)
             break
     process.stdout.close()
@@ -463,10 +467,7 @@ def test_a_writer_killed_mid_batch_leaves_every_committed_batch_and_nothing_else
         assert index.check() == []
         stored = {a.id for a in articles if a.id in index}
         assert len(index) == len(stored)
-    whole = [{a.id for a in articles[: batch * (n + 1)]} for n in (2, 3)]
-    # The kill lands in batch 3: all of batches 0-2 and none of batch 3 (had it landed
-    # after the commit, all of batch 3 would be there; never a part of it).
-    assert stored in whole, (len(stored), [len(w) for w in whole])
+    assert stored == {a.id for a in articles[:300]}, (len(stored), "of 300")
 
 
 def test_two_writers_at_once_lose_no_article(target: Target, tmp_path: Path) -> None:
@@ -474,7 +475,7 @@ def test_two_writers_at_once_lose_no_article(target: Target, tmp_path: Path) -> 
     path = _corpus_file(tmp_path, articles)
     with open_index(target, NO_RELATED):
         pass  # create it first, so both writers open the same index
-    writers = [_writer(target, path, first, 2, 15) for first in (0, 1)]
+    writers = [_writer(target, path, first, 2, "15") for first in (0, 1)]
     outputs = [w.communicate(timeout=300)[0] for w in writers]
     assert [w.returncode for w in writers] == [0, 0], outputs
     with open_index(target) as index:

@@ -215,7 +215,8 @@ def test_time_window_is_respected_and_undated_articles_stay() -> None:
 
 def test_recency_decay_halves_the_score_per_half_life() -> None:
     articles = _toy(["s", "s"], [10, 17])
-    plain = {i.id: i.score for i in RelatedIndex().fit(articles).related()["q"]}
+    no_decay = RelatedConfig(recency_half_life_days=None)
+    plain = {i.id: i.score for i in RelatedIndex(no_decay).fit(articles).related()["q"]}
     decayed = {i.id: i.score for i in
                RelatedIndex(RelatedConfig(recency_half_life_days=7)).fit(articles).related()["q"]}
     assert decayed["d0"] == plain["d0"]
