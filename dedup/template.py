@@ -33,6 +33,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from dedup.boilerplate import date_words
@@ -88,6 +89,7 @@ _NUMBER = re.compile(r"(?<![^\W\d_])\d+(?:\.\d+)?")
 _SPACED_THOUSANDS = re.compile(r"\b(\d{1,3})((?: \d{3})+)\b")
 _DOTTED_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
 _DIGIT = re.compile(r"\d")
+_NON_DIGIT = re.compile(r"\D")
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,12 @@ def _all_readings(values: Sequence[tuple[float, ...]]) -> set[float]:
     return {reading for readings in values for reading in readings}
 
 
+@lru_cache(maxsize=4096)
+def _text_readings(text: str) -> frozenset[float]:
+    """Every number reading of a whole text; cached, as one text meets many pairs."""
+    return frozenset(_all_readings(_values(text.split())))
+
+
 def _is_variant(word: str, others: Sequence[str]) -> bool:
     return any(
         difflib.SequenceMatcher(None, word, other).ratio() >= _VARIANT_SIMILARITY
@@ -185,9 +193,11 @@ def _names(
     return [word for word in candidates if not _is_variant(word, other_side)]
 
 
-def _differences(words_a: Sequence[str], words_b: Sequence[str]) -> _Differences:
+def _differences(
+    words_a: Sequence[str], words_b: Sequence[str], text_a: str, text_b: str
+) -> _Differences:
     counts_a, counts_b = Counter(words_a), Counter(words_b)
-    values_a, values_b = _all_readings(_values(words_a)), _all_readings(_values(words_b))
+    values_a, values_b = _text_readings(text_a), _text_readings(text_b)
     calendar = date_words()
     numbers = dates = names = one_sided = sentences = 0
     matcher = difflib.SequenceMatcher(None, words_a, words_b, autojunk=False)
@@ -206,7 +216,7 @@ def _differences(words_a: Sequence[str], words_b: Sequence[str]) -> _Differences
         side_a, side_b = words_a[a1:a2], words_b[b1:b2]
         # Figures: new values on both sides ("0.51" → "1.56"); the same
         # digits differently grouped ("20.5" / "20 5") are no change.
-        if re.sub(r"\D", "", " ".join(side_a)) != re.sub(r"\D", "", " ".join(side_b)):
+        if _NON_DIGIT.sub("", " ".join(side_a)) != _NON_DIGIT.sub("", " ".join(side_b)):
             new_a = [v for v in _values(side_a) if values_b.isdisjoint(v)]
             new_b = [v for v in _values(side_b) if values_a.isdisjoint(v)]
             numbers += min(len(new_a), len(new_b))
@@ -275,7 +285,7 @@ def template_verdict(normalized_a: str, normalized_b: str) -> TemplateVerdict:
             reason=f"{min(only_a, only_b)} words in only one text: too few for substituted facts",
             changed_facts=0,
         )
-    found = _differences(words_a, words_b)
+    found = _differences(words_a, words_b, first, second)
     figures = found.numbers + found.dates
     summary = (
         f"{found.facts} substituted facts ({found.numbers} numbers, {found.dates} dates, "
