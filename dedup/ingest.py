@@ -21,17 +21,18 @@ before (a SQLite file or a Redis database, see :mod:`dedup.store`):
    link rule) is local to a connected component of the verified pairs, so after a batch it
    is rerun on the affected components only, and the changed cluster fields are written;
 6. **related**: hashed TF-IDF without refitting. Each article's term counts are stored (32-bit
-   term hashes), with a document frequency per term; each article also *posts* its top terms
-   by tf-idf. A new article's top terms give candidates (the stored articles that posted
-   them, most shared terms first), which are scored by the exact cosine of
+   term hashes), with a document frequency per term; each article also *posts* its rare terms
+   (as :mod:`dedup.related` finds candidates on big corpora). A new article's rare terms of
+   highest tf-idf give candidates (the stored articles that posted them, best overlap
+   first), which are scored by the exact cosine of
    :mod:`dedup.related` (``log(1 + tf)``, smooth idf, max_df rule) under the current
    document frequencies, then one slot per story, time window, recency and source cap.
 
 Clusters do not depend on arrival order: adding a corpus one article at a time, in any
 order, gives the clusters and pairs of ``dedup scan`` on it (``tests/test_ingest.py`` checks
 this on ``sample_corpus/`` and all of saudinewsnet). Related scores equal the scan's for the
-articles that are found; what differs is candidate generation (an article that shares none
-of a query's top terms in its own posted terms is not found).
+articles that are found; what differs is candidate generation (an article that shares no
+rare term with the query's best rare terms is not found).
 
 Durability and concurrency: a batch is planned from reads only, then written in one
 transaction (:mod:`dedup.store`), under the backend's writer lock, so a killed writer leaves
@@ -84,14 +85,15 @@ from dedup.store import (
 
 __all__ = ["Index", "IndexStats", "Match"]
 
-#: Terms each stored article posts (its top terms by tf-idf when added): the related search
-#: scores the stored articles that posted one of a new article's top terms.
-_POSTED_TERMS: Final = 64
-#: A new article's top terms looked up, and the most-overlapping candidates scored exactly.
+# Related candidates, as dedup.related finds them on a large corpus: only pairs that share a
+# *rare* term (in at most max(50, 2 % of the articles)) are looked at. Each article posts its
+# terms that are rare when it is added; a new article looks up its rare terms of highest
+# tf-idf, ranks the stored articles by the sum of its weights on the terms they share, and
+# the best ones are scored by the exact cosine.
+_RARE_DF_SHARE: Final = 0.02
+_RARE_DF_MIN: Final = 50
 _QUERY_TERMS: Final = 48
 _MAX_CANDIDATES: Final = 64
-_POSTING_MAX_SHARE: Final = 0.01
-_POSTING_MIN_DF: Final = 100
 # As dedup.related: words of two letters or more; a term in more than half the articles is
 # dropped, unless that half is fewer than 20 articles.
 _TOKEN: Final = re.compile(r"(?u)\b\w\w+\b")
@@ -1310,26 +1312,17 @@ class Index:
         for new in news:
             vector = self._tfidf(new.terms, new.weights, df, changes.n_docs)
             norm = float(np.sqrt(np.square(vector).sum()))
-            posted = np.isin(
-                new.terms, self._top_terms(new.terms, vector, df, changes.n_docs, _POSTED_TERMS)
-            )
+            posted = self._rare(new.terms, df, changes.n_docs) & (vector > 0)
             changes.posting_add.extend((t, new.num) for t in new.terms[posted].tolist())
             changes.blobs["vector"][new.num] = _pack_vector(new.terms, new.counts, posted)
             if new.num in changes.records:
                 changes.records[new.num] = replace(changes.records[new.num], norm=norm)
 
     @staticmethod
-    def _top_terms(
-        terms: U32Array, vector: F64Array, df: dict[int, int], n_docs: int, count: int
-    ) -> U32Array:
-        """The ``count`` terms of highest tf-idf, leaving out the common ones (see below)."""
-        # A term in more than 1% of the articles (at least 100) neither posts nor is looked
-        # up: its postings would be long and it says little about the story.
-        limit = max(_POSTING_MIN_DF, _POSTING_MAX_SHARE * n_docs)
-        common = np.array([df.get(t, 0) > limit for t in terms.tolist()], dtype=bool)
-        scores = np.where(common, 0.0, vector)
-        top = np.argsort(-scores, kind="stable")[:count]
-        return terms[top[scores[top] > 0]]
+    def _rare(terms: U32Array, df: dict[int, int], n_docs: int) -> npt.NDArray[np.bool_]:
+        """Which terms are rare (see ``_RARE_DF_SHARE``): their postings are short."""
+        limit = max(_RARE_DF_MIN, _RARE_DF_SHARE * n_docs)
+        return np.array([df.get(t, 0) <= limit for t in terms.tolist()], dtype=bool)
 
     def _tfidf(
         self, terms: U32Array, weights: F64Array, df: dict[int, int], n_docs: int
@@ -1429,21 +1422,31 @@ class Index:
         df = self._doc_freqs(reader, {t for q in queries for t in q.terms.tolist()})
         df.update(df_overlay)
         vectors = [self._tfidf(q.terms, q.weights, df, n_docs) for q in queries]
-        tops = [
-            self._top_terms(q.terms, v, df, n_docs, _QUERY_TERMS)
-            for q, v in zip(queries, vectors, strict=True)
-        ]
-        postings = reader.postings({t for top in tops for t in top.tolist()})
+        tops: list[tuple[U32Array, F64Array]] = []
+        for q, vector in zip(queries, vectors, strict=True):
+            scores = np.where(self._rare(q.terms, df, n_docs), vector, 0.0)
+            top = np.argsort(-scores, kind="stable")[:_QUERY_TERMS]
+            top = top[scores[top] > 0]
+            tops.append((q.terms[top], scores[top]))
+        postings = reader.postings({t for terms, _ in tops for t in terms.tolist()})
         chosen: list[I64Array] = []
-        for q, top in zip(queries, tops, strict=True):
-            lists = [postings[t] for t in top.tolist() if t in postings]
+        for q, (terms, weights) in zip(queries, tops, strict=True):
+            lists = [
+                (postings[t], w)
+                for t, w in zip(terms.tolist(), weights.tolist(), strict=True)
+                if t in postings
+            ]
             if not lists:
                 chosen.append(np.empty(0, dtype=np.int64))
                 continue
-            found, hits = np.unique(np.concatenate(lists), return_counts=True)
+            nums = np.concatenate([found for found, _ in lists])
+            shared = np.repeat([w for _, w in lists], [len(found) for found, _ in lists])
+            found, where = np.unique(nums, return_inverse=True)
+            # The query's side of the dot product on the rare terms each candidate shares.
+            overlap = np.bincount(where, weights=shared, minlength=len(found))
             keep = found != q.num
-            found, hits = found[keep], hits[keep]
-            best = np.lexsort((found, -hits))[:_MAX_CANDIDATES]
+            found, overlap = found[keep], overlap[keep]
+            best = np.lexsort((found, -overlap))[:_MAX_CANDIDATES]
             chosen.append(found[best])
         pool = {int(n) for c in chosen for n in c.tolist()}
         records = reader.records([n for n in pool if n not in overlay])

@@ -339,9 +339,9 @@ def test_related_lists_are_close_to_the_scan_and_never_list_the_own_story(target
         expected = {item.id for item in report.related[article.id][:3]}
         overlap += len(expected & {item.id for item in match.related[:3]})
         total += len(expected)
-    # The scan fits the idf on the whole corpus at once; the index keeps each article's norm
-    # as of its insertion. On the sample corpus most top-3 items agree.
-    assert overlap >= 0.8 * total, (overlap, total)
+    # Scores are the scan's; only candidate generation differs (stored articles sharing a rare
+    # term with the query). On the sample corpus 90 % of the scan's top-3 items are found.
+    assert overlap >= 0.85 * total, (overlap, total)
 
 
 # ---------------------------------------------------------------------------
