@@ -81,6 +81,39 @@ def main() -> None:
     """Near-duplicate clusters and related articles for Arabic news."""
 
 
+def _reader_options(command: Any) -> Any:
+    """Input format, field names and encoding: shared by ``dedup scan`` and ``dedup index``."""
+    options = [
+        click.option(
+            "--format",
+            "input_format",
+            type=click.Choice(["auto", "jsonl", "csv", "txt"]),
+            default="auto",
+            show_default=True,
+            help="Input format (auto: by file name).",
+        ),
+        click.option("--id-field", default="id", show_default=True),
+        click.option("--text-field", default="text", show_default=True),
+        click.option("--title-field", default="title", show_default=True),
+        click.option("--source-field", default="source", show_default=True),
+        click.option(
+            "--date-field",
+            default=None,
+            help="Publication date field [default: published_at, else date].",
+        ),
+        click.option("--url-field", default="url", show_default=True),
+        click.option(
+            "--encoding",
+            default="utf-8",
+            show_default=True,
+            help="Input encoding, e.g. cp1256 for legacy Arabic feeds.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command("scan")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option(
@@ -90,28 +123,7 @@ def main() -> None:
     type=click.Path(file_okay=False),
     help="Folder for clusters.jsonl, pairs.jsonl, rejects.jsonl, related.jsonl, summary.json.",
 )
-@click.option(
-    "--format",
-    "input_format",
-    type=click.Choice(["auto", "jsonl", "csv", "txt"]),
-    default="auto",
-    show_default=True,
-    help="Input format (auto: by file name).",
-)
-@click.option("--id-field", default="id", show_default=True)
-@click.option("--text-field", default="text", show_default=True)
-@click.option("--title-field", default="title", show_default=True)
-@click.option("--source-field", default="source", show_default=True)
-@click.option(
-    "--date-field", default=None, help="Publication date field [default: published_at, else date]."
-)
-@click.option("--url-field", default="url", show_default=True)
-@click.option(
-    "--encoding",
-    default="utf-8",
-    show_default=True,
-    help="Input encoding, e.g. cp1256 for legacy Arabic feeds.",
-)
+@_reader_options
 @click.option(
     "--config",
     "config_file",
@@ -268,27 +280,9 @@ _DURATION = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 
 
 def _input_options(command: Any) -> Any:
-    """The reader options of ``dedup scan``, for the index commands."""
+    """The index commands' own options, after the reader options of ``dedup scan``."""
+    command = _reader_options(command)
     options = [
-        click.option(
-            "--format",
-            "input_format",
-            type=click.Choice(["auto", "jsonl", "csv", "txt"]),
-            default="auto",
-            show_default=True,
-            help="Input format (auto: by file name).",
-        ),
-        click.option("--id-field", default="id", show_default=True),
-        click.option("--text-field", default="text", show_default=True),
-        click.option("--title-field", default="title", show_default=True),
-        click.option("--source-field", default="source", show_default=True),
-        click.option(
-            "--date-field",
-            default=None,
-            help="Publication date field [default: published_at, else date].",
-        ),
-        click.option("--url-field", default="url", show_default=True),
-        click.option("--encoding", default="utf-8", show_default=True, help="Input encoding."),
         click.option("--name", default="default", show_default=True, help="Redis: index name."),
         click.option(
             "--batch-size",
