@@ -157,11 +157,13 @@ def test_sample_corpus_one_at_a_time_in_shuffled_order_gives_the_scan_clusters(
         assert_same_as_scan(index, articles, NO_RELATED)
 
 
+@pytest.mark.slow  # 6,010 adds: about 60 s alone on a 2-core machine, 80 s under load
 def test_saudinewsnet_one_at_a_time_in_shuffled_order_gives_the_scan_clusters(
     tmp_path: Path,
 ) -> None:
     # 6,010 real articles with learned boilerplate lines (32 lines dropped by the scan), exact
-    # and near copies across outlets, template siblings and linked stars.
+    # and near copies across outlets, template siblings and linked stars. The reference scan
+    # runs in a child process meanwhile.
     reference = scan_in_child(SAUDI)
     articles = articles_of(SAUDI)
     shuffled = list(articles)
@@ -176,7 +178,7 @@ def test_saudinewsnet_one_at_a_time_in_shuffled_order_gives_the_scan_clusters(
 def test_saudinewsnet_in_shuffled_batches_on_redis_gives_the_scan_clusters(
     redis_target: Target,
 ) -> None:
-    articles = articles_of(SAUDI)[:1200]
+    articles = articles_of(SAUDI)[:800]
     shuffled = list(articles)
     random.Random(9).shuffle(shuffled)
     with open_index(redis_target, NO_RELATED) as index:
