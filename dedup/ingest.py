@@ -1112,8 +1112,13 @@ class Index:
             inside = candidate_pairs(signatures[eligible], bands=self._bands, rows=self._rows)
             pair_parts.append(eligible[inside].astype(np.int64))
         candidate_index = np.concatenate(pair_parts).reshape(-1, 2)
+        published = {new.num: new.published_ts for new in news}
+        published.update({n: r.published_ts for n, r in affected.items()})
+        published.update({n: r.published_ts for n, r in survivor_records.items()})
+        moments = [published.get(n) for n in universe_nums.tolist()]
+        timestamps = np.array([np.nan if m is None else m for m in moments], dtype=np.float64)
         accepted, jaccard, containment, relations, _ = verify_pairs(
-            candidate_index, universe, universe_sigs, texts + survivor_texts, config
+            candidate_index, universe, universe_sigs, texts + survivor_texts, config, timestamps
         )
         new_edges: dict[int, list[Edge]] = defaultdict(list)
         for (left, right), j, c, relation in zip(

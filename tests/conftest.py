@@ -38,10 +38,13 @@ def oracle_config() -> DedupConfig:
 
     With furniture stripping, learned boilerplate and the template guard off,
     the pipeline shingles exactly the normalized text, so a brute-force oracle
-    on that text is the ground truth.
+    on that text is the ground truth. The passage branch and the date limit of
+    containment matches are off too: the oracle checks the 5-gram rule alone
+    (tests/test_pipeline.py covers those two).
     """
     return DedupConfig(related=RelatedConfig(k=0), strip_furniture=False,
-                       learn_boilerplate=False, template_guard=False)
+                       learn_boilerplate=False, template_guard=False,
+                       passage_containment_threshold=None, containment_max_days_apart=None)
 
 
 @pytest.fixture

@@ -224,10 +224,16 @@ def check_star_clusters(articles: Sequence[Article], report: ScanReport,
                         ((expected.jaccard, expected.containment) if expected else (0.0, 0.0))
     assert [c.cluster_id for c in report.clusters] == sorted(c.cluster_id for c in report.clusters)
     # Greedy maximality: a pair (canonical c, y) leaves y outside c's cluster only
-    # when y was taken earlier by a canonical that comes before c, or when y was
-    # verified by containment alone and is unlike (link rule) a member of c's
-    # cluster: the roundup guard.
+    # when y was taken earlier by a canonical that comes before c, or y went to a
+    # centre it shares more text with (a higher-Jaccard pair inside its own
+    # cluster), or when y was verified by containment alone and is unlike (link
+    # rule) a member of c's cluster: the roundup guard.
     config = DedupConfig()
+    best_inside: dict[str, float] = {}
+    for pair in report.pairs:
+        if pair.relation != "template" and cluster_of[pair.a] is cluster_of[pair.b]:
+            for end in (pair.a, pair.b):
+                best_inside[end] = max(best_inside.get(end, 0.0), pair.jaccard)
     for pair in report.pairs:
         if pair.relation == "template":
             continue
@@ -235,6 +241,8 @@ def check_star_clusters(articles: Sequence[Article], report: ScanReport,
             if cluster_of[c].canonical != c or cluster_of[y] is cluster_of[c]:
                 continue
             if key[cluster_of[y].canonical] < key[c]:
+                continue
+            if best_inside.get(y, 0.0) > pair.jaccard:
                 continue
             assert pair.jaccard < config.jaccard_threshold, (c, y)
             assert truth is not None, "the roundup guard is only checked against the oracle"
@@ -570,3 +578,73 @@ def test_scan_never_matches_tiny_texts(oracle_config: DedupConfig) -> None:
     report = scan([Article("a", tiny), Article("b", tiny)], config=oracle_config)
     assert report.pairs == ()
     assert [c.size for c in report.clusters] == [1, 1]
+
+
+# ---------------------------------------------------------------------------
+# Dense merges and the best centre (judged-duplicates-dev misses turned into rules)
+
+
+def _sims(table: dict[tuple[str, str], tuple[float, float]], default: tuple[float, float]
+          ) -> Callable[[str, str], tuple[float, float]]:
+    def similarity(x: str, y: str) -> tuple[float, float]:
+        return table.get((min(x, y), max(x, y)), default)
+
+    return similarity
+
+
+def test_a_copy_verified_with_most_of_a_cluster_joins_it() -> None:
+    # a is the canonical of {a, b, c, d}; e (a short cut) matches b, c and d but not a,
+    # and a-e is too unlike to link (0.2 / 0.45 under 0.5 / 0.7).
+    near = 0.6, 0.9
+    pairs = [Pair("a", x, *near, "near") for x in "bcd"]
+    pairs += [Pair(x, "e", 0.45, 0.85, "near") for x in "bcd"]
+    rule = LinkRule(0.5, 0.7)
+    same_story = LinkRule(0.1, 0.5)
+    alike = _sims({}, (0.2, 0.45))  # a-e pass the same-story rule (J >= 0.1)
+    clusters = build_clusters(list("abcde"), pairs, lambda i: (i,), similarity=alike,
+                              link_rule=rule, same_story_rule=same_story)
+    assert [sorted(m.id for m in c.members) for c in clusters] == [list("abcde")]
+    via = {m.id: m.via for m in clusters[0].members}
+    assert via["e"] in {"b", "c", "d"}
+    # Canonicals unlike under the same-story rule (a roundup's two items): no merge.
+    unlike = _sims({("a", "e"): (0.05, 0.2)}, (0.3, 0.6))
+    apart = build_clusters(list("abcde"), pairs, lambda i: (i,), similarity=unlike,
+                           link_rule=rule, same_story_rule=same_story)
+    assert len(apart) == 2
+    # One cross pair out of four is not enough either.
+    few = [Pair("a", "b", *near, "near"), Pair("c", "d", *near, "near"),
+           Pair("b", "c", 0.4, 0.75, "near")]
+    assert len(build_clusters(list("abcd"), few, lambda i: (i,), similarity=alike,
+                              link_rule=rule, same_story_rule=same_story)) == 2
+
+
+def test_a_template_pair_blocks_a_dense_merge() -> None:
+    pairs = [Pair("a", x, 0.6, 0.9, "near") for x in "bcd"]
+    pairs += [Pair(x, "e", 0.45, 0.85, "near") for x in "bcd"]
+    pairs.append(Pair("a", "e", 0.7, 0.85, "template"))
+    clusters = build_clusters(list("abcde"), pairs, lambda i: (i,),
+                              similarity=_sims({}, (0.2, 0.45)), link_rule=LinkRule(0.5, 0.7),
+                              same_story_rule=LinkRule(0.1, 0.5))
+    assert len(clusters) == 2
+
+
+def test_a_bundle_goes_with_the_story_it_shares_most_text_with() -> None:
+    # x carries story A (centre a, published first) and story B (centre b): it shares
+    # more text with b (Jaccard 0.64 vs 0.39), so it joins b's cluster.
+    pairs = [Pair("a", "x", 0.39, 0.98, "near"), Pair("b", "x", 0.64, 0.92, "near"),
+             Pair("a", "a2", 0.9, 0.95, "near"), Pair("b", "b2", 0.9, 0.95, "near"),
+             Pair("b2", "x", 0.64, 0.92, "near")]
+    order = {"a": 0, "a2": 1, "b": 2, "b2": 3, "x": 4}
+    # x is alike each story's copies (it carries both); the two stories are unlike.
+    sims = _sims({("a", "b"): (0.02, 0.1), ("a2", "b"): (0.02, 0.1), ("a", "b2"): (0.02, 0.1),
+                  ("a2", "b2"): (0.02, 0.1)}, (0.3, 0.6))
+    clusters = build_clusters(list(order), pairs, order.__getitem__, similarity=sims,
+                              link_rule=LinkRule(0.5, 0.7), same_story_rule=LinkRule(0.1, 0.5))
+    members = {c.canonical: sorted(m.id for m in c.members) for c in clusters}
+    assert members == {"a": ["a", "a2"], "b": ["b", "b2", "x"]}
+    # A centre published after the bundle never takes it (the canonical stays earliest).
+    late = {"a": 0, "a2": 1, "x": 2, "b": 3, "b2": 4}
+    clusters = build_clusters(list(late), pairs, late.__getitem__, similarity=sims,
+                              link_rule=LinkRule(0.5, 0.7), same_story_rule=LinkRule(0.1, 0.5))
+    assert all(c.canonical == min((m.id for m in c.members), key=late.__getitem__)
+               for c in clusters)

@@ -261,6 +261,38 @@ def test_an_earlier_copy_arriving_later_becomes_the_canonical(target: Target) ->
     assert now.containment == 1.0
 
 
+def test_dates_and_passages_decide_as_in_the_scan(target: Target) -> None:
+    """A contained copy weeks later is no duplicate; a re-topped copy is; both as the scan says."""
+    rng = random.Random(5)
+
+    def words(n: int) -> str:
+        return " ".join(
+            "".join(rng.choice("بتثجحخدذرزسشصضطظعغفقكلمنهوي") for _ in range(rng.randint(3, 7)))
+            for _ in range(n)
+        )
+
+    body, shared = words(120), words(100)
+    articles = [
+        Article(id="old", text=body, published_at="2024-03-01T08:00:00Z"),
+        Article(id="weeks", text=body + " " + words(110), published_at="2024-03-30T08:00:00Z"),
+        Article(id="days", text=body + " " + words(110), published_at="2024-03-03T08:00:00Z"),
+        Article(id="lead1", text=words(45) + " " + shared, published_at="2024-03-01T09:00:00Z"),
+        Article(id="lead2", text=words(50) + " " + shared, published_at="2024-03-01T10:00:00Z"),
+    ]
+    report = scan(articles, config=NO_RELATED)
+    pairs = {(p.a, p.b) for p in report.pairs}
+    assert ("days", "old") in pairs
+    assert ("old", "weeks") not in pairs
+    assert ("lead1", "lead2") in pairs
+    with open_index(target, NO_RELATED) as index:
+        for article in articles:
+            index.add(article)
+        assert_same_as_scan(index, articles, NO_RELATED)
+        weeks = index.get("weeks")
+    assert weeks is not None
+    assert weeks.duplicate_of != "old"
+
+
 def test_query_stores_nothing_and_says_what_add_says(target: Target) -> None:
     articles = articles_of(SAMPLE)
     queried, added = [], []
