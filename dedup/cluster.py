@@ -250,10 +250,11 @@ def _move_to_best_centre(
     The greedy stars give a member to the first centre (in canonical order) that
     verified it. An article that carries two stories (a bulletin of two wire items)
     then lands with whichever story was published first, not with the one most of
-    its text is. A member moves to another centre that precedes it in canonical
-    order when its Jaccard with that centre is higher (ties stay) and, if it matched
-    that centre by containment only, it is compatible with every member there (the
-    check the star itself would have made).
+    its text is. A member moves to another centre when its Jaccard with that centre
+    is higher (ties stay) and, if it matched that centre by containment only, it is
+    compatible with every member there (the check the star itself would have made).
+    A member that moves to a centre published after it becomes that cluster's
+    canonical (the earliest member).
     """
     members: dict[str, list[str]] = {}
     for article_id in ordered_ids:
@@ -267,8 +268,6 @@ def _move_to_best_centre(
         for other, pair in sorted(neighbours[article_id].items(), key=lambda kv: priority(kv[0])):
             if centre_of.get(other) != other or other == centre or pair.jaccard <= best_jaccard:
                 continue
-            if priority(other) > priority(article_id):
-                continue  # the canonical stays the cluster's earliest article
             weak = pair.jaccard < strong_jaccard
             if (
                 weak
@@ -494,7 +493,9 @@ def build_clusters(
     for article_id in ordered:
         grouped.setdefault(canonical_of[centre_of[article_id]], []).append(article_id)
     clusters: list[Cluster] = []
-    for canonical, member_ids in grouped.items():
+    for member_ids in grouped.values():
+        # The earliest member: a star centre, or a member that moved to a later centre.
+        canonical = member_ids[0]
         members = [Member(canonical, 1.0, 1.0, "canonical")]
         in_cluster = set(member_ids)
         for member_id in member_ids:
