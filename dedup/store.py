@@ -227,6 +227,10 @@ class StoreReader(ABC):
         """Document frequency of each term; absent terms are left out."""
 
     @abstractmethod
+    def all_doc_freqs(self) -> tuple[I64Array, I64Array]:
+        """Every stored term (sorted) and its document frequency (to fill a cache)."""
+
+    @abstractmethod
     def postings(self, terms: Collection[int]) -> dict[int, I64Array]:
         """Numbers of the articles that posted each term."""
 
@@ -507,6 +511,11 @@ class _SQLiteReader(StoreReader):
 
     def doc_freqs(self, terms: Collection[int]) -> dict[int, int]:
         return dict(self._in("SELECT term, n FROM doc_freqs WHERE term IN ({})", terms))
+
+    def all_doc_freqs(self) -> tuple[I64Array, I64Array]:
+        rows = self._db.execute("SELECT term, n FROM doc_freqs ORDER BY term").fetchall()
+        table = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        return table[:, 0].copy(), table[:, 1].copy()
 
     def postings(self, terms: Collection[int]) -> dict[int, I64Array]:
         rows = self._in("SELECT term, num FROM postings WHERE term IN ({}) ORDER BY term", terms)
@@ -853,6 +862,16 @@ class _RedisReader(StoreReader):
     def doc_freqs(self, terms: Collection[int]) -> dict[int, int]:
         items = list(terms)
         return self._counts(b"D", items, [_num4(t) for t in items])
+
+    def all_doc_freqs(self) -> tuple[I64Array, I64Array]:
+        pipe = self._redis.pipeline(transaction=False)
+        for bucket in range(1 << _BUCKET_BITS[b"D"]):
+            pipe.hgetall(self._prefix + b"D" + bucket.to_bytes(2, "little"))
+        found: list[dict[bytes, bytes]] = pipe.execute()
+        terms = np.array([int.from_bytes(k, "little") for b in found for k in b], dtype=np.int64)
+        counts = np.array([int(v) for b in found for v in b.values()], dtype=np.int64)
+        order = np.argsort(terms, kind="stable")
+        return terms[order], counts[order]
 
     def postings(self, terms: Collection[int]) -> dict[int, I64Array]:
         items = list(terms)

@@ -14,15 +14,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # The real Redis server (tests/redis_server.py): importing its fixtures registers them.
 from redis_server import redis_index, redis_url  # noqa: F401
 
+import dedup.ingest as ingest_module
 from dedup import Article, DedupConfig, RelatedConfig, ScanReport, read_corpus, scan
 from dedup.cli import main
 from dedup.errors import ConfigError, IndexFormatError, InputError
@@ -291,6 +296,41 @@ def test_dates_and_passages_decide_as_in_the_scan(target: Target) -> None:
         weeks = index.get("weeks")
     assert weeks is not None
     assert weeks.duplicate_of != "old"
+
+
+def test_the_document_frequency_table_gives_the_lists_the_dict_gives(
+    target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Related lists read through the in-memory table equal those read term by term."""
+    articles = articles_of(SAMPLE)
+    lists = {}
+    for after, suffix in ((10**12, "dict"), (0, "table")):
+        monkeypatch.setattr(ingest_module, "_DF_TABLE_AFTER", after)
+        where = (target[0] + suffix if target[0].endswith(".db") else target[0], target[1] + suffix)
+        with open_index(where) as index:
+            index.add(articles[:40])
+            for article in articles[40:]:  # single adds: the table follows every commit
+                index.add(article)
+            lists[suffix] = [index.query(replace(a, id=a.id + "?")).related for a in articles]
+            assert index._df_table.valid is (suffix == "table")
+    assert lists["dict"] == lists["table"]
+    assert sum(len(items) for items in lists["table"]) > len(articles)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.dictionaries(st.integers(0, 60), st.integers(0, 9), max_size=12), max_size=8))
+def test_the_document_frequency_table_follows_its_updates(updates: list[dict[int, int]]) -> None:
+    table = ingest_module._DocFreqTable()
+    table.valid = True
+    reference: dict[int, int] = {}
+    for changed in updates:
+        table.update(changed)
+        reference.update(changed)
+        assert list(table.terms) == sorted(table.terms.tolist())
+    probe = np.arange(0, 61, dtype=np.int64)
+    found = table.lookup(None, probe)  # type: ignore[arg-type]  # a loaded table reads nothing
+    assert found is not None
+    assert found.tolist() == [reference.get(t, 0) for t in range(61)]
 
 
 def test_query_stores_nothing_and_says_what_add_says(target: Target) -> None:
