@@ -94,6 +94,12 @@ _RARE_DF_SHARE: Final = 0.02
 _RARE_DF_MIN: Final = 50
 _QUERY_TERMS: Final = 48
 _MAX_CANDIDATES: Final = 64
+# A query reads at most this many postings of each term, the latest added: the rare terms'
+# lists grow with the index (2 % of it), and reading them whole made query time grow with
+# it (p99 360 ms at 100k articles, benchmarks/index_speed.py). Up to 20k articles no list
+# is that long, so lists there are whole; above, recent articles are preferred, as the
+# recency decay of the score does anyway.
+_POSTINGS_PER_TERM: Final = 400
 # As dedup.related: words of two letters or more; a term in more than half the articles is
 # dropped, unless that half is fewer than 20 articles.
 _TOKEN: Final = re.compile(r"(?u)\b\w\w+\b")
@@ -1492,7 +1498,9 @@ class Index:
             top = np.argsort(-scores, kind="stable")[:_QUERY_TERMS]
             top = top[scores[top] > 0]
             tops.append((q.terms[top], scores[top]))
-        postings = reader.postings({t for terms, _ in tops for t in terms.tolist()})
+        postings = reader.postings(
+            {t for terms, _ in tops for t in terms.tolist()}, limit=_POSTINGS_PER_TERM
+        )
         chosen: list[I64Array] = []
         for q, (terms, weights) in zip(queries, tops, strict=True):
             lists = [

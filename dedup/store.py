@@ -231,8 +231,11 @@ class StoreReader(ABC):
         """Every stored term (sorted) and its document frequency (to fill a cache)."""
 
     @abstractmethod
-    def postings(self, terms: Collection[int]) -> dict[int, I64Array]:
-        """Numbers of the articles that posted each term."""
+    def postings(self, terms: Collection[int], limit: int | None = None) -> dict[int, I64Array]:
+        """Numbers of the articles that posted each term, ascending.
+
+        With ``limit``, only the ``limit`` highest numbers (the latest added) of each term.
+        """
 
     @abstractmethod
     def evictable(self, before: float) -> list[int]:
@@ -517,7 +520,19 @@ class _SQLiteReader(StoreReader):
         table = np.array(rows, dtype=np.int64).reshape(-1, 2)
         return table[:, 0].copy(), table[:, 1].copy()
 
-    def postings(self, terms: Collection[int]) -> dict[int, I64Array]:
+    def postings(self, terms: Collection[int], limit: int | None = None) -> dict[int, I64Array]:
+        if limit is not None:
+            # One range scan of the (term, num) key per term, from its end.
+            found = {}
+            for term in terms:
+                cursor = self._db.execute(
+                    "SELECT num FROM postings WHERE term = ? ORDER BY num DESC LIMIT ?",
+                    (term, limit),
+                )
+                nums = np.array([row[0] for row in cursor], dtype=np.int64)
+                if len(nums):
+                    found[term] = nums[::-1].copy()
+            return found
         rows = self._in("SELECT term, num FROM postings WHERE term IN ({}) ORDER BY term", terms)
         if not rows:
             return {}
@@ -873,13 +888,14 @@ class _RedisReader(StoreReader):
         order = np.argsort(terms, kind="stable")
         return terms[order], counts[order]
 
-    def postings(self, terms: Collection[int]) -> dict[int, I64Array]:
+    def postings(self, terms: Collection[int], limit: int | None = None) -> dict[int, I64Array]:
         items = list(terms)
         pipe = self._redis.pipeline(transaction=False)
         for term in items:
             pipe.smembers(self._prefix + b"p:%d" % term)
+        first = -limit if limit else 0  # the latest added: the highest numbers
         return {
-            term: np.array(sorted(int(n) for n in members), dtype=np.int64)
+            term: np.array(sorted(int(n) for n in members), dtype=np.int64)[first:]
             for term, members in zip(items, pipe.execute(), strict=True)
             if members
         }

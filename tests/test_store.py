@@ -101,6 +101,11 @@ def test_a_batch_reads_back_as_written(store: Store) -> None:
         assert sorted(reader.line_refs([-7])[-7]) == [0, 1]
         assert reader.doc_freqs([5, 6, 7]) == {5: 2, 6: 1}
         assert {t: p.tolist() for t, p in reader.postings([5, 6]).items()} == {5: [0, 1], 6: [2]}
+        # A limit keeps the latest added (highest numbers) of each term, still ascending.
+        limited = reader.postings([5, 6, 7], limit=1)
+        assert {t: p.tolist() for t, p in limited.items()} == {5: [1], 6: [2]}
+        terms, counts = reader.all_doc_freqs()
+        assert (terms.tolist(), counts.tolist()) == ([5, 6], [2, 1])
         assert reader.evictable(1_700_000_001.5) == [0, 1]
         assert [r.id for r in reader.all_records()] == ["خبر-1", "خبر-2", "خبر-3"]
 
