@@ -1498,8 +1498,11 @@ class Index:
             top = np.argsort(-scores, kind="stable")[:_QUERY_TERMS]
             top = top[scores[top] > 0]
             tops.append((q.terms[top], scores[top]))
+        # Only an index large enough for a list to pass the limit needs the per-term reads.
+        longest = max(_RARE_DF_MIN, _RARE_DF_SHARE * n_docs)
         postings = reader.postings(
-            {t for terms, _ in tops for t in terms.tolist()}, limit=_POSTINGS_PER_TERM
+            {t for terms, _ in tops for t in terms.tolist()},
+            limit=_POSTINGS_PER_TERM if longest > _POSTINGS_PER_TERM else None,
         )
         chosen: list[I64Array] = []
         for q, (terms, weights) in zip(queries, tops, strict=True):

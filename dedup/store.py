@@ -443,6 +443,10 @@ def _record_from_row(row: Sequence[Any]) -> Record:
     )
 
 
+# Sub-selects per compound SELECT (SQLite's SQLITE_MAX_COMPOUND_SELECT is 500).
+_COMPOUND: Final = 400
+
+
 class _SQLiteReader(StoreReader):
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
@@ -522,21 +526,27 @@ class _SQLiteReader(StoreReader):
 
     def postings(self, terms: Collection[int], limit: int | None = None) -> dict[int, I64Array]:
         if limit is not None:
-            # One range scan of the (term, num) key per term, from its end.
-            found = {}
-            for term in terms:
-                cursor = self._db.execute(
-                    "SELECT num FROM postings WHERE term = ? ORDER BY num DESC LIMIT ?",
-                    (term, limit),
-                )
-                nums = np.array([row[0] for row in cursor], dtype=np.int64)
-                if len(nums):
-                    found[term] = nums[::-1].copy()
-            return found
-        rows = self._in("SELECT term, num FROM postings WHERE term IN ({}) ORDER BY term", terms)
+            # One range scan of the (term, num) key per term, from its end; up to
+            # _COMPOUND terms per statement (SQLite's limit on a compound SELECT is 500).
+            items = list(terms)
+            part = (
+                "SELECT * FROM (SELECT term, num FROM postings WHERE term = ? "
+                "ORDER BY num DESC LIMIT ?)"
+            )
+            rows: list[Any] = []
+            for start in range(0, len(items), _COMPOUND):
+                chunk = items[start : start + _COMPOUND]
+                sql = " UNION ALL ".join([part] * len(chunk))
+                rows.extend(self._db.execute(sql, [v for t in chunk for v in (t, limit)]))
+        else:
+            rows = self._in(
+                "SELECT term, num FROM postings WHERE term IN ({}) ORDER BY term, num", terms
+            )
         if not rows:
             return {}
         array = np.array(rows, dtype=np.int64)
+        if limit is not None:
+            array = array[np.lexsort((array[:, 1], array[:, 0]))]
         starts = np.flatnonzero(np.r_[True, array[1:, 0] != array[:-1, 0]])
         return {
             int(array[s, 0]): array[s:e, 1]
