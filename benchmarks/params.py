@@ -100,14 +100,15 @@ def plot(rows: list[dict[str, Any]], image: Path) -> bool:
 
     perms = sorted({r["num_perm"] for r in rows})
     ngrams = sorted({r["ngram"] for r in rows})
-    figure, axes = plt.subplots(2, len(perms), figsize=(4.2 * len(perms), 7), squeeze=False,
-                                sharey="row")
+    panels = (("mixed", "f1", "perturbations: pair F1"), ("judged", "f1", "judged pairs: F1"),
+              ("judged", "false_merges", "judged pairs: false merges"))
+    figure, axes = plt.subplots(len(panels), len(perms), figsize=(4.2 * len(perms), 10),
+                                squeeze=False, sharey="row")
     for column, perm in enumerate(perms):
-        for row_index, (key, title) in enumerate((("mixed", "perturbations: pair F1"),
-                                                  ("judged", "judged pairs: F1"))):
+        for row_index, (key, measure, title) in enumerate(panels):
             axis = axes[row_index][column]
             for ngram in ngrams:
-                points = sorted((r["threshold"], r[key]["f1"]) for r in rows
+                points = sorted((r["threshold"], r[key][measure]) for r in rows
                                 if r["num_perm"] == perm and r["ngram"] == ngram)
                 axis.plot(*zip(*points, strict=True), "o-", label=f"{ngram}-gram")
             axis.set_title(f"{title}, num_perm {perm}", fontsize=9)

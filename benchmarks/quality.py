@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._data import DATA, load_articles, load_jsonl, load_qrels
+from benchmarks._data import DATA, load_articles, load_jsonl, load_pairs, load_qrels
 from benchmarks._metrics import as_labels, oracle_pairs, pair_scores, recall_of_pairs
 from benchmarks._report import Table, print_json, publish, stage
 from benchmarks.furniture_pages import make_formulaic_reports
@@ -72,6 +72,7 @@ JUDGED_CORPORA = ("saudinewsnet", "ant-multisource-2018")
 SILVER_FOLDERS = ("ans-headline-stance", "ant-jawharafm-2017", "ant-multisource-2018",
                   "araplagdet-2015", "saudinewsnet", "semeval2022-task8-ar-hfl-sample",
                   "sts2017-ar-ar")
+STANCE_FOLDER = "ans-headline-stance"
 QUICK_SILVER = ("semeval2022-task8-ar-hfl-sample", "sts2017-ar-ar")
 POSITIVE = {"DUP", "UPDATE"}
 # In quality runs the datasketch recipe is computed through bulk (identical signatures).
@@ -189,6 +190,15 @@ def silver(recipes: Sequence[str], folders: Sequence[str],
             scores = pair_scores(labels, gold)
             row[recipe] = {"silver_recall": round(found / max(1, known), 4),
                            "merged_beyond_silver": scores["false_merges"]}
+            if folder == STANCE_FOLDER:
+                # Labelled headline pairs: "disagree" is a near-identical headline with a
+                # changed fact, which must not be merged.
+                row[recipe]["merged_by_stance"] = {
+                    stance: recall_of_pairs(
+                        [(p["id1"], p["id2"]) for p in load_pairs(folder)
+                         if p["stance"] == stance], labels, index)
+                    for stance in ("agree", "disagree", "other")
+                }
         results[folder] = row
     return results
 
@@ -351,6 +361,21 @@ def tables(results: dict[str, Any], recipes: Sequence[str]) -> list[Table]:
                for r in recipes},
         })
     out.append(silver_table)
+    stance_rows = results["silver"].get(STANCE_FOLDER)
+    if stance_rows:
+        stance = Table(
+            "quality_headline_stance",
+            ["tool", "agree merged", "disagree merged", "other merged"],
+            caption=("ans-headline-stance labelled headline pairs (scanned inside its 4,590 "
+                     "headlines): pairs put in one cluster / pairs. `disagree` = the same "
+                     "headline with a changed fact (number, place, negation): a false merge; "
+                     "`agree` = a paraphrase (low surface overlap, rarely a textual copy)."),
+        )
+        for recipe in recipes:
+            merged = stance_rows[recipe]["merged_by_stance"]
+            stance.add(**{"tool": DISPLAY.get(recipe, recipe),
+                          **{f"{k} merged": f"{v[0]} / {v[1]}" for k, v in merged.items()}})
+        out.append(stance)
     return out
 
 

@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         table.add(**{
             "tool": recipe, "articles timed": row["articles"],
             "articles/s": round(row["articles_per_second"], 1),
-            "dedup ×": round(ours / row["articles_per_second"], 1),
+            "dedup ×": round(ours / row["articles_per_second"], 2),
             "peak RSS MiB": row["peak_rss_mib"], "clusters": row["clusters"],
             "seconds by stage": ", ".join(f"{k} {v:.2f}" for k, v in row["stages"].items()
                                           if v and v >= 0.005),
