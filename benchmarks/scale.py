@@ -16,6 +16,8 @@ The growth is fitted as a power law on the measured sizes (least squares on log-
 ``seconds ≈ c · n^b``, likewise memory and candidates; the exponent between the two largest
 sizes is given too, since a quadratic term (LSH candidates) dominates late. Both are
 extrapolated to 1M articles and drawn as a log-log plot (``benchmarks/results/scale.png``).
+A stage model extrapolates too: the largest run's per-article stages grow linearly, its
+candidate generation and verification with the candidate count.
 
 Usage::
 
@@ -142,6 +144,34 @@ def power_fit(sizes: list[float], values: list[float]) -> dict[str, float]:
     }
 
 
+# Stages whose work grows with the number of LSH candidate pairs; the others touch each article
+# a fixed number of times.
+PAIR_STAGES = ("candidates", "verify")
+
+
+def stage_model(rows: list[dict[str, Any]], candidate_fit: dict[str, float]) -> dict[str, float]:
+    """Seconds at 1M from the largest run: per-article stages × 10^k, pair stages × candidates.
+
+    The pair-driven stages (candidate generation and verification) are scaled with the
+    fitted growth of the candidate count (last-step exponent), the rest linearly.
+    """
+    largest = rows[-1]
+    stages = largest["stage_seconds"]
+    pair_seconds = sum(stages.get(name, 0.0) for name in PAIR_STAGES)
+    linear_seconds = sum(v for k, v in stages.items() if k not in PAIR_STAGES)
+    ratio = TARGET / largest["articles"]
+    pair_growth = ratio ** candidate_fit["local_exponent"]
+    return {
+        "from_articles": largest["articles"],
+        "linear_stage_seconds": round(linear_seconds, 1),
+        "pair_stage_seconds": round(pair_seconds, 1),
+        "at_1M_seconds": round(linear_seconds * ratio + pair_seconds * pair_growth, 1),
+        "candidates_at_1M": round(candidate_fit["at_1M_local"]),
+        # Two int64 columns per candidate pair, before any deduplication across bands.
+        "candidate_array_gib_at_1M": round(candidate_fit["at_1M_local"] * 16 / 2**30, 1),
+    }
+
+
 def plot(rows: list[dict[str, Any]], fits: dict[str, dict[str, float]], image: Path) -> bool:
     if not plot_available():
         return False
@@ -223,11 +253,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "exponent, last two sizes": round(fit["local_exponent"], 2),
                 "at 1M (last step)": round(fit["at_1M_local"], 1),
             })
+        model = stage_model(rows, fits["candidates"])
+        extrapolation.add(**{
+            "measure": "scan seconds, stage model",
+            "fit (all sizes)": (f"{model['linear_stage_seconds']} s per-article stages × n + "
+                                f"{model['pair_stage_seconds']} s pair stages × candidates, "
+                                f"from {model['from_articles']:,}"),
+            "at 1M (fit)": model["at_1M_seconds"],
+            "exponent, last two sizes": None,
+            "at 1M (last step)": None,
+        })
         tables.append(extrapolation)
     folder = RESULTS / "quick" if args.quick else RESULTS
     image = folder / "scale.png"
     images = [image] if fits and plot(rows, fits, image) else []
-    results = {"seed": args.seed, "related": args.related, "sizes": rows, "fits": fits}
+    results = {"seed": args.seed, "related": args.related, "sizes": rows, "fits": fits,
+               "stage_model": stage_model(rows, fits["candidates"]) if fits else {}}
     publish("scale", tables, module="benchmarks.scale", argv=argv, quick=args.quick,
             images=images)
     print_json(results)
