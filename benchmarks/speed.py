@@ -1,168 +1,232 @@
-"""Speed of each scan stage, as ratios against datasketch recipes, in one run.
+"""Speed of the project and of every baseline on the same input in one run, as ratios.
 
-On ``../shared/data/saudinewsnet`` (6,010 articles), prints articles per second
-for every stage of ``dedup.scan`` and compares, on the same normalized texts:
+On ``../shared/data/saudinewsnet`` (6,010 real articles) by default, each recipe of
+:mod:`benchmarks.recipes` runs in its own child process (a fresh interpreter, so its peak
+resident memory is its own; the corpus is loaded before the clock starts) on the same
+articles:
 
-- (a) the plain datasketch recipe: a Python set of character 5-grams per
-  article, ``MinHash.update`` per shingle, ``MinHashLSH(threshold=0.8)``
-  insert + query, union-find — timed on a sample (it runs at tens of articles
-  per second), its rate extrapolated per article;
-- (b) ``MinHash.bulk`` over the same shingle sets (also on the sample).
+- ``dedup``: ``dedup.scan`` (public API, defaults, related lists off as no baseline has them),
+  and its per-stage rates;
+- ``datasketch``: the plain recipe (``MinHash.update`` per shingle + ``MinHashLSH`` +
+  union-find). It runs at tens of articles per second, so it is timed on the first
+  ``--sample`` articles and its rate stated per article;
+- ``datasketch-bulk``: ``MinHash.bulk`` instead of ``update`` (identical signatures; checked
+  here on the sample);
+- ``rensa`` (skipped with a message when not installed) and ``datatrove-5w``.
 
-"signatures" compares text → signature (our shingle + MinHash stages against
-set building + update/bulk). "whole scan" is ``dedup scan`` end to end in a
-subprocess (read, furniture, normalize, …, write; related lists off, as the
-recipe has none), against the whole recipe (a).
-Peak memory is the subprocess's maximum resident set size.
+"dedup ×" is how many times faster the project is than the row (its articles/s over the
+row's), measured in this run; the machine is shared, so only these ratios are meaningful.
+It also times ``dedup scan`` end to end through the CLI (read, write; related lists off), with
+and without the furniture and template features, and the signature stage alone against the
+datasketch signatures (the targets issue 2 set: ≥ 50× ``update``, ≥ 5× ``bulk``).
 
 Usage::
 
-    python -m benchmarks.speed [--sample 400] [--corpus saudinewsnet]
+    python -m benchmarks.speed [--corpus saudinewsnet] [--sample 400] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from typing import Any
 
-from datasketch import MinHash, MinHashLSH
+import numpy as np
 
 from benchmarks._data import DATA
-from dedup import Article, DedupConfig, RelatedConfig, read_corpus, scan
+from benchmarks._report import Table, print_json, publish, stage
+from benchmarks.recipes import RECIPES, available_recipes, char_shingles
+from dedup import Article, read_corpus
 from dedup.normalize import normalize_text
 from dedup.shingle import shingle_texts
 from dedup.signature import minhash_signatures
 
 
-def _plain_shingles(text: str, ngram: int = 5) -> set[bytes]:
-    return {text[i : i + ngram].encode("utf-8") for i in range(len(text) - ngram + 1)}
+def _articles(corpus: str, limit: int | None) -> list[Article]:
+    path = str(DATA / corpus / "articles.jsonl")
+    articles = [r for r in read_corpus(path) if isinstance(r, Article)]
+    return articles[:limit] if limit else articles
 
 
-def plain_recipe(texts: list[str]) -> tuple[float, float]:
-    """The plain datasketch recipe; returns (signature seconds, whole seconds)."""
+def _run_child(recipe: str, corpus: str, limit: int | None) -> tuple[dict[str, Any], float]:
+    command = [sys.executable, "-m", "benchmarks.speed", "--worker", recipe, "--corpus", corpus]
+    if limit:
+        command += ["--limit", str(limit)]
+    # wait4 needs the child unreaped: Popen without communicate's internal wait.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    stdout = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {process.returncode}")
+    return json.loads(stdout), usage.ru_maxrss / 1024
+
+
+def worker(recipe: str, corpus: str, limit: int | None) -> None:
+    """Child process: run one recipe on the corpus, print its timing as JSON."""
+    articles = _articles(corpus, limit)
     started = time.perf_counter()
-    sketches = []
-    for text in texts:
-        sketch = MinHash(num_perm=128)
-        for shingle in _plain_shingles(text):
-            sketch.update(shingle)
-        sketches.append(sketch)
-    signature_seconds = time.perf_counter() - started
-    lsh = MinHashLSH(threshold=0.8, num_perm=128)
-    for key, sketch in enumerate(sketches):
-        lsh.insert(key, sketch)
-    parent = list(range(len(texts)))
-
-    def find(node: int) -> int:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for key, sketch in enumerate(sketches):
-        for other in lsh.query(sketch):
-            parent[find(other)] = find(key)
-    return signature_seconds, time.perf_counter() - started
+    outcome = RECIPES[recipe](articles)
+    seconds = time.perf_counter() - started
+    print(json.dumps({
+        "recipe": recipe,
+        "articles": len(articles),
+        "seconds": seconds,
+        "stages": outcome.stages,
+        "counts": outcome.counts,
+        "clusters": len(np.unique(outcome.labels)),
+    }))
 
 
-def bulk_recipe(texts: list[str]) -> float:
-    """``MinHash.bulk`` over the same shingle sets; returns seconds."""
-    started = time.perf_counter()
-    MinHash.bulk([_plain_shingles(text) for text in texts], num_perm=128)
-    return time.perf_counter() - started
-
-
-def whole_scan_subprocess(path: str, *extra: str) -> tuple[float, int]:
-    """``dedup scan`` end to end in a child process: (seconds, peak RSS in KiB)."""
+def _cli_scan(path: str, *extra: str) -> tuple[float, float]:
+    """``dedup scan`` end to end in a child: (seconds, peak RSS MiB)."""
     with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, "-m", "dedup", "scan", path, "--out", out, "--no-progress",
+                   "--related-k", "0", *extra]
         started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "dedup",
-                "scan",
-                path,
-                "--out",
-                out,
-                "--no-progress",
-                "--related-k",
-                "0",
-                *extra,
-            ],
-            check=True,
-            capture_output=True,
-        )
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
-    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(f"{' '.join(command)} failed")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def signature_check(texts: list[str], sample: int) -> dict[str, Any]:
+    """Text → signature rates on normalized text, and update == bulk.
+
+    As issue 2 defined it: ours is shingling + MinHash of every text; datasketch's is building
+    the set of 5-grams + ``update`` per shingle (or ``bulk``), on the first ``sample`` texts.
+    """
+    from datasketch import MinHash
+
+    normalized = [normalize_text(t) for t in texts]
+    started = time.perf_counter()
+    minhash_signatures(shingle_texts(normalized, 5))
+    ours = len(normalized) / (time.perf_counter() - started)
+    head = normalized[:sample]
+    started = time.perf_counter()
+    updated = []
+    for text in head:
+        sketch = MinHash(num_perm=128)
+        for shingle in char_shingles(text):
+            sketch.update(shingle.encode("utf-8"))
+        updated.append(sketch)
+    update_rate = len(head) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    bulk = MinHash.bulk([[s.encode("utf-8") for s in char_shingles(t)] for t in head],
+                        num_perm=128)
+    bulk_rate = len(head) / (time.perf_counter() - started)
+    identical = all(np.array_equal(a.hashvalues, b.hashvalues)
+                    for a, b in zip(updated, bulk, strict=True))
+    return {"dedup (shingle+minhash)": round(ours, 1),
+            "datasketch update": round(update_rate, 1), "datasketch bulk": round(bulk_rate, 1),
+            "update_and_bulk_signatures_identical": identical}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default="saudinewsnet")
-    parser.add_argument("--sample", type=int, default=400, help="articles for the slow recipes")
+    parser.add_argument("--sample", type=int, default=400,
+                        help="articles for the plain datasketch recipe (it is slow)")
+    parser.add_argument("--quick", action="store_true",
+                        help="1,500 articles and a 100-article plain sample (under two minutes)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    path = str(DATA / args.corpus / "articles.jsonl")
-    articles = [r for r in read_corpus(path) if isinstance(r, Article)]
+    if args.worker:
+        worker(args.worker, args.corpus, args.limit)
+        return {}
+    limit = 1500 if args.quick else None
+    sample = 100 if args.quick else args.sample
+    articles = _articles(args.corpus, limit)
     count = len(articles)
 
-    # Our stages, through the library, on the whole corpus.
-    config = DedupConfig(related=RelatedConfig(k=0))
-    report = scan(articles, config=config)
-    stage_seconds: dict[str, float] = report.stats["seconds"]  # type: ignore[assignment]
-    per_stage = {
-        stage: round(count / seconds, 1) if seconds > 0 else None
-        for stage, seconds in stage_seconds.items()
-        if stage != "related"
-    }
-    texts = [normalize_text(a.text) for a in articles]
-    started = time.perf_counter()
-    signatures = minhash_signatures(shingle_texts(texts, 5))
-    ours_signature_rate = count / (time.perf_counter() - started)
-    assert signatures.shape == (count, 128)
+    recipes = available_recipes(list(RECIPES))
+    rows: dict[str, dict[str, Any]] = {}
+    for recipe in recipes:
+        size = min(sample, count) if recipe == "datasketch" else count
+        with stage(f"{recipe} on {size:,} articles (child process)"):
+            result, peak = _run_child(recipe, args.corpus, size if size < count or limit
+                                      else None)
+        result["articles_per_second"] = result["articles"] / result["seconds"]
+        result["peak_rss_mib"] = round(peak, 1)
+        rows[recipe] = result
 
-    sample = texts[: args.sample]
-    plain_signature_seconds, plain_whole_seconds = plain_recipe(sample)
-    bulk_seconds = bulk_recipe(sample)
-    plain_signature_rate = len(sample) / plain_signature_seconds
-    plain_whole_rate = len(sample) / plain_whole_seconds
-    bulk_rate = len(sample) / bulk_seconds
+    ours = rows["dedup"]["articles_per_second"]
+    with stage("signature stage alone"):
+        signatures = signature_check([a.text for a in articles], sample)
+    path = str(DATA / args.corpus / "articles.jsonl")
+    cli: dict[str, Any] = {}
+    if not args.quick:
+        with stage("dedup scan (CLI) end to end, twice"):
+            whole, whole_peak = _cli_scan(path)
+            bare, _ = _cli_scan(path, "--keep-furniture", "--no-template-guard")
+        cli = {"dedup scan (CLI, read..write)": round(count / whole, 1),
+               "dedup scan --keep-furniture --no-template-guard": round(count / bare, 1),
+               "peak_rss_mib (CLI)": round(whole_peak, 1)}
 
-    whole_seconds, peak_kib = whole_scan_subprocess(path)
-    whole_rate = count / whole_seconds
-    # The same work as the plain recipe: no furniture stripping, no template guard.
-    bare_seconds, _ = whole_scan_subprocess(path, "--keep-furniture", "--no-template-guard")
-    bare_rate = count / bare_seconds
-    results = {
+    table = Table(
+        "speed",
+        ["tool", "articles timed", "articles/s", "dedup ×", "peak RSS MiB", "clusters",
+         "seconds by stage"],
+        caption=(f"{args.corpus}: {count:,} real articles, the same input for every tool, one "
+                 f"run, each tool in its own process. dedup × = dedup's articles/s over the "
+                 f"row's. The plain datasketch recipe is timed on the first "
+                 f"{min(sample, count)} articles (its clusters column counts those only)."),
+    )
+    for recipe, row in rows.items():
+        table.add(**{
+            "tool": recipe, "articles timed": row["articles"],
+            "articles/s": round(row["articles_per_second"], 1),
+            "dedup ×": round(ours / row["articles_per_second"], 2),
+            "peak RSS MiB": row["peak_rss_mib"], "clusters": row["clusters"],
+            "seconds by stage": ", ".join(f"{k} {v:.2f}" for k, v in row["stages"].items()
+                                          if v and v >= 0.005),
+        })
+    results: dict[str, Any] = {
         "corpus": args.corpus,
         "articles": count,
-        "baseline_sample": len(sample),
-        "articles_per_second": {
-            "dedup_stages": per_stage,
-            "dedup_signatures (shingle+minhash)": round(ours_signature_rate, 1),
-            "dedup_whole_scan (CLI, read..write)": round(whole_rate, 1),
-            "dedup_whole_scan_bare (--keep-furniture --no-template-guard)": round(bare_rate, 1),
-            "plain_recipe_signatures (update per shingle)": round(plain_signature_rate, 1),
-            "plain_recipe_whole (update + MinHashLSH + union-find)": round(plain_whole_rate, 1),
-            "datasketch_bulk_signatures": round(bulk_rate, 1),
+        "plain_recipe_sample": min(sample, count),
+        "recipes": rows,
+        "ratios (dedup articles/s over each)": {
+            recipe: round(ours / row["articles_per_second"], 2) for recipe, row in rows.items()
         },
-        "ratios": {
-            "signatures_vs_plain_update (target >= 50)": round(
-                ours_signature_rate / plain_signature_rate, 1
-            ),
-            "signatures_vs_bulk (target >= 5)": round(ours_signature_rate / bulk_rate, 1),
-            "whole_scan_vs_plain_recipe (target >= 20)": round(whole_rate / plain_whole_rate, 1),
-            "whole_scan_bare_vs_plain_recipe": round(bare_rate / plain_whole_rate, 1),
+        "signature_stage_articles_per_second": signatures,
+        "signature_ratios": {
+            "vs datasketch update (target >= 50)": round(
+                signatures["dedup (shingle+minhash)"]
+                / signatures["datasketch update"], 1),
+            "vs datasketch bulk (target >= 5)": round(
+                signatures["dedup (shingle+minhash)"]
+                / signatures["datasketch bulk"], 1),
         },
-        "peak_memory_mib_whole_scans (max of the children)": round(peak_kib / 1024, 1),
+        "cli_articles_per_second": cli,
     }
-    print(json.dumps(results, indent=2))
+    notes = (
+        f"Text to signature alone, on normalized text (shingle + MinHash; datasketch: set of "
+        f"5-grams + update or bulk, first {min(sample, count)} articles): "
+        f"dedup {signatures['dedup (shingle+minhash)']:,} art/s, "
+        f"{results['signature_ratios']['vs datasketch update (target >= 50)']}× datasketch "
+        f"update, {results['signature_ratios']['vs datasketch bulk (target >= 5)']}× "
+        f"datasketch bulk (update and bulk signatures identical: "
+        f"{signatures['update_and_bulk_signatures_identical']})."
+    )
+    if cli:
+        notes += (f" `dedup scan` CLI end to end (read..write): "
+                  f"{cli['dedup scan (CLI, read..write)']:,} art/s, peak RSS "
+                  f"{cli['peak_rss_mib (CLI)']:,} MiB; with --keep-furniture "
+                  f"--no-template-guard: "
+                  f"{cli['dedup scan --keep-furniture --no-template-guard']:,} art/s.")
+    publish("speed", [table], module="benchmarks.speed", argv=argv, quick=args.quick,
+            notes=notes)
+    print_json(results)
     return results
 
 
