@@ -48,22 +48,26 @@ class SimilarityRule:
 
     A pair matches when ``jaccard >= jaccard_threshold``, or when
     ``containment >= containment_threshold`` and ``jaccard >=
-    min_jaccard_for_containment``; both sets must hold at least
+    min_jaccard_for_containment`` and both sets hold at least
+    ``min_shingles_for_containment`` shingles; both sets must hold at least
     ``min_shingles`` shingles.
 
     Examples
     --------
-    >>> rule = SimilarityRule(0.8, 0.7, 0.3, 20)
+    >>> rule = SimilarityRule(0.8, 0.7, 0.3, 20, 100)
     >>> rule.accepts(0.85, 0.9, 100, 120), rule.accepts(0.4, 0.95, 100, 250)
     (True, True)
     >>> rule.accepts(0.25, 0.95, 100, 400), rule.accepts(1.0, 1.0, 5, 5)
     (False, False)
+    >>> rule.accepts(0.6, 0.9, 45, 50), rule.accepts(0.85, 0.9, 45, 50)
+    (False, True)
     """
 
     jaccard_threshold: float
     containment_threshold: float
     min_jaccard_for_containment: float
     min_shingles: int
+    min_shingles_for_containment: int = 0
 
     def accepts(self, jaccard: float, containment: float, size_a: int, size_b: int) -> bool:
         """Whether one pair with these exact similarities is a duplicate."""
@@ -83,8 +87,10 @@ class SimilarityRule:
         """Vectorized :meth:`accepts`."""
         big_enough = np.minimum(size_a, size_b) >= self.min_shingles
         by_jaccard = jaccard >= self.jaccard_threshold
-        by_containment = (containment >= self.containment_threshold) & (
-            jaccard >= self.min_jaccard_for_containment
+        by_containment = (
+            (containment >= self.containment_threshold)
+            & (jaccard >= self.min_jaccard_for_containment)
+            & (np.minimum(size_a, size_b) >= self.min_shingles_for_containment)
         )
         return big_enough & (by_jaccard | by_containment)
 

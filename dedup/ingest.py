@@ -542,6 +542,7 @@ class Index:
             config.containment_threshold,
             config.min_jaccard_for_containment,
             config.min_shingles,
+            config.min_shingles_for_containment,
         )
         self._link_rule = LinkRule(config.link_jaccard, config.link_containment)
         self._stats_template = LineStatistics(
@@ -743,7 +744,8 @@ class Index:
         --------
         >>> import tempfile, os
         >>> from dedup import Article
-        >>> body = "افتتح وزير الصحة اليوم مستشفى جديدا في مدينة الموصل بسعة مئتي سرير"
+        >>> body = ("افتتح وزير الصحة اليوم مستشفى جديدا في مدينة الموصل بسعة مئتي سرير "
+        ...         "ويضم أقساما للطوارئ والجراحة وطب الأطفال وبلغت كلفته أربعين مليار دينار")
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     with Index.open(os.path.join(folder, "news.db")) as index:
         ...         matches = index.add([

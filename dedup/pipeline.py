@@ -202,7 +202,10 @@ def _accept_by_passages(
         ~accepted
         & (jaccard >= config.min_jaccard_for_containment)
         & (containment >= threshold)
-        & (np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]]) >= config.min_shingles)
+        & (
+            np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+            >= max(config.min_shingles, config.min_shingles_for_containment)
+        )
     )
     if not maybe.any():
         return result
@@ -239,6 +242,7 @@ def verify_pairs(
         config.containment_threshold,
         config.min_jaccard_for_containment,
         config.min_shingles,
+        config.min_shingles_for_containment,
     )
     floor = rule.jaccard_floor
     sigma = math.sqrt(max(floor * (1 - floor), 1e-6) / config.num_perm)

@@ -54,7 +54,8 @@ def rule_accepts(config: DedupConfig, truth: PairTruth) -> bool:
     if truth.jaccard >= config.jaccard_threshold:
         return True
     return (truth.containment >= config.containment_threshold
-            and truth.jaccard >= config.min_jaccard_for_containment)
+            and truth.jaccard >= config.min_jaccard_for_containment
+            and min(truth.size_a, truth.size_b) >= config.min_shingles_for_containment)
 
 
 def priority(article: Article) -> tuple[object, ...]:
@@ -441,6 +442,7 @@ def rules(draw: st.DrawFn) -> SimilarityRule:
         containment_threshold=draw(st.floats(0.01, 1.0)),
         min_jaccard_for_containment=draw(st.floats(0.0, 1.0)),
         min_shingles=draw(st.integers(1, 50)),
+        min_shingles_for_containment=draw(st.integers(0, 150)),
     )
 
 
@@ -472,7 +474,8 @@ def test_rule_is_the_documented_formula(rule: SimilarityRule, j: float, c: float
                                         size_b: int) -> None:
     expected = min(size_a, size_b) >= rule.min_shingles and (
         j >= rule.jaccard_threshold
-        or (c >= rule.containment_threshold and j >= rule.min_jaccard_for_containment))
+        or (c >= rule.containment_threshold and j >= rule.min_jaccard_for_containment
+            and min(size_a, size_b) >= rule.min_shingles_for_containment))
     assert rule.accepts(j, c, size_a, size_b) is expected
     many = rule.accepts_many(np.array([j, j]), np.array([c, c]), np.array([size_a, size_a]),
                              np.array([size_b, size_b]))
@@ -487,6 +490,10 @@ def test_rule_hand_examples() -> None:
     assert rule.accepts(0.3, 0.7, 100, 300)
     assert not rule.accepts(0.29, 1.0, 100, 400)  # a brief inside a long roundup
     assert not rule.accepts(1.0, 1.0, 19, 1000)
+    headlines = SimilarityRule(0.8, 0.7, 0.3, 20, 100)
+    assert not headlines.accepts(0.6, 0.9, 45, 50)  # a headline with another figure
+    assert headlines.accepts(0.85, 0.9, 45, 50)  # the same headline, one word off
+    assert headlines.accepts(0.6, 0.9, 100, 300)
 
 
 # ---------------------------------------------------------------------------
