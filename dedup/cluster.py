@@ -304,6 +304,14 @@ _DENSE_SHARE = 0.5
 _DENSE_MIN_PAIRS = 2
 
 
+def _root_of(root: dict[str, str], item: str) -> str:
+    """Union-find root of ``item``, halving the path on the way."""
+    while root[item] != item:
+        root[item] = root[root[item]]
+        item = root[item]
+    return item
+
+
 def _merge_dense(
     members_of: dict[str, list[str]],
     canonical_of: dict[str, str],
@@ -338,10 +346,7 @@ def _merge_dense(
     root = {group: group for group in size}
 
     def find(group: str) -> str:
-        while root[group] != group:
-            root[group] = root[root[group]]
-            group = root[group]
-        return group
+        return _root_of(root, group)
 
     merged_any = True
     while merged_any:
@@ -453,10 +458,7 @@ def build_clusters(
         stars_in = {centre: [centre] for centre in members_of}
 
         def find(centre: str) -> str:
-            while root[centre] != centre:
-                root[centre] = root[root[centre]]
-                centre = root[centre]
-            return centre
+            return _root_of(root, centre)
 
         links = sorted(
             {
