@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import dedup.related as related_module
@@ -314,6 +315,9 @@ def test_approximate_candidates_match_exact_lists_on_real_news(
     exact = index.related()
     monkeypatch.setattr(related_module, "_EXACT_MAX_ARTICLES", 100)
     approximate = index.related()
+    # Blocks on one thread or two: the same lists, byte for byte.
+    monkeypatch.setattr(related_module, "_WORKERS", 1 if related_module._WORKERS > 1 else 2)
+    assert index.related() == approximate
     assert list(approximate) == list(exact)
     found = total = 0
     for article_id, items in exact.items():
@@ -326,3 +330,36 @@ def test_approximate_candidates_match_exact_lists_on_real_news(
         for item in approximate[article_id]:
             assert item.score == pytest.approx(exact_scores[item.id], abs=2e-6)
     assert found / total >= 0.95
+
+
+def test_segment_kth_largest_matches_a_sort_per_run() -> None:
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(0, 300, size=200)
+    lengths[:5] = [0, 1, 7, 8, 9]
+    # Coarse values give ties at the cut; -inf stands for left-out pairs.
+    values = np.round(rng.random(int(lengths.sum())), 2).astype(np.float32)
+    values[rng.random(len(values)) < 0.05] = -np.inf
+    for count in (1, 8, 40):
+        result = related_module._segment_kth_largest(values, lengths, count)
+        first = 0
+        for run, length in enumerate(lengths.tolist()):
+            chunk = np.sort(values[first : first + length])[::-1]
+            expected = chunk[count - 1] if length >= count else -np.inf
+            assert result[run] == expected, (count, run)
+            first += length
+
+
+def test_order_by_equals_lexsort_on_packed_and_fallback_keys() -> None:
+    rng = np.random.default_rng(5)
+    groups = rng.integers(0, 50, size=5000)
+    scores = np.round(rng.random(5000) * rng.choice([1.0, 1e-3], size=5000), 6)
+    ties = rng.permutation(5000)
+    expected = np.lexsort((ties, -scores, groups))
+    assert np.array_equal(related_module._order_by(groups, scores, ties), expected)
+    # Without a tie-breaker, equal (group, score) keys may come in any order.
+    order = related_module._order_by(groups, scores, None)
+    assert np.array_equal(groups[order], groups[np.lexsort((-scores, groups))])
+    assert np.array_equal(scores[order], scores[np.lexsort((-scores, groups))])
+    # Keys too large to pack fall back to lexsort.
+    huge = groups * (1 << 40)
+    assert np.array_equal(related_module._order_by(huge, scores, ties), expected)
