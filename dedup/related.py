@@ -75,19 +75,28 @@ _EXACT_MAX_ARTICLES = 3000
 # Terms found in at most max(_RARE_DF_MIN, _RARE_DF_SHARE × articles) articles are "rare": their
 # part of the cosine is computed exactly by a sparse product, cheap because their posting lists
 # are short. Only pairs that share a rare term are looked at. Measured recall of the exact top 10:
-# 1.5 % → 0.965, 2 % → 0.980, 3 % → 0.993 at 20k articles (slower as the share grows); the floor
-# of 50 keeps small corpora (1,500 ANT articles: 0.992) from having too few rare terms.
+# 1.5 % → 0.963, 2 % → 0.979, 3 % → 0.993 at 20k articles (slower as the share grows: 2 % gives
+# 5,600 pairs per article, 28 % of all pairs, and its sparse product is ~2.8 s of CPU, the largest
+# stage); the floor of 50 keeps small corpora (1,500 ANT articles: 0.992) from having too few rare
+# terms. At 20k, 99.6 % of the true top-10 pairs share a rare term at 2 %, 97.8 % at 1 %; keeping
+# only each article's 20 heaviest rare terms (214 pairs per article) found 0.70: related news
+# share many light words, not a few heavy ones.
 _RARE_DF_SHARE = 0.02
 _RARE_DF_MIN = 50
 # The frequent terms' part is estimated with this many SVD components (fitted on a sample of rows)
-# to rank the pairs; the best pairs are then rescored exactly.
+# to rank the pairs; the best pairs are then rescored exactly. Measured at 20k (pool 40): rank 64
+# adds ~0.01 of recall at a 1.5 % share (0.963 → 0.973) but doubles the dense estimate, which
+# already costs about as much as the gather of its 5,600 values per article.
 _LOW_RANK = 32
 _SVD_SAMPLE = 4000
 # Pairs rescored exactly per article (at least 4 × k), before the pairs are made symmetric.
+# Measured recall@10 at 20k: 20 → 0.947, 30 → 0.970, 40 → 0.979.
 _CANDIDATES = 40
 # The per-article cut of the candidate stage: a sample of every _SAMPLE_STRIDE-th pair of a block
 # gives each article a threshold expected to keep _SAMPLE_MARGIN × pool of its pairs, so the exact
-# cut runs on those few instead of all pairs sharing a rare term.
+# cut runs on those few instead of all pairs sharing a rare term. Measured: recall@10 at 20k stays
+# 0.979, as with the exact per-article cut it replaces; margins 2 and 40 give the same
+# judged-related-dev nDCG@10.
 _SAMPLE_STRIDE = 8
 _SAMPLE_MARGIN = 2
 # Blocks of the candidate stage run on this many threads: scipy's sparse product and numpy's
