@@ -25,10 +25,11 @@ from __future__ import annotations
 import itertools
 import os
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -106,6 +107,10 @@ _WORKERS = min(2, os.cpu_count() or 1)
 # (rows × articles) would pass _DENSE_ENTRIES (64 MB of float32).
 _CANDIDATE_BLOCK = 1000
 _DENSE_ENTRIES = 1 << 24
+# Each block of the upper triangle multiplies its rows by the transposed rare part from the
+# block's first article on, sliced at most this many times (every slice reads the whole matrix;
+# a block between two slice points also computes, then drops, the few columns before its rows).
+_COLUMN_SLICES = 16
 # Pairs rescored at once (bounds the gathered rows to a few tens of MB).
 _PAIR_CHUNK = 1 << 14
 
@@ -148,8 +153,36 @@ def _check_articles(articles: object, where: str) -> list[Article]:
     return [item for item in items if isinstance(item, Article)]
 
 
-# Kept pairs of one block of the candidate stage: rows, columns, rare parts of the cosine.
-_Kept = tuple[I64Array, npt.NDArray[np.int32], npt.NDArray[np.float32]]
+# Kept pairs of one block of the candidate stage: rows, columns, rare parts of the cosine, and
+# the proxy of the pair for the row's list and for the column's list.
+_Kept = tuple[
+    npt.NDArray[np.int32],
+    npt.NDArray[np.int32],
+    npt.NDArray[np.float32],
+    npt.NDArray[np.float32],
+    npt.NDArray[np.float32],
+]
+_Result = TypeVar("_Result")
+
+
+def _map_blocks(
+    bounds: Sequence[tuple[int, int]], work: Callable[[int, int, int], _Result]
+) -> list[_Result]:
+    """``work(lane, first, last)`` for every block ``first:last``, in block order.
+
+    Lane ``w`` runs blocks ``w``, ``w + _WORKERS``, ... in that order on its own thread, so a
+    lane can keep state (a buffer) from one block to its next. scipy's sparse product and
+    numpy's passes release the GIL; each result depends only on its block, not on the lanes.
+    """
+    workers = _WORKERS
+    lanes = [bounds[w::workers] for w in range(workers)]
+
+    def run(lane: int) -> list[_Result]:
+        return [work(lane, first, last) for first, last in lanes[lane]]
+
+    with ThreadPoolExecutor(max_workers=workers) as executor:
+        per_lane = list(executor.map(run, range(workers)))
+    return [per_lane[b % workers][b // workers] for b in range(len(bounds))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -547,29 +580,44 @@ class RelatedIndex:
             self._vectors_t = self.vectors_.T.tocsr()
         return self._vectors_t
 
-    def _prefilter(
-        self, cols: npt.NDArray[np.int32], counts: I64Array, start: int
-    ) -> tuple[BoolArray | None, npt.NDArray[np.float32] | None]:
-        """Which pairs of a block of rows may be listed (None: all), and their recency decay.
+    @property
+    def _pair_filters(self) -> bool:
+        """Whether :meth:`_pair_filter` can drop or decay a pair (else every pair is listed)."""
+        config = self.config
+        return bool(
+            self.clustered_.any()
+            or config.time_window_days is not None
+            or config.recency_half_life_days is not None
+        )
 
-        ``counts`` holds the pairs per row of the block that starts at ``start`` (rows sorted).
-        Only rows of a multi-member story need the story test, and the dates are read only when
-        a window or a decay is configured. The article itself is left to the caller.
+    @property
+    def _symmetric_filters(self) -> bool:
+        """Whether :meth:`_pair_filter` treats (i, j) as (j, i): true unless a window or a decay
+        reads the date of a shown member that is not the article itself."""
+        config = self.config
+        return (config.time_window_days is None and config.recency_half_life_days is None) or bool(
+            np.array_equal(self.canonical_, np.arange(len(self.canonical_)))
+        )
+
+    def _pair_filter(
+        self, rows: npt.NDArray[np.int32], cols: npt.NDArray[np.int32]
+    ) -> tuple[BoolArray | None, npt.NDArray[np.float32] | None]:
+        """Which pairs may enter the lists of ``rows`` (None: all), and their recency decay.
+
+        The tests of :meth:`_select` seen from ``rows``' side: another story, and the window
+        and decay on the gap to the shown member of the story of ``cols``. Not symmetric when
+        a shown member's date differs from its own. The article itself is left to the caller.
         """
-        stop = start + len(counts)
         config = self.config
         allowed: BoolArray | None = None
-        in_cluster = self.clustered_[start:stop]
-        if in_cluster.any():
-            in_cluster = np.repeat(in_cluster, counts)
-            where = np.flatnonzero(in_cluster)
-            rows = np.repeat(np.arange(start, stop, dtype=np.int64), counts)
-            allowed = np.ones(len(cols), dtype=bool)
-            allowed[where] = self.story_[cols[where]] != self.story_[rows[where]]
+        if self.clustered_.any():
+            where = np.flatnonzero(self.clustered_[rows])
+            if len(where):
+                allowed = np.ones(len(rows), dtype=bool)
+                allowed[where] = self.story_[cols[where]] != self.story_[rows[where]]
         if config.time_window_days is None and config.recency_half_life_days is None:
             return allowed, None
-        row_day = np.repeat(self.day_[start:stop], counts)
-        gap_days = np.abs(self.shown_day_[cols] - row_day)
+        gap_days = np.abs(self.shown_day_[cols] - self.day_[rows])
         if config.time_window_days is not None:
             inside = ~(gap_days > config.time_window_days)
             allowed = inside if allowed is None else allowed & inside
@@ -578,6 +626,27 @@ class RelatedIndex:
         decay = np.exp2(gap_days / np.float32(-config.recency_half_life_days))
         return allowed, np.nan_to_num(decay, nan=1.0)
 
+    def _proxy(
+        self,
+        rows: npt.NDArray[np.int32],
+        cols: npt.NDArray[np.int32],
+        rare: npt.NDArray[np.float32],
+        estimate: npt.NDArray[np.float32] | None,
+    ) -> npt.NDArray[np.float32]:
+        """The ranking value of pairs for the lists of ``rows``: rare part × decay + estimate.
+
+        Pairs that may not be listed get -inf. The decay scales the exact rare part only, not
+        the estimate: measured on judged-related-dev (7,533 ANT articles, approximate path),
+        decaying the sum as well lowered nDCG@10 from 0.785 to 0.771.
+        """
+        allowed, decay = self._pair_filter(rows, cols)
+        proxy = rare * decay if decay is not None else rare.copy()
+        if estimate is not None:
+            proxy += estimate
+        if allowed is not None:
+            proxy[~allowed] = -np.inf
+        return proxy
+
     def _approximate_candidates(self, pool: int) -> tuple[I64Array, I64Array, F64Array]:
         """Candidate pairs of every article with their exact cosine, without an N × N matrix.
 
@@ -585,15 +654,18 @@ class RelatedIndex:
            from a blocked sparse product (More-Like-This: an article's rare terms → their short
            posting lists); only pairs that share a rare term are looked at.
         2. The frequent terms' part of those pairs is estimated with a low-rank SVD of the
-           frequent columns; (rare part + estimate) × recency decay ranks the pairs (own story
-           and pairs outside the time window left out), and each article keeps its best
-           ``pool``. The cut is found without a per-article loop: a threshold from a sample of
-           the block's pairs drops most pairs with one comparison, then the exact ``pool``-th
-           best of the few left (:func:`_segment_kth_largest`).
-        3. The kept pairs are made symmetric (a pair kept by either side counts for both) and
-           rescored exactly: rare part from step 1, frequent part by a sparse-dense dot.
+           frequent columns; rare part × recency decay + estimate is the pair's proxy (own
+           story and pairs outside the time window left out). Each article gets a cut-off: the
+           proxy its best ``_SAMPLE_MARGIN × pool`` pairs are expected to clear, read from its
+           pairs with a sample of the articles (:meth:`_threshold_block`).
+        3. Every pair is computed once, in the block of its smaller article, against the
+           articles after it (:meth:`_upper_block`): the product and the estimate of the upper
+           triangle only. A pair is kept for each side whose cut-off it clears.
+        4. Each article keeps its best ``pool`` kept pairs (:func:`_segment_kth_largest`); a
+           pair kept by either side counts for both and is rescored exactly: rare part from
+           step 1, frequent part by a sparse-dense dot.
 
-        Memory is bounded by one block of rows at a time plus about ``pool`` pairs per article.
+        Memory is bounded by one block of rows per thread plus a few ``pool`` pairs per article.
         """
         vectors = self.vectors_
         n, n_features = vectors.shape
@@ -604,99 +676,211 @@ class RelatedIndex:
         rare_t = sp.csr_matrix(rare_part.T)
         n_frequent = frequent_part.shape[1]
         rank = min(_LOW_RANK, max(n_frequent - 1, 0), max(n - 1, 0))
+        step = max(16, min(_CANDIDATE_BLOCK, _DENSE_ENTRIES // n))
+        bounds = [(start, min(n, start + step)) for start in range(0, n, step)]
+        # A block of step 3 reads the columns of the articles from ``origin`` on; the columns are
+        # sliced once per ``span`` rows (each slice reads the whole transposed matrix).
+        span = step * max(1, n // (_COLUMN_SLICES * step))
+        sample = np.arange(0, n, _SAMPLE_STRIDE, dtype=np.int32)
+        quota = max(1, -(-_SAMPLE_MARGIN * pool // _SAMPLE_STRIDE))
         # One BLAS thread: the same input gives the same float sums, so the same lists.
         with threadpoolctl.threadpool_limits(limits=1):
             embedding = self._frequent_embedding(frequent_part, rank)
-            step = max(16, min(_CANDIDATE_BLOCK, _DENSE_ENTRIES // n))
-            # Lane w takes blocks w, w + _WORKERS, ...; each lane reuses one dense estimate
-            # buffer (a fresh 64 MB array per block costs more in page faults than the GEMM).
-            bounds = [(start, min(n, start + step)) for start in range(0, n, step)]
-            lanes = [bounds[w::_WORKERS] for w in range(_WORKERS)]
+            # One dense estimate buffer per lane: a fresh 64 MB array per block costs more in
+            # page faults than the GEMM.
+            buffers = [
+                np.empty(step * n if embedding is not None else 0, dtype=np.float32)
+                for _ in range(_WORKERS)
+            ]
+            sample_t = sp.csr_matrix(rare_t[:, sample])
+            thresholds = np.concatenate(
+                _map_blocks(
+                    bounds,
+                    lambda lane, first, last: self._threshold_block(
+                        rare_part, sample_t, embedding, first, last, quota, buffers[lane]
+                    ),
+                )
+            )
+            slices: list[dict[int, sp.csr_matrix]] = [{} for _ in range(_WORKERS)]
 
-            def run_lane(lane: list[tuple[int, int]]) -> list[_Kept]:
-                buffer = np.empty(step * n if embedding is not None else 0, dtype=np.float32)
-                return [
-                    self._candidate_block(rare_part, rare_t, embedding, first, last, pool, buffer)
-                    for first, last in lane
-                ]
+            def upper(lane: int, first: int, last: int) -> _Kept:
+                origin = first // span * span
+                if origin not in slices[lane]:  # lanes go up the blocks: one slice each
+                    slices[lane] = {origin: sp.csr_matrix(rare_t[:, origin:])}
+                return self._upper_block(
+                    rare_part,
+                    slices[lane][origin],
+                    origin,
+                    embedding,
+                    first,
+                    last,
+                    thresholds,
+                    buffers[lane],
+                )
 
-            with ThreadPoolExecutor(max_workers=_WORKERS) as executor:
-                per_lane = list(executor.map(run_lane, lanes))
-            blocks = [per_lane[b % _WORKERS][b // _WORKERS] for b in range(len(bounds))]
-        kept_left = [block[0] for block in blocks]
-        kept_right = [block[1] for block in blocks]
-        kept_rare = [block[2] for block in blocks]
-        if not kept_left:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0, dtype=np.float64)
-        left = np.concatenate(kept_left)
-        right = np.concatenate(kept_right).astype(np.int64)
-        rare_scores = np.concatenate(kept_rare)
-        low, high = np.minimum(left, right), np.maximum(left, right)
-        _, first = np.unique(low * n + high, return_index=True)
-        low, high, rare_scores = low[first], high[first], rare_scores[first]
-        exact = rare_scores.astype(np.float64) + _pair_dots(frequent_part, low, high)
+            blocks = _map_blocks(bounds, upper)
+        buffers.clear()  # the dense buffers and column slices go before the rescoring
+        slices.clear()
+        rows, cols, rare_scores, row_proxy, col_proxy = (
+            np.concatenate([block[part] for block in blocks]) for part in range(5)
+        )
+        # Each article's kept pairs, from both sides, grouped by article; its best ``pool``.
+        m = len(rows)
+        article = np.concatenate([rows, cols]).astype(np.int64)
+        value = np.concatenate([row_proxy, col_proxy])
+        passed = np.flatnonzero(value >= thresholds[article])
+        order = passed[np.argsort(article[passed], kind="stable")]
+        article, value = article[order], value[order]
+        cut = _segment_kth_largest(value, np.bincount(article, minlength=n), pool)
+        # Pair numbers of the winners (a pair may win on both sides); marks, not np.unique,
+        # which sorts.
+        marked = np.zeros(m, dtype=bool)
+        marked[order[value >= cut[article]] % max(m, 1)] = True
+        chosen = np.flatnonzero(marked)
+        # Blocks and their pairs are in row order: ``low`` is sorted, as _pair_dots needs.
+        low = rows[chosen].astype(np.int64)
+        high = cols[chosen].astype(np.int64)
+        exact = rare_scores[chosen].astype(np.float64) + _pair_dots(frequent_part, low, high)
         return (
             np.concatenate([low, high]),
             np.concatenate([high, low]),
             np.concatenate([exact, exact]),
         )
 
-    def _candidate_block(
+    def _block_proxies(
         self,
         rare_part: sp.csr_matrix,
-        rare_t: sp.csr_matrix,
+        columns: sp.csr_matrix,
+        origin: int,
+        stride: int,
         embedding: npt.NDArray[np.float32] | None,
         start: int,
         stop: int,
-        pool: int,
+        buffer: npt.NDArray[np.float32],
+        *,
+        upper: bool,
+        both_sides: bool,
+    ) -> tuple[sp.csr_matrix, npt.NDArray[np.float32], npt.NDArray[np.float32] | None]:
+        """Proxies of the pairs of rows ``start:stop`` that share a rare term with ``columns``.
+
+        Column ``c`` of ``columns`` (the transposed rare part, some articles only) is article
+        ``origin + stride × c``. Returns the rare product (CSR, one row per article of the
+        block), the proxy of each stored pair for the row's list and, with ``both_sides`` and a
+        window or decay that is not symmetric, for the column's list (None: the same). Pairs
+        that may not be listed, the article itself and, with ``upper``, every pair (i, j) with
+        j <= i get -inf.
+        """
+        size = stop - start
+        width = columns.shape[1]
+        block = sp.csr_matrix(rare_part[start:stop] @ columns)
+        counts = np.diff(block.indptr)
+        estimate: npt.NDArray[np.float32] | None = None
+        if embedding is not None:
+            # The excluded pairs are set in the dense estimate (a few slices), so the gather
+            # brings their -inf along: no per-pair test.
+            dense = buffer[: size * width].reshape(size, width)
+            np.matmul(embedding[start:stop], embedding[origin::stride].T, out=dense)
+            if upper:  # stride 1, origin <= start
+                dense[:, : start - origin] = -np.inf
+                dense[:, start - origin : stop - origin][np.tri(size, dtype=bool)] = -np.inf
+            else:
+                local = np.arange((origin - start) % stride, size, stride)
+                dense[local, (start + local - origin) // stride] = -np.inf
+            where = np.repeat(np.arange(size, dtype=np.int64) * width, counts)
+            where += block.indices
+            estimate = np.take(buffer, where)
+        if self._pair_filters or estimate is None:
+            rows = np.repeat(np.arange(start, stop, dtype=np.int32), counts)
+            cols = block.indices * np.int32(stride) + np.int32(origin)
+            row_proxy = self._proxy(rows, cols, block.data, estimate)
+            if estimate is None:
+                row_proxy[cols <= rows if upper else cols == rows] = -np.inf
+            if not both_sides or self._symmetric_filters:
+                return block, row_proxy, None
+            col_proxy = self._proxy(cols, rows, block.data, estimate)
+            if estimate is None:
+                col_proxy[cols <= rows] = -np.inf
+            return block, row_proxy, col_proxy
+        assert estimate is not None
+        estimate += block.data
+        return block, estimate, None
+
+    def _threshold_block(
+        self,
+        rare_part: sp.csr_matrix,
+        sample_t: sp.csr_matrix,
+        embedding: npt.NDArray[np.float32] | None,
+        start: int,
+        stop: int,
+        quota: int,
+        buffer: npt.NDArray[np.float32],
+    ) -> npt.NDArray[np.float32]:
+        """Cut-offs of rows ``start:stop``: their ``quota``-th best proxy against a sample.
+
+        ``sample_t`` holds every ``_SAMPLE_STRIDE``-th article, so the cut-off is expected to
+        be cleared by ``_SAMPLE_STRIDE × quota`` of the row's pairs (all of a short row: the
+        smallest float then, which any listed pair clears and -inf does not).
+        """
+        block, proxy, _ = self._block_proxies(
+            rare_part,
+            sample_t,
+            0,
+            _SAMPLE_STRIDE,
+            embedding,
+            start,
+            stop,
+            buffer,
+            upper=False,
+            both_sides=False,
+        )
+        threshold = _segment_kth_largest(proxy, np.diff(block.indptr).astype(np.int64), quota)
+        return np.maximum(threshold, np.finfo(np.float32).min)
+
+    def _upper_block(
+        self,
+        rare_part: sp.csr_matrix,
+        columns: sp.csr_matrix,
+        origin: int,
+        embedding: npt.NDArray[np.float32] | None,
+        start: int,
+        stop: int,
+        thresholds: npt.NDArray[np.float32],
         buffer: npt.NDArray[np.float32],
     ) -> _Kept:
-        """The best ``pool`` pairs of rows ``start:stop`` by estimated cosine: step 1 and 2 of
-        :meth:`_approximate_candidates` for one block (rows, columns, rare parts).
+        """Pairs (i, j) with i in ``start:stop`` and j > i that clear i's or j's cut-off.
 
-        Every array here has one entry per pair sharing a rare term (thousands per row), so the
-        work on them is a few vectorized passes: no per-row loop and no sort.
+        ``columns`` is the transposed rare part from article ``origin`` on (``origin`` <=
+        ``start``). Returns rows, columns, rare parts and the proxy of each side (the row's,
+        then the column's). Every array here has one entry per pair sharing a rare term
+        (thousands per row), so the work on them is a few vectorized passes, no sort.
         """
-        n = rare_part.shape[0]
-        size = stop - start
-        block = sp.csr_matrix(rare_part[start:stop] @ rare_t)
-        counts = np.diff(block.indptr).astype(np.int64)
-        cols = block.indices
-        # Row offsets into the dense (size × n) estimate: size × n <= _DENSE_ENTRIES fits int32.
-        where = np.repeat(np.arange(size, dtype=np.int32) * np.int32(n), counts)
-        where += cols
-        allowed, decay = self._prefilter(cols, counts, start)
-        # The decay scales the exact rare part only, not the estimate: measured on
-        # judged-related-dev (7,533 ANT articles, approximate path), decaying the sum as well
-        # lowered nDCG@10 from 0.785 to 0.771.
-        proxy = block.data * decay if decay is not None else block.data.copy()
-        diagonal = np.arange(size)
-        if embedding is not None:
-            estimate = buffer[: size * n].reshape(size, n)
-            np.matmul(embedding[start:stop], embedding.T, out=estimate)
-            estimate[diagonal, diagonal + start] = -np.inf  # the article itself
-            proxy += np.take(buffer, where)
-        else:
-            proxy[where == (diagonal * (n + 1) + start)[where // n]] = -np.inf
-        if allowed is not None:
-            proxy[~allowed] = -np.inf
-        # A row's sample is every _SAMPLE_STRIDE-th pair; its ``quota``-th best is a threshold
-        # expected to keep _SAMPLE_MARGIN × pool of the row's pairs (all of a short row).
-        quota = max(1, -(-_SAMPLE_MARGIN * pool // _SAMPLE_STRIDE))
-        sample = np.arange(0, len(proxy), _SAMPLE_STRIDE)
-        threshold = _segment_kth_largest(
-            proxy[sample], np.bincount(where[sample] // n, minlength=size), quota
+        block, row_proxy, col_proxy = self._block_proxies(
+            rare_part,
+            columns,
+            origin,
+            1,
+            embedding,
+            start,
+            stop,
+            buffer,
+            upper=True,
+            both_sides=True,
         )
-        # The smallest float, not -inf: a left-out pair (-inf) never passes.
-        np.maximum(threshold, np.finfo(np.float32).min, out=threshold)
-        keep = np.flatnonzero(proxy >= np.repeat(threshold, counts))
-        rows = (where[keep] // n).astype(np.int64)
-        values = proxy[keep]
-        cut = _segment_kth_largest(values, np.bincount(rows, minlength=size), pool)
-        best = values >= cut[rows]
-        keep = keep[best]
-        return rows[best] + start, cols[keep], block.data[keep]
+        counts = np.diff(block.indptr)
+        keep = row_proxy >= np.repeat(thresholds[start:stop], counts)
+        keep |= (row_proxy if col_proxy is None else col_proxy) >= thresholds[origin:][
+            block.indices
+        ]
+        kept = np.flatnonzero(keep)
+        rows = np.repeat(np.arange(start, stop, dtype=np.int32), counts)[kept]
+        row_kept = row_proxy[kept]
+        return (
+            rows,
+            block.indices[kept] + np.int32(origin),
+            block.data[kept],
+            row_kept,
+            row_kept if col_proxy is None else col_proxy[kept],
+        )
 
     @staticmethod
     def _frequent_embedding(
