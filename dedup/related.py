@@ -111,8 +111,11 @@ _DENSE_ENTRIES = 1 << 24
 # block's first article on, sliced at most this many times (every slice reads the whole matrix;
 # a block between two slice points also computes, then drops, the few columns before its rows).
 _COLUMN_SLICES = 16
-# Pairs rescored at once (bounds the gathered rows to a few tens of MB).
+# Pairs rescored at once (bounds the gathered rows to a few tens of MB), against dense blocks of
+# this many entries of the frequent part: 8 MB stay in cache; measured at 20k (600k pairs),
+# 1 << 21 takes 0.19 s of CPU, 1 << 24 0.20 s (with a bincount per chunk: 0.36 s).
 _PAIR_CHUNK = 1 << 14
+_RESCORE_ENTRIES = 1 << 21
 
 
 def _timestamp(value: str) -> float:
@@ -327,7 +330,7 @@ def _pair_dots(matrix: sp.csr_matrix, left: I64Array, right: I64Array) -> F64Arr
     n_columns = matrix.shape[1]
     if n_columns == 0 or len(left) == 0:
         return out
-    step = max(1, _DENSE_ENTRIES // n_columns)
+    step = max(1, _RESCORE_ENTRIES // n_columns)
     bounds = np.searchsorted(left, np.arange(0, matrix.shape[0] + step, step))
     for block, (first, last) in enumerate(itertools.pairwise(bounds.tolist())):
         if first == last:
@@ -337,11 +340,15 @@ def _pair_dots(matrix: sp.csr_matrix, left: I64Array, right: I64Array) -> F64Arr
         for begin in range(first, last, _PAIR_CHUNK):
             end = min(last, begin + _PAIR_CHUNK)
             gathered = matrix[right[begin:end]]
-            owner = np.repeat(np.arange(end - begin), np.diff(gathered.indptr))
-            where = (left[begin:end][owner] - start) * n_columns + gathered.indices
-            out[begin:end] = np.bincount(
-                owner, weights=gathered.data * dense[where], minlength=end - begin
-            )
+            counts = np.diff(gathered.indptr)
+            where = np.repeat((left[begin:end] - start) * n_columns, counts)
+            where += gathered.indices
+            # One zero past the end: reduceat then reads a valid index for a trailing empty row.
+            products = np.zeros(len(where) + 1, dtype=np.float64)
+            np.multiply(gathered.data, dense[where], out=products[:-1])
+            sums = np.add.reduceat(products, np.minimum(gathered.indptr[:-1], len(where)))
+            sums[counts == 0] = 0.0  # reduceat gives the next row's first product there
+            out[begin:end] = sums
     return out
 
 
@@ -939,11 +946,13 @@ class RelatedIndex:
         scores = np.round(scores, 6)
         keep = (scores >= config.min_score) & (scores > 0)
         rows, scores, story, shown = rows[keep], scores[keep], story[keep], shown[keep]
-        # One slot per story: its best-scoring member.
-        order = _order_by(rows * (len(self.ids_) + 1) + story, scores, None)
-        rows, scores, story, shown = rows[order], scores[order], story[order], shown[order]
-        first = _segment_starts(rows * (len(self.ids_) + 1) + story)
-        rows, scores, shown = rows[first], scores[first], shown[first]
+        # One slot per story: its best-scoring member (every story has one member without
+        # duplicate clusters, and a (row, article) pair comes once).
+        if self.clustered_.any():
+            order = _order_by(rows * (len(self.ids_) + 1) + story, scores, None)
+            rows, scores, story, shown = rows[order], scores[order], story[order], shown[order]
+            first = _segment_starts(rows * (len(self.ids_) + 1) + story)
+            rows, scores, shown = rows[first], scores[first], shown[first]
         # Display order: score descending, then id.
         order = _order_by(rows, scores, self.id_rank_[shown])
         rows, scores, shown = rows[order], scores[order], shown[order]
