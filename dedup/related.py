@@ -709,15 +709,19 @@ class RelatedIndex:
                     ),
                 )
             )
-            slices: list[dict[int, sp.csr_matrix]] = [{} for _ in range(_WORKERS)]
+            # Each lane's current slice (first article, columns from it on). Lanes go up the
+            # blocks, so a new slice is cut from the lane's last one: half the reading in all.
+            slices: list[tuple[int, sp.csr_matrix]] = [(0, rare_t)] * _WORKERS
 
             def upper(lane: int, first: int, last: int) -> _Kept:
                 origin = first // span * span
-                if origin not in slices[lane]:  # lanes go up the blocks: one slice each
-                    slices[lane] = {origin: sp.csr_matrix(rare_t[:, origin:])}
+                before, columns = slices[lane]
+                if origin != before:
+                    columns = sp.csr_matrix(columns[:, origin - before :])
+                    slices[lane] = (origin, columns)
                 return self._upper_block(
                     rare_part,
-                    slices[lane][origin],
+                    columns,
                     origin,
                     embedding,
                     first,
@@ -928,7 +932,9 @@ class RelatedIndex:
             keep &= ~banned_stories[story]
         rows, cols, scores, story = rows[keep], cols[keep], scores[keep], story[keep]
         shown = self.canonical_[cols]
-        gap_days = np.abs(self.timestamps_[shown] - row_time[rows]) / _SECONDS_PER_DAY
+        gap_days = np.zeros(0)
+        if config.time_window_days is not None or config.recency_half_life_days is not None:
+            gap_days = np.abs(self.timestamps_[shown] - row_time[rows]) / _SECONDS_PER_DAY
         if config.time_window_days is not None:
             # NaN (either side undated) compares False: undated articles are never excluded.
             keep = ~(gap_days > config.time_window_days)

@@ -297,9 +297,7 @@ def test_bad_input_errors_say_what_to_do() -> None:
 # ---------------------------------------------------------------- approximate candidates
 
 
-def test_approximate_candidates_match_exact_lists_on_real_news(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _ant_articles(count: int) -> list[Article]:
     path = SHARED_DATA / "ant-multisource-2018" / "articles.jsonl"
     if not path.exists():
         pytest.skip(f"{path} not found")
@@ -309,8 +307,15 @@ def test_approximate_candidates_match_exact_lists_on_real_news(
             row = json.loads(line)
             articles.append(Article(id=row["id"], text=row["text"], title=row["title"],
                                     source=row["source"], published_at=row["date"]))
-            if len(articles) == 1500:
+            if len(articles) == count:
                 break
+    return articles
+
+
+def test_approximate_candidates_match_exact_lists_on_real_news(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    articles = _ant_articles(1500)
     index = RelatedIndex().fit(articles)
     exact = index.related()
     monkeypatch.setattr(related_module, "_EXACT_MAX_ARTICLES", 100)
@@ -329,6 +334,41 @@ def test_approximate_candidates_match_exact_lists_on_real_news(
             index.position_[article_id]], k=50)}
         for item in approximate[article_id]:
             assert item.score == pytest.approx(exact_scores[item.id], abs=2e-6)
+    assert found / total >= 0.95
+
+
+def test_approximate_candidates_with_clusters_window_and_decay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each pair (i, j) is computed once on the upper triangle; with duplicate clusters whose
+    # shown member is not the article itself, the window and the decay see different gaps from
+    # the two sides, so each side has its own proxy. The lists must still match the exact path.
+    articles = _ant_articles(1500)
+    ordered = sorted(range(len(articles)), key=lambda i: articles[i].published_at)
+    cluster_of: dict[str, str] = {}
+    canonical_of: dict[str, str] = {}
+    for number, first in enumerate(range(0, len(ordered) - 40, 40)):
+        # The earliest and one 30 places later (a few days apart), shown by the later one.
+        early, late = articles[ordered[first]].id, articles[ordered[first + 30]].id
+        cluster_of[early] = cluster_of[late] = f"c{number}"
+        canonical_of[f"c{number}"] = late
+    config = RelatedConfig(time_window_days=20.0, recency_half_life_days=3.0)
+    index = RelatedIndex(config).fit(articles, cluster_of=cluster_of, canonical_of=canonical_of)
+    assert not index._symmetric_filters
+    exact = index.related()
+    monkeypatch.setattr(related_module, "_EXACT_MAX_ARTICLES", 100)
+    approximate = index.related()
+    monkeypatch.setattr(related_module, "_WORKERS", 1 if related_module._WORKERS > 1 else 2)
+    assert index.related() == approximate
+    found = total = 0
+    for article_id, items in exact.items():
+        truth = {(item.id, item.score) for item in items}
+        got = {(item.id, item.score) for item in approximate[article_id]}
+        found += len(truth & got)
+        total += len(truth)
+        own = cluster_of.get(article_id)
+        assert own is None or own not in {cluster_of.get(i.id) for i in approximate[article_id]}
+    assert total > 5000
     assert found / total >= 0.95
 
 
