@@ -8,10 +8,11 @@ The stages, each a small private function:
    L2-normalized. With ``char_ngrams`` a ``char_wb`` block is stacked next to the words.
 2. **candidates**: cosine = dot product of unit rows. Up to ``_EXACT_MAX_ARTICLES`` articles,
    an exact blocked sparse product. Above, More-Like-This style: each article's rare terms →
-   their short posting lists (a blocked sparse product over the rare columns only), the
-   frequent terms' part estimated by a low-rank SVD to rank those pairs, and the best pairs per
-   article rescored exactly. No N × N matrix is ever built; memory is one block of rows plus a
-   fixed number of pairs per article.
+   their short posting lists (a blocked sparse product over the rare columns only, each pair
+   computed once, in the block of its smaller article), the frequent terms' part estimated by
+   a low-rank SVD to rank those pairs, and the best pairs per article rescored exactly. No
+   N × N matrix is ever built; memory is one block of rows per thread plus a fixed number of
+   pairs per article.
 3. **story**: the article itself and every member of its duplicate cluster are dropped; each
    other story takes one slot, shown by its canonical member with the best score among its
    members; the time window and the recency decay use the canonical's date.
@@ -87,7 +88,8 @@ _RARE_DF_MIN = 50
 # The frequent terms' part is estimated with this many SVD components (fitted on a sample of rows)
 # to rank the pairs; the best pairs are then rescored exactly. Measured at 20k (pool 40): rank 64
 # adds ~0.01 of recall at a 1.5 % share (0.963 → 0.973) but doubles the dense estimate, which
-# already costs about as much as the gather of its 5,600 values per article.
+# already costs about as much as the gather of its values (5,600 pairs per article, computed once
+# each: 2,800).
 _LOW_RANK = 32
 _SVD_SAMPLE = 4000
 # Pairs rescored exactly per article (at least 4 × k), before the pairs are made symmetric.
