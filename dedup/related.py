@@ -738,10 +738,12 @@ class RelatedIndex:
         rows, cols, rare_scores, row_proxy, col_proxy = (
             np.concatenate([block[part] for block in blocks]) for part in range(5)
         )
+        blocks.clear()  # each kept pair is held once from here on (memory at 100k articles)
         # Each article's kept pairs, from both sides, grouped by article; its best ``pool``.
         m = len(rows)
-        article = np.concatenate([rows, cols]).astype(np.int64)
+        article = np.concatenate([rows, cols])
         value = np.concatenate([row_proxy, col_proxy])
+        del row_proxy, col_proxy
         passed = np.flatnonzero(value >= thresholds[article])
         order = passed[np.argsort(article[passed], kind="stable")]
         article, value = article[order], value[order]
