@@ -23,6 +23,7 @@ Scores are rounded to 6 decimals; lists are ordered by score (descending) and th
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 from collections import Counter
@@ -1032,11 +1033,20 @@ class RelatedIndex:
         if len(rows) == 0:
             return lists
         bounds = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1], True]).tolist()
+        row_of = rows.tolist()
         ids = self.ids_
-        # One map over every item (no generator per list): 200k items at 20k articles.
-        items = list(map(RelatedItem, [ids[i] for i in shown.tolist()], scores.tolist()))
-        for begin, end in itertools.pairwise(bounds):
-            lists[int(rows[begin])] = tuple(items[begin:end])
+        # One map over every item (no generator per list): 200k items at 20k articles. The
+        # cyclic garbage collector is paused meanwhile: its passes over the fitted index,
+        # triggered by the allocations alone, took 0.1 s of 0.25 s here (none are cycles).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            items = list(map(RelatedItem, [ids[i] for i in shown.tolist()], scores.tolist()))
+            for begin, end in itertools.pairwise(bounds):
+                lists[row_of[begin]] = tuple(items[begin:end])
+        finally:
+            if collecting:
+                gc.enable()
         return lists
 
     # ------------------------------------------------------------------ public lists
