@@ -128,6 +128,11 @@ def worker(size: int, brute_size: int, config: RelatedConfig) -> dict[str, Any]:
         result["raw_cosine_related_seconds"] = round(ours, 2)
         result["brute_force_seconds"] = round(brute, 2)
         result["speedup"] = round(brute / ours, 2)
+        # Ours runs its candidate blocks on this many threads; the brute force as written on
+        # one (scipy's sparse product is single-threaded).
+        from dedup import related as related_module
+
+        result["related_threads"] = related_module._WORKERS
         result.update(recall_at_k(index, lists, kth, top))
         result["peak_rss_mb_with_brute_force"] = _peak_rss_mb()
     return result
