@@ -160,9 +160,12 @@ def exact_similarities(
             positions = np.searchsorted(right, left)
             positions[positions == len(right)] = 0
             intersections[row] = int(np.count_nonzero(right[positions] == left))
-    sizes = shingles.sizes
-    size_a = sizes[pairs[:, 0]] if count else np.zeros(0, dtype=np.int64)
-    size_b = sizes[pairs[:, 1]] if count else np.zeros(0, dtype=np.int64)
+    # Only the pairs' own sizes: the clusters ask for one pair at a time, and a diff of
+    # every offset per call grew with the corpus.
+    offsets = shingles.offsets
+    ends = pairs.reshape(-1, 2).astype(np.int64)
+    size_a = offsets[ends[:, 0] + 1] - offsets[ends[:, 0]]
+    size_b = offsets[ends[:, 1] + 1] - offsets[ends[:, 1]]
     union = size_a + size_b - intersections
     smaller = np.minimum(size_a, size_b)
     with np.errstate(divide="ignore", invalid="ignore"):
