@@ -190,9 +190,9 @@ def _accept_by_passages(
     """Pairs the 5-gram rule missed whose shorter text is mostly long verbatim passages.
 
     Only pairs with Jaccard >= ``min_jaccard_for_containment`` and 5-gram containment
-    >= ``passage_containment_threshold`` are looked at (a passage containment cannot
-    exceed much the 5-gram one); their texts are shingled again in
-    ``_PASSAGE_CHARS``-character windows.
+    >= ``passage_containment_threshold`` are looked at (every shared passage brings its
+    5-grams along, so the passage containment is hardly ever the higher of the two); their
+    texts are shingled again in ``_PASSAGE_CHARS``-character windows.
     """
     threshold = config.passage_containment_threshold
     result = np.zeros(len(pairs), dtype=bool)
