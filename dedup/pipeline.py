@@ -504,18 +504,19 @@ def _expand_pairs(
             for position, left in enumerate(indices):
                 for right in indices[position + 1 :]:
                     add(left, right, 1.0, 1.0, "exact")
-    too_far = 0
-    for (left, right), j, c, relation in zip(
-        pair_index.tolist(), jaccard.tolist(), containment.tolist(), relations, strict=True
-    ):
-        lefts, rights = np.meshgrid(members[left], members[right], indexing="ij")
-        apart = too_far_apart(
-            np.full(lefts.size, j), timestamps[lefts.ravel()], timestamps[rights.ravel()], config
-        )
-        too_far += int(np.count_nonzero(apart))
-        for member_left, member_right in zip(
-            lefts.ravel()[~apart].tolist(), rights.ravel()[~apart].tolist(), strict=True
-        ):
-            add(member_left, member_right, j, c, relation)
+    # Every member pair of every verified pair, then one date check over all of them.
+    expanded = [
+        (member_left, member_right, k)
+        for k, (left, right) in enumerate(pair_index.tolist())
+        for member_left in members[left]
+        for member_right in members[right]
+    ]
+    ends = np.array(expanded, dtype=np.int64).reshape(-1, 3)
+    apart = too_far_apart(
+        jaccard[ends[:, 2]], timestamps[ends[:, 0]], timestamps[ends[:, 1]], config
+    )
+    jaccard_of, containment_of = jaccard.tolist(), containment.tolist()
+    for member_left, member_right, k in ends[~apart].tolist():
+        add(member_left, member_right, jaccard_of[k], containment_of[k], relations[k])
     pairs.sort(key=lambda p: (p.a, p.b))
-    return pairs, too_far
+    return pairs, int(np.count_nonzero(apart))
