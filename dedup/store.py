@@ -889,10 +889,7 @@ class _RedisReader(StoreReader):
         return self._counts(b"D", items, [_num4(t) for t in items])
 
     def all_doc_freqs(self) -> tuple[I64Array, I64Array]:
-        pipe = self._redis.pipeline(transaction=False)
-        for bucket in range(1 << _BUCKET_BITS[b"D"]):
-            pipe.hgetall(self._prefix + b"D" + bucket.to_bytes(2, "little"))
-        found: list[dict[bytes, bytes]] = pipe.execute()
+        found = self._all_buckets(b"D")
         terms = np.array([int.from_bytes(k, "little") for b in found for k in b], dtype=np.int64)
         counts = np.array([int(v) for b in found for v in b.values()], dtype=np.int64)
         order = np.argsort(terms, kind="stable")
@@ -918,9 +915,14 @@ class _RedisReader(StoreReader):
         return [int(n) for n in found]
 
     def _all_buckets(self, map_name: bytes) -> list[dict[bytes, bytes]]:
+        """Every hash bucket of a map (the key layout of :func:`_bucket_of`)."""
+        if map_name in _NUM_MAPS:
+            names = [b.to_bytes(4, "little") for b in range((self.counters()[0] >> _NUM_SHIFT) + 1)]
+        else:
+            names = [b.to_bytes(2, "little") for b in range(1 << _BUCKET_BITS[map_name])]
         pipe = self._redis.pipeline(transaction=False)
-        for bucket in range((self.counters()[0] >> _NUM_SHIFT) + 1):
-            pipe.hgetall(self._prefix + map_name + bucket.to_bytes(4, "little"))
+        for name in names:
+            pipe.hgetall(self._prefix + map_name + name)
         result: list[dict[bytes, bytes]] = pipe.execute()
         return result
 
