@@ -20,7 +20,7 @@ says through whom it joined (``via``). The result does not depend on input order
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -307,6 +307,13 @@ _DENSE_SHARE = 0.5
 _DENSE_MIN_PAIRS = 2
 
 
+def _template_between(
+    first: Collection[str], second: Collection[str], template_stars: set[tuple[str, ...]]
+) -> bool:
+    """Whether a template pair joins a star of ``first`` to a star of ``second``."""
+    return any(tuple(sorted((x, y))) in template_stars for x in first for y in second)
+
+
 def _root_of(root: dict[str, str], item: str) -> str:
     """Union-find root of ``item``, halving the path on the way."""
     while root[item] != item:
@@ -369,9 +376,7 @@ def _merge_dense(
                 continue
             if compatible is not None and not compatible(a, b):
                 continue
-            if any(
-                tuple(sorted((x, y))) in template_stars for x in stars_of[a] for y in stars_of[b]
-            ):
+            if _template_between(stars_of[a], stars_of[b], template_stars):
                 continue
             keep, drop = sorted((a, b), key=priority)
             root[drop] = keep
@@ -476,11 +481,7 @@ def build_clusters(
             root_first, root_second = find(first), find(second)
             if root_first == root_second:
                 continue
-            if any(
-                tuple(sorted((x, y))) in template_stars
-                for x in stars_in[root_first]
-                for y in stars_in[root_second]
-            ):
+            if _template_between(stars_in[root_first], stars_in[root_second], template_stars):
                 continue
             # The canonicals must be alike, and no member that joined either side
             # by containment alone may be unlike the other side's canonical (a
