@@ -15,9 +15,11 @@ when it is missing the plot alone is skipped with a message.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -168,6 +170,31 @@ def _update_readme(section: str, text: str) -> None:
 def print_json(results: dict[str, Any]) -> None:
     """The run's JSON document on stdout (progress and messages go to stderr)."""
     print(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+
+
+def run_measured(command: Sequence[str]) -> tuple[float, float]:
+    """Run a command as a child process: (wall seconds, its peak RSS in MiB).
+
+    Its stdout is discarded and its stderr (progress) passes through; a failure ends the
+    benchmark with the command in the message.
+    """
+    started = time.perf_counter()
+    process = subprocess.Popen(list(command), stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"{' '.join(command)} failed with status {status}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def save_figure(figure: Any, image: Path) -> None:
+    """Lay out, write as PNG (creating the folder) and close a matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    image.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(image, dpi=110)
+    plt.close(figure)
 
 
 def plot_available() -> bool:

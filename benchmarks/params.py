@@ -43,7 +43,15 @@ from tqdm import tqdm
 
 from benchmarks._data import DATA, load_articles, load_jsonl
 from benchmarks._metrics import as_labels, pair_scores
-from benchmarks._report import RESULTS, Table, plot_available, print_json, publish, stage
+from benchmarks._report import (
+    RESULTS,
+    Table,
+    plot_available,
+    print_json,
+    publish,
+    save_figure,
+    stage,
+)
 from benchmarks.furniture_pages import make_formulaic_reports
 from benchmarks.perturb import Corpus, mixed_corpus
 from dedup import Article, DedupConfig, RelatedConfig, scan
@@ -115,10 +123,7 @@ def plot(rows: list[dict[str, Any]], image: Path) -> bool:
             axis.set_xlabel("threshold t (J ≥ t, or C ≥ t with J ≥ 0.3)")
             axis.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
-    figure.tight_layout()
-    image.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(image, dpi=110)
-    plt.close(figure)
+    save_figure(figure, image)
     return True
 
 

@@ -31,18 +31,24 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from benchmarks._metrics import as_labels, pair_scores
-from benchmarks._report import RESULTS, Table, plot_available, print_json, publish, stage
+from benchmarks._report import (
+    RESULTS,
+    Table,
+    plot_available,
+    print_json,
+    publish,
+    run_measured,
+    save_figure,
+    stage,
+)
 from benchmarks.perturb import replicated_corpus
 
 TARGET = 1_000_000
@@ -75,13 +81,7 @@ def scan_child(path: Path, out: Path, *, related: bool) -> tuple[float, float]:
                "--progress"]
     if not related:
         command += ["--related-k", "0"]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"{' '.join(command)} failed with status {status}")
-    return seconds, usage.ru_maxrss / 1024
+    return run_measured(command)
 
 
 def measure(size: int, seed: int, *, related: bool) -> dict[str, Any]:
@@ -195,10 +195,7 @@ def plot(rows: list[dict[str, Any]], fits: dict[str, dict[str, float]], image: P
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=8)
     figure.suptitle("dedup scan growth: measured, fitted, extrapolated to 1M articles")
-    figure.tight_layout()
-    image.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(image, dpi=110)
-    plt.close(figure)
+    save_figure(figure, image)
     return True
 
 

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks._data import DATA
-from benchmarks._report import Table, print_json, publish, stage
+from benchmarks._report import Table, print_json, publish, run_measured, stage
 from benchmarks.recipes import RECIPES, available_recipes, char_shingles
 from dedup import Article, read_corpus
 from dedup.normalize import normalize_text
@@ -89,13 +89,7 @@ def _cli_scan(path: str, *extra: str) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "dedup", "scan", path, "--out", out, "--no-progress",
                    "--related-k", "0", *extra]
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        if os.waitstatus_to_exitcode(status):
-            raise SystemExit(f"{' '.join(command)} failed")
-    return seconds, usage.ru_maxrss / 1024
+        return run_measured(command)
 
 
 def signature_check(texts: list[str], sample: int) -> dict[str, Any]:
