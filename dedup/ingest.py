@@ -59,6 +59,7 @@ from typing import Any, Final, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from dedup.boilerplate import LineStatistics, strip_furniture
 from dedup.cluster import LinkRule, SimilarityRule, build_clusters, exact_similarities
@@ -100,6 +101,8 @@ _MAX_CANDIDATES: Final = 64
 # is that long, so lists there are whole; above, recent articles are preferred, as the
 # recency decay of the score does anyway.
 _POSTINGS_PER_TERM: Final = 400
+# Related candidates scored per block in _related (about 300k stored terms a block).
+_DOT_BLOCK: Final = 1024
 # As dedup.related: words of two letters or more; a term in more than half the articles is
 # dropped, unless that half is fewer than 20 articles.
 _TOKEN: Final = re.compile(r"(?u)\b\w\w+\b")
@@ -120,6 +123,10 @@ _DF_CACHE_LIMIT: Final = 2_000_000
 # Term lookups through the dict before the whole document-frequency table is loaded: a few
 # queries' worth, so a one-off get() does not read the table, a query-serving process does.
 _DF_TABLE_AFTER: Final = 200_000
+# Postings (article numbers, 8 bytes and some 30 of overhead each) and term vectors (about
+# 2 KB each) cached per Index: a few hundred MB at most.
+_POSTINGS_CACHE_LIMIT: Final = 10_000_000
+_VECTOR_CACHE_LIMIT: Final = 200_000
 _MASK64: Final = (1 << 64) - 1
 _RELATION_CODE: Final[dict[str, int]] = {"canonical": 0, "exact": 1, "near": 2, "template": 3}
 _RELATION_NAME: Final[dict[int, Relation]] = {1: "exact", 2: "near", 3: "template"}
@@ -503,6 +510,100 @@ class _DocFreqTable:
             self.counts = np.insert(self.counts, where, new_values)
 
 
+class _PostingsCache:
+    """Postings read so far (term → article numbers, ascending), kept like the other caches.
+
+    A batch's related lists read the postings of some 20,000 terms (1,000 articles, their
+    48 best rare terms; up to _POSTINGS_PER_TERM each): through SQL that was the largest
+    part of an add at 50k articles (8 of 52 profiled seconds). News repeats its words, so
+    most terms were read by an earlier batch; their lists are kept and this Index's own
+    commits append to them. An entry holds the latest postings only (``complete`` False)
+    when it was read with a limit. Dropped when another connection commits, when a commit
+    deletes articles, or past _POSTINGS_CACHE_LIMIT numbers.
+    """
+
+    def __init__(self) -> None:
+        self.lists: dict[int, tuple[I64Array, bool]] = {}
+        self.size = 0
+
+    def invalidate(self) -> None:
+        self.lists.clear()
+        self.size = 0
+
+    def lookup(
+        self, reader: StoreReader, terms: Collection[int], limit: int | None
+    ) -> dict[int, I64Array]:
+        """As :meth:`StoreReader.postings`: each term's latest ``limit`` postings (or all)."""
+        lists = self.lists
+        missing = [t for t in terms if t not in lists or (limit is None and not lists[t][1])]
+        if missing:
+            read = reader.postings(missing, limit=limit)
+            empty = np.empty(0, dtype=np.int64)
+            for term in missing:
+                found = read.get(term, empty)
+                lists[term] = (found, limit is None or len(found) < limit)
+                self.size += len(found) + 1
+            if self.size > _POSTINGS_CACHE_LIMIT:
+                self.invalidate()
+                return {t: a for t, a in read.items() if len(a)}
+        result = {}
+        for term in terms:
+            found = lists[term][0]
+            if len(found):
+                result[term] = found if limit is None else found[-limit:]
+        return result
+
+    def update(self, changes: Changes) -> None:
+        """Follow a commit of this Index (new postings carry the highest numbers)."""
+        if changes.deleted or changes.posting_remove:
+            self.invalidate()
+            return
+        if not self.lists or not changes.posting_add:
+            return
+        added = np.array(changes.posting_add, dtype=np.int64).reshape(-1, 2)
+        added = added[np.lexsort((added[:, 1], added[:, 0]))]
+        starts = np.flatnonzero(np.r_[True, added[1:, 0] != added[:-1, 0]])
+        ends = [*starts[1:].tolist(), len(added)]
+        lists = self.lists
+        for start, end in zip(starts.tolist(), ends, strict=True):
+            term = int(added[start, 0])
+            if term in lists:
+                found, complete = lists[term]
+                lists[term] = (np.concatenate([found, added[start:end, 1]]), complete)
+                self.size += end - start
+
+
+class _VectorCache:
+    """Unpacked term vectors read so far, by article number (a vector never changes).
+
+    The related candidates of a batch are some 30,000 stored articles whose vectors (and
+    norms) are needed; reading and unpacking them was a tenth of an add at 50k articles.
+    Dropped when another connection commits, and past _VECTOR_CACHE_LIMIT articles.
+    """
+
+    def __init__(self) -> None:
+        self.vectors: dict[int, tuple[U32Array, F64Array, npt.NDArray[np.bool_]]] = {}
+
+    def invalidate(self) -> None:
+        self.vectors.clear()
+
+    def lookup(
+        self, reader: StoreReader, nums: Collection[int]
+    ) -> dict[int, tuple[U32Array, F64Array, npt.NDArray[np.bool_]]]:
+        vectors = self.vectors
+        missing = [n for n in nums if n not in vectors]
+        if missing:
+            if len(vectors) + len(missing) > _VECTOR_CACHE_LIMIT:
+                vectors.clear()
+            for num, data in reader.blobs("vector", missing).items():
+                vectors[num] = _unpack_vector(data)
+        return {n: vectors[n] for n in nums if n in vectors}
+
+    def update(self, changes: Changes) -> None:
+        for num in changes.deleted:
+            self.vectors.pop(num, None)
+
+
 class Index:
     """A persistent, incremental duplicate and related-article index.
 
@@ -554,6 +655,8 @@ class Index:
         self._df_token: int | None = None
         self._df_table = _DocFreqTable()
         self._signatures = _SignatureCache(config.num_perm)
+        self._postings = _PostingsCache()
+        self._vectors = _VectorCache()
 
     # ------------------------------------------------------------------ life cycle
 
@@ -653,6 +756,8 @@ class Index:
             self._df_cache.clear()
             self._df_table.invalidate()
             self._signatures.invalidate()
+            self._postings.invalidate()
+            self._vectors.invalidate()
             self._df_token = token
         return token
 
@@ -706,12 +811,16 @@ class Index:
             self._df_token = None  # the caches may hold values of the batch that failed
             self._df_table.invalidate()
             self._signatures.invalidate()
+            self._postings.invalidate()
+            self._vectors.invalidate()
             raise
         if committed:  # the transaction is committed: keep the cache in step with it
             for changes in committed:
                 self._df_cache.update(changes.doc_freqs)
                 self._df_table.update(changes.doc_freqs)
                 self._signatures.update(changes)
+                self._postings.update(changes)
+                self._vectors.update(changes)
             self._df_token = self._store.token_after_commit(before)
         return result
 
@@ -1484,70 +1593,230 @@ class Index:
         df_overlay: dict[int, int],
         n_docs: int | None,
     ) -> list[tuple[RelatedItem, ...]]:
-        """Related lists: hashed TF-IDF cosine, one slot per story, as dedup.related."""
+        """Related lists: hashed TF-IDF cosine, one slot per story, as dedup.related.
+
+        The whole batch is one set of array operations: every query's terms in one array
+        (``owner`` says whose), every (query, candidate) pair in another. Per query only the
+        final ordering of its few listed items is Python.
+        """
         settings = self.config.related
-        empty: list[tuple[RelatedItem, ...]] = [() for _ in queries]
         if settings.k == 0 or not queries:
-            return empty
+            return [() for _ in queries]
         if n_docs is None:
             n_docs = reader.counters()[1]
-        df = self._doc_freqs(reader, {t for q in queries for t in q.terms.tolist()})
-        df.update(df_overlay)
-        vectors = [self._tfidf(q.terms, q.weights, df, n_docs) for q in queries]
-        tops: list[tuple[U32Array, F64Array]] = []
-        for q, vector in zip(queries, vectors, strict=True):
-            scores = np.where(self._rare(q.terms, df, n_docs), vector, 0.0)
-            top = np.argsort(-scores, kind="stable")[:_QUERY_TERMS]
-            top = top[scores[top] > 0]
-            tops.append((q.terms[top], scores[top]))
+        sizes = np.array([len(q.terms) for q in queries], dtype=np.int64)
+        starts = np.cumsum(sizes) - sizes
+        owner = np.repeat(np.arange(len(queries), dtype=np.int64), sizes)
+        terms = np.concatenate([q.terms.astype(np.int64) for q in queries])
+        weights = np.concatenate([q.weights for q in queries])
+        unique, where = np.unique(terms, return_inverse=True)
+        frequencies = self._frequencies(reader, unique, df_overlay)[where]
+        vector = self._tfidf_of(weights, frequencies, n_docs)
+        norms = np.array(
+            [
+                np.sqrt(np.square(vector[s : s + n]).sum())
+                for s, n in zip(starts.tolist(), sizes.tolist(), strict=True)
+            ],
+            dtype=np.float64,
+        )
+
+        # Each query's rare terms of highest tf-idf (ties: term order), at most _QUERY_TERMS.
+        scores = np.where(frequencies <= max(_RARE_DF_MIN, _RARE_DF_SHARE * n_docs), vector, 0.0)
+        order = np.lexsort((np.arange(len(terms)), -scores, owner))
+        rank = np.arange(len(order)) - starts[owner[order]]
+        top = order[(rank < _QUERY_TERMS) & (scores[order] > 0)]
         # Only an index large enough for a list to pass the limit needs the per-term reads.
         longest = max(_RARE_DF_MIN, _RARE_DF_SHARE * n_docs)
-        postings = reader.postings(
-            {t for terms, _ in tops for t in terms.tolist()},
+        postings = self._postings.lookup(
+            reader,
+            set(terms[top].tolist()),
             limit=_POSTINGS_PER_TERM if longest > _POSTINGS_PER_TERM else None,
         )
-        chosen: list[I64Array] = []
-        for q, (terms, weights) in zip(queries, tops, strict=True):
-            lists = [
-                (postings[t], w)
-                for t, w in zip(terms.tolist(), weights.tolist(), strict=True)
-                if t in postings
-            ]
-            if not lists:
-                chosen.append(np.empty(0, dtype=np.int64))
-                continue
-            nums = np.concatenate([found for found, _ in lists])
-            shared = np.repeat([w for _, w in lists], [len(found) for found, _ in lists])
-            found, where = np.unique(nums, return_inverse=True)
-            # The query's side of the dot product on the rare terms each candidate shares.
-            overlap = np.bincount(where, weights=shared, minlength=len(found))
-            keep = found != q.num
-            found, overlap = found[keep], overlap[keep]
-            best = np.lexsort((found, -overlap))[:_MAX_CANDIDATES]
-            chosen.append(found[best])
-        pool = {int(n) for c in chosen for n in c.tolist()}
+        pairs_owner, pairs_num = self._candidates(
+            postings, owner[top], terms[top], scores[top], queries
+        )
+
+        pool = set(pairs_num.tolist())
         records = reader.records([n for n in pool if n not in overlay])
         records.update({n: overlay[n] for n in pool if n in overlay})
-        stored_vectors = reader.blobs("vector", [n for n in pool if n in records])
-        shown_needed = {records[n].cluster.canonical for n in records} - set(records) - set(overlay)
+        unpacked = self._vectors.lookup(reader, [n for n in pool if n in records])
+        shown_needed = {r.cluster.canonical for r in records.values()} - set(records) - set(overlay)
         shown_records = {**overlay, **records, **reader.records(shown_needed)}
         # Each candidate's norm under the current document frequencies, as a fit on the
         # current index would give it (one batched read of the candidates' terms).
-        unpacked = {n: _unpack_vector(b) for n, b in stored_vectors.items()}
-        norms = self._norms(reader, unpacked, df_overlay, n_docs)
-        results: list[tuple[RelatedItem, ...]] = []
-        for q, vector, candidates in zip(queries, vectors, chosen, strict=True):
-            results.append(
-                self._select(
-                    q,
-                    vector,
-                    [int(n) for n in candidates.tolist() if n in unpacked],
-                    unpacked,
-                    norms,
-                    shown_records,
-                )
+        lengths = self._norms(reader, unpacked, df_overlay, n_docs)
+        known = np.array([n in unpacked for n in pairs_num.tolist()], dtype=bool)
+        pairs_owner, pairs_num = pairs_owner[known], pairs_num[known]
+        listed = pairs_num.tolist()
+
+        # Dot products of each pair on its shared terms: the stored weights times the
+        # query's tf-idf times idf (idf = vector / weights for the query's terms).
+        parts = [unpacked[n] for n in listed]
+        query_keys = (owner << 32) | terms
+        with np.errstate(divide="ignore", invalid="ignore"):
+            idf = np.where(weights > 0, vector / weights, 0.0)
+        dots = np.zeros(len(parts), dtype=np.float64)
+        # In blocks of pairs: whole-batch temporaries (tens of millions of elements) fall
+        # out of the CPU caches and made this slower than a loop over the queries.
+        for begin in range(0, len(parts), _DOT_BLOCK):
+            block = parts[begin : begin + _DOT_BLOCK]
+            counts = np.fromiter(map(len, (p[0] for p in block)), dtype=np.int64, count=len(block))
+            pair_of = np.repeat(np.arange(len(block), dtype=np.int64), counts)
+            stored_keys = np.concatenate([p[0] for p in block]).astype(np.int64)
+            stored_keys |= np.repeat(pairs_owner[begin : begin + _DOT_BLOCK] << 32, counts)
+            # Only the block's own queries' keys: a small array the search stays in cache for.
+            first = int(starts[pairs_owner[begin]])
+            last = int(
+                starts[pairs_owner[begin + len(block) - 1]]
+                + sizes[pairs_owner[begin + len(block) - 1]]
             )
-        return results
+            keys = query_keys[first:last]
+            position = np.searchsorted(keys, stored_keys)
+            np.minimum(position, len(keys) - 1, out=position)
+            hit = keys[position] == stored_keys
+            at = position[hit] + first
+            stored_weights = np.concatenate([p[1] for p in block])[hit]
+            dots[begin : begin + len(block)] = np.bincount(
+                pair_of[hit], weights=stored_weights * vector[at] * idf[at], minlength=len(block)
+            )
+        stories = np.array([records[n].cluster.canonical for n in listed], dtype=np.int64).reshape(
+            -1
+        )
+        lengths_of = np.array([lengths[n] for n in listed], dtype=np.float64).reshape(-1)
+        own_story = np.array([q.story for q in queries], dtype=np.int64)
+        keep = (
+            (stories != own_story[pairs_owner])
+            & (dots > 0)
+            & (lengths_of > 0)
+            & (norms[pairs_owner] > 0)
+        )
+        found_owner, stories = pairs_owner[keep], stories[keep]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cosine = dots[keep] / (norms[found_owner] * lengths_of[keep])
+        # One slot per story: its best-scoring member (ties: candidate order), shown by the
+        # story's canonical.
+        best = np.lexsort((-cosine, stories, found_owner))
+        found_owner, stories, cosine = found_owner[best], stories[best], cosine[best]
+        first = np.ones(len(stories), dtype=bool)
+        first[1:] = (stories[1:] != stories[:-1]) | (found_owner[1:] != found_owner[:-1])
+        found_owner, stories, cosine = found_owner[first], stories[first], cosine[first]
+        shown = [shown_records.get(story) for story in stories.tolist()]
+        times = np.array(
+            [np.nan if r is None or r.published_ts is None else r.published_ts for r in shown],
+            dtype=np.float64,
+        )
+        moments = np.array(
+            [np.nan if q.published_ts is None else q.published_ts for q in queries],
+            dtype=np.float64,
+        )
+        gap = np.abs(times - moments[found_owner]) / _SECONDS_PER_DAY  # NaN: either undated
+        valid = np.array([r is not None for r in shown], dtype=bool)
+        if settings.time_window_days is not None:
+            valid &= ~(gap > settings.time_window_days)
+        if settings.recency_half_life_days is not None:
+            cosine = cosine * np.where(
+                np.isnan(gap), 1.0, np.exp2(-gap / settings.recency_half_life_days)
+            )
+        cosine = np.round(cosine, 6)
+        valid &= (cosine >= settings.min_score) & (cosine > 0)
+        results: list[list[tuple[float, str, str]]] = [[] for _ in queries]
+        for who, score, record, ok in zip(
+            found_owner.tolist(), cosine.tolist(), shown, valid.tolist(), strict=True
+        ):
+            if ok and record is not None:
+                results[who].append((score, record.id, record.source))
+        return [self._listed(items) for items in results]
+
+    def _listed(self, items: list[tuple[float, str, str]]) -> tuple[RelatedItem, ...]:
+        """A query's list: best first (ties by id), at most per_source_cap per source, k long."""
+        settings = self.config.related
+        items.sort(key=lambda item: (-item[0], item[1]))
+        if settings.per_source_cap is not None:
+            used: Counter[str] = Counter()
+            capped = []
+            for item in items:
+                if item[2]:
+                    if used[item[2]] >= settings.per_source_cap:
+                        continue
+                    used[item[2]] += 1
+                capped.append(item)
+            items = capped
+        return tuple(RelatedItem(id=i, score=s) for s, i, _ in items[: settings.k])
+
+    @staticmethod
+    def _candidates(
+        postings: dict[int, I64Array],
+        owners: I64Array,
+        terms: I64Array,
+        weights: F64Array,
+        queries: list[_Query],
+    ) -> tuple[I64Array, I64Array]:
+        """Each query's best stored articles by the sum of its weights on the terms they share.
+
+        ``owners``, ``terms``, ``weights``: the queries' chosen terms (grouped by query). At
+        most _MAX_CANDIDATES a query (ties: lower number), never the query itself; returned
+        as (query, article number) pairs grouped by query, best first.
+        """
+        empty = np.empty(0, dtype=np.int64)
+        if not postings or not len(terms):
+            return empty, empty
+        listed = np.fromiter(postings, dtype=np.int64, count=len(postings))
+        order = np.argsort(listed)
+        listed = listed[order]
+        arrays = list(postings.values())
+        lists = [arrays[i] for i in order.tolist()]
+        list_sizes = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        members = np.concatenate(lists).astype(np.int64)
+        at = np.minimum(np.searchsorted(listed, terms), len(listed) - 1)
+        present = listed[at] == terms
+        # overlap[q, num] = sum of q's weights on the terms it shares with num: one sparse
+        # product (a dense accumulator per row, in C) in place of sorting every posting.
+        width = int(members.max()) + 1
+        by_term = sp.csr_matrix(
+            (np.ones(len(members)), members, np.r_[0, np.cumsum(list_sizes)]),
+            shape=(len(listed), width),
+        )
+        chosen = sp.csr_matrix(
+            (weights[present], (owners[present], at[present])), shape=(len(queries), len(listed))
+        )
+        overlap = (chosen @ by_term).tocsr()
+        pointers, columns, values = overlap.indptr, overlap.indices, overlap.data
+        found_who, found_nums = [], []
+        for who, query in enumerate(queries):
+            nums = columns[pointers[who] : pointers[who + 1]].astype(np.int64)
+            sums = values[pointers[who] : pointers[who + 1]]
+            keep = nums != query.num
+            nums, sums = nums[keep], sums[keep]
+            if len(nums) > _MAX_CANDIDATES:
+                # Everything at or above the k-th largest sum: the best k and their ties.
+                kth = np.partition(sums, len(sums) - _MAX_CANDIDATES)[len(sums) - _MAX_CANDIDATES]
+                keep = sums >= kth
+                nums, sums = nums[keep], sums[keep]
+            best = np.lexsort((nums, -sums))[:_MAX_CANDIDATES]
+            found_nums.append(nums[best])
+            found_who.append(np.full(len(best), who, dtype=np.int64))
+        return np.concatenate(found_who), np.concatenate(found_nums)
+
+    def _frequencies(
+        self, reader: StoreReader, unique: I64Array, overlay: dict[int, int]
+    ) -> F64Array:
+        """Document frequencies of sorted unique ``unique`` terms, ``overlay`` counts over them."""
+        found = self._df_table.lookup(reader, unique)
+        if found is None:
+            listed = unique.tolist()
+            self._fill_cache(reader, listed)
+            frequencies = np.fromiter(
+                map(self._df_cache.__getitem__, listed), dtype=np.float64, count=len(listed)
+            )
+        else:
+            frequencies = found.astype(np.float64)
+        if overlay and len(unique):
+            keys = np.fromiter(overlay, dtype=np.int64, count=len(overlay))
+            at = np.minimum(np.searchsorted(unique, keys), len(unique) - 1)
+            hit = unique[at] == keys
+            values = np.fromiter(overlay.values(), dtype=np.float64, count=len(overlay))
+            frequencies[at[hit]] = values[hit]
+        return frequencies
 
     def _norms(
         self,
@@ -1563,97 +1832,11 @@ class Index:
         terms = np.concatenate([unpacked[n][0] for n in nums])
         weights = np.concatenate([unpacked[n][1] for n in nums])
         owner = np.repeat(np.arange(len(nums)), [len(unpacked[n][0]) for n in nums])
-        unique, where = np.unique(terms, return_inverse=True)
-        found = self._df_table.lookup(reader, unique.astype(np.int64))
-        if found is None:
-            listed = unique.tolist()
-            self._fill_cache(reader, listed)
-            frequencies = np.fromiter(
-                map(self._df_cache.__getitem__, listed), dtype=np.float64, count=len(listed)
-            )
-        else:
-            frequencies = found.astype(np.float64)
-        if overlay:  # a query's own terms count once more, as in a fit that includes it
-            keys = np.fromiter(overlay, dtype=np.int64, count=len(overlay))
-            at = np.minimum(np.searchsorted(unique, keys), len(unique) - 1)
-            found = unique[at] == keys
-            frequencies[at[found]] = np.fromiter(overlay.values(), dtype=np.float64)[found]
+        unique, where = np.unique(terms.astype(np.int64), return_inverse=True)
+        frequencies = self._frequencies(reader, unique, overlay)
         tfidf = self._tfidf_of(weights, frequencies[where], n_docs)
         squares = np.bincount(owner, weights=tfidf * tfidf, minlength=len(nums))
         return dict(zip(nums, np.sqrt(squares).tolist(), strict=True))
-
-    def _select(
-        self,
-        query: _Query,
-        vector: F64Array,
-        candidates: list[int],
-        unpacked: dict[int, tuple[U32Array, F64Array, npt.NDArray[np.bool_]]],
-        norms: dict[int, float],
-        records: dict[int, Record],
-    ) -> tuple[RelatedItem, ...]:
-        settings = self.config.related
-        norm = float(np.sqrt(np.square(vector).sum()))
-        if not candidates or norm == 0:
-            return ()
-        parts = [unpacked[n] for n in candidates]
-        terms = np.concatenate([p[0] for p in parts])
-        weights = np.concatenate([p[1] for p in parts])
-        owner = np.repeat(np.arange(len(parts)), [len(p[0]) for p in parts])
-        position = np.minimum(np.searchsorted(query.terms, terms), len(query.terms) - 1)
-        hit = query.terms[position] == terms
-        # Stored weights times the query's tf-idf times idf: the dot product of both tf-idf
-        # vectors on the shared terms (idf = vector / weights for the query's terms).
-        with np.errstate(divide="ignore", invalid="ignore"):
-            idf = np.where(query.weights > 0, vector / query.weights, 0.0)
-        dots = np.bincount(
-            owner[hit],
-            weights=weights[hit] * vector[position[hit]] * idf[position[hit]],
-            minlength=len(parts),
-        )
-        nums = np.array(candidates, dtype=np.int64)
-        stories = np.array([records[n].cluster.canonical for n in candidates], dtype=np.int64)
-        lengths = np.array([norms[n] for n in candidates], dtype=np.float64)
-        keep = (stories != query.story) & (dots > 0) & (lengths > 0)
-        if not keep.any():
-            return ()
-        scores = dots[keep] / (norm * lengths[keep])
-        stories, nums = stories[keep], nums[keep]
-        # One slot per story: its best-scoring member, shown by the story's canonical.
-        order = np.lexsort((-scores, stories))
-        first = np.r_[True, stories[order][1:] != stories[order][:-1]]
-        stories, scores = stories[order][first], scores[order][first]
-        shown = [records.get(int(story)) for story in stories.tolist()]
-        times = np.array(
-            [np.nan if r is None or r.published_ts is None else r.published_ts for r in shown]
-        )
-        start = np.nan if query.published_ts is None else query.published_ts
-        gap = np.abs(times - start) / _SECONDS_PER_DAY  # NaN when either side is undated
-        valid = np.array([r is not None for r in shown], dtype=bool)
-        if settings.time_window_days is not None:
-            valid &= ~(gap > settings.time_window_days)
-        if settings.recency_half_life_days is not None:
-            scores = scores * np.where(
-                np.isnan(gap), 1.0, np.exp2(-gap / settings.recency_half_life_days)
-            )
-        scores = np.round(scores, 6)
-        valid &= (scores >= settings.min_score) & (scores > 0)
-        items = [
-            (score, record.id, record.source)
-            for score, record, ok in zip(scores.tolist(), shown, valid.tolist(), strict=True)
-            if ok and record is not None
-        ]
-        items.sort(key=lambda item: (-item[0], item[1]))
-        if settings.per_source_cap is not None:
-            used: Counter[str] = Counter()
-            capped = []
-            for item in items:
-                if item[2]:
-                    if used[item[2]] >= settings.per_source_cap:
-                        continue
-                    used[item[2]] += 1
-                capped.append(item)
-            items = capped
-        return tuple(RelatedItem(id=i, score=s) for s, i, _ in items[: settings.k])
 
 
 def cluster_id_for(canonical_id: str) -> str:
