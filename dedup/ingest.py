@@ -479,7 +479,7 @@ class _DocFreqTable:
         self.misses = 0
 
     def lookup(self, reader: StoreReader, terms: I64Array) -> I64Array | None:
-        """Frequencies of sorted unique ``terms`` (0 when unseen), or None if not loaded."""
+        """Frequencies of ``terms`` (0 when unseen), or None if not loaded."""
         if not self.valid:
             self.misses += len(terms)
             if self.misses <= _DF_TABLE_AFTER:
@@ -1697,9 +1697,9 @@ class Index:
         # story's canonical.
         best = np.lexsort((-cosine, stories, found_owner))
         found_owner, stories, cosine = found_owner[best], stories[best], cosine[best]
-        first = np.ones(len(stories), dtype=bool)
-        first[1:] = (stories[1:] != stories[:-1]) | (found_owner[1:] != found_owner[:-1])
-        found_owner, stories, cosine = found_owner[first], stories[first], cosine[first]
+        leading = np.ones(len(stories), dtype=bool)
+        leading[1:] = (stories[1:] != stories[:-1]) | (found_owner[1:] != found_owner[:-1])
+        found_owner, stories, cosine = found_owner[leading], stories[leading], cosine[leading]
         shown = [shown_records.get(story) for story in stories.tolist()]
         times = np.array(
             [np.nan if r is None or r.published_ts is None else r.published_ts for r in shown],
@@ -1781,7 +1781,8 @@ class Index:
         )
         overlap = (chosen @ by_term).tocsr()
         pointers, columns, values = overlap.indptr, overlap.indices, overlap.data
-        found_who, found_nums = [], []
+        found_nums: list[I64Array] = []
+        found_count: list[int] = []
         for who, query in enumerate(queries):
             nums = columns[pointers[who] : pointers[who + 1]].astype(np.int64)
             sums = values[pointers[who] : pointers[who + 1]]
@@ -1794,28 +1795,34 @@ class Index:
                 nums, sums = nums[keep], sums[keep]
             best = np.lexsort((nums, -sums))[:_MAX_CANDIDATES]
             found_nums.append(nums[best])
-            found_who.append(np.full(len(best), who, dtype=np.int64))
-        return np.concatenate(found_who), np.concatenate(found_nums)
+            found_count.append(len(best))
+        who_of = np.repeat(np.arange(len(queries), dtype=np.int64), found_count)
+        return who_of, np.concatenate(found_nums)
 
     def _frequencies(
-        self, reader: StoreReader, unique: I64Array, overlay: dict[int, int]
+        self, reader: StoreReader, terms: I64Array, overlay: dict[int, int]
     ) -> F64Array:
-        """Document frequencies of sorted unique ``unique`` terms, ``overlay`` counts over them."""
-        found = self._df_table.lookup(reader, unique)
+        """Document frequencies of ``terms`` (sorted and unique unless the table is loaded).
+
+        ``overlay`` counts replace the stored ones.
+        """
+        found = self._df_table.lookup(reader, terms)
         if found is None:
-            listed = unique.tolist()
+            listed = terms.tolist()
             self._fill_cache(reader, listed)
             frequencies = np.fromiter(
                 map(self._df_cache.__getitem__, listed), dtype=np.float64, count=len(listed)
             )
         else:
             frequencies = found.astype(np.float64)
-        if overlay and len(unique):
+        if overlay and len(terms):
             keys = np.fromiter(overlay, dtype=np.int64, count=len(overlay))
-            at = np.minimum(np.searchsorted(unique, keys), len(unique) - 1)
-            hit = unique[at] == keys
             values = np.fromiter(overlay.values(), dtype=np.float64, count=len(overlay))
-            frequencies[at[hit]] = values[hit]
+            order = np.argsort(keys)
+            keys, values = keys[order], values[order]
+            at = np.minimum(np.searchsorted(keys, terms), len(keys) - 1)
+            hit = keys[at] == terms
+            frequencies[hit] = values[at[hit]]
         return frequencies
 
     def _norms(
@@ -1829,12 +1836,18 @@ class Index:
         if not unpacked:
             return {}
         nums = list(unpacked)
-        terms = np.concatenate([unpacked[n][0] for n in nums])
-        weights = np.concatenate([unpacked[n][1] for n in nums])
-        owner = np.repeat(np.arange(len(nums)), [len(unpacked[n][0]) for n in nums])
-        unique, where = np.unique(terms.astype(np.int64), return_inverse=True)
-        frequencies = self._frequencies(reader, unique, overlay)
-        tfidf = self._tfidf_of(weights, frequencies[where], n_docs)
+        parts = [unpacked[n] for n in nums]
+        terms = np.concatenate([p[0] for p in parts]).astype(np.int64)
+        weights = np.concatenate([p[1] for p in parts])
+        sizes = np.fromiter(map(len, (p[0] for p in parts)), dtype=np.int64, count=len(parts))
+        owner = np.repeat(np.arange(len(nums)), sizes)
+        if self._df_table.valid:
+            # Millions of terms: looked up as they are, without sorting them first.
+            frequencies = self._frequencies(reader, terms, overlay)
+        else:
+            unique, where = np.unique(terms, return_inverse=True)
+            frequencies = self._frequencies(reader, unique, overlay)[where]
+        tfidf = self._tfidf_of(weights, frequencies, n_docs)
         squares = np.bincount(owner, weights=tfidf * tfidf, minlength=len(nums))
         return dict(zip(nums, np.sqrt(squares).tolist(), strict=True))
 
