@@ -123,6 +123,9 @@ _DF_CACHE_LIMIT: Final = 2_000_000
 # Term lookups through the dict before the whole document-frequency table is loaded: a few
 # queries' worth, so a one-off get() does not read the table, a query-serving process does.
 _DF_TABLE_AFTER: Final = 200_000
+# Signatures read one by one before the whole matrix (and with it the LSH buckets) is
+# loaded; at least a quarter of the index's size is read either way.
+_SIGNATURES_AFTER: Final = 1000
 # Postings (article numbers, 8 bytes and some 30 of overhead each) and term vectors (about
 # 2 KB each) cached per Index: a few hundred MB at most.
 _POSTINGS_CACHE_LIMIT: Final = 10_000_000
@@ -426,7 +429,7 @@ class _SignatureCache:
         """The signatures of stored articles ``nums`` (rows in that order)."""
         if not self.valid:
             self.misses += len(nums)
-            if self.misses > max(1000, n_docs // 4):
+            if self.misses > max(_SIGNATURES_AFTER, n_docs // 4):
                 self.load(reader)
         if self.valid and len(nums) and nums.max() < len(self.matrix) and self.present[nums].all():
             return self.matrix[nums]
@@ -456,6 +459,93 @@ class _SignatureCache:
         for num in changes.deleted:
             if num < len(self.present):
                 self.present[num] = False
+
+
+class _BandIndex:
+    """The LSH buckets in memory: every banded article's band values, sorted per band.
+
+    Built from the signature cache (band values are a function of the signature) and the
+    stored shingle counts (only articles with ``min_shingles`` have buckets). At 50k
+    articles a 1,000-article batch finds some 1.5 million bucket members; through a SQL
+    join that was about 2 s of an add. Articles (re)written by this Index's commits are
+    kept apart (``fresh``) and searched directly until they are an eighth of the base,
+    which is then rebuilt. Valid only while the signature cache is.
+    """
+
+    def __init__(self, bands: int, rows: int, min_shingles: int) -> None:
+        self.bands, self.rows, self.min_shingles = bands, rows, min_shingles
+        self.valid = False
+        self.banded = np.zeros(0, dtype=bool)  # by number: has buckets
+        self.values = np.zeros((bands, 0), dtype=np.int64)  # sorted per band
+        self.nums = np.zeros((bands, 0), dtype=np.int64)
+        self.fresh: set[int] = set()
+
+    def invalidate(self) -> None:
+        self.valid = False
+        self.fresh = set()
+
+    def build(self, signatures: _SignatureCache, banded: npt.NDArray[np.bool_]) -> None:
+        self.banded = banded
+        nums = np.flatnonzero(banded[: len(signatures.present)] & signatures.present[: len(banded)])
+        values = _band_values(signatures.matrix[nums], self.bands, self.rows)
+        order = np.argsort(values, axis=0, kind="stable")
+        self.values = np.take_along_axis(values, order, axis=0).T.copy()
+        self.nums = nums[order].T.copy()
+        self.fresh = set()
+        self.valid = True
+
+    def update(self, changes: Changes, signatures: _SignatureCache) -> None:
+        """Follow a commit of this Index."""
+        if not self.valid:
+            return
+        if not signatures.valid or not set(changes.blobs["signature"]) <= set(changes.records):
+            self.invalidate()  # a new signature without its shingle count: rebuild later
+            return
+        size = max([len(self.banded), *(n + 1 for n in changes.records)])
+        if size > len(self.banded):
+            self.banded = np.concatenate(
+                [self.banded, np.zeros(max(size, 2 * len(self.banded)) - len(self.banded), bool)]
+            )
+        for num in changes.blobs["signature"]:
+            self.banded[num] = changes.records[num].size >= self.min_shingles
+            self.fresh.add(num)
+        for num in changes.deleted:
+            if num < len(self.banded):
+                self.banded[num] = False
+        if len(self.fresh) > max(1024, self.nums.shape[1] // 8):
+            self.build(signatures, self.banded)
+
+    def members(
+        self, signatures: _SignatureCache, queries: I64Array, bands: I64Array, values: I64Array
+    ) -> tuple[I64Array, I64Array]:
+        """As :meth:`StoreReader.bucket_members`, from memory."""
+        fresh = np.fromiter(self.fresh, dtype=np.int64, count=len(self.fresh))
+        fresh.sort()
+        fresh = fresh[self.banded[fresh] & signatures.present[fresh]]
+        fresh_values = _band_values(signatures.matrix[fresh], self.bands, self.rows)
+        found_q, found_num = [], []
+        for band in range(self.bands):
+            chosen = bands == band
+            band_queries, band_values = queries[chosen], values[chosen]
+            order = np.argsort(fresh_values[:, band], kind="stable")
+            for sorted_values, sorted_nums, stale_check in (
+                (self.values[band], self.nums[band], True),
+                (fresh_values[order, band], fresh[order], False),
+            ):
+                low = np.searchsorted(sorted_values, band_values, side="left")
+                high = np.searchsorted(sorted_values, band_values, side="right")
+                taken = high - low
+                offsets = np.cumsum(taken) - taken
+                gather = np.repeat(low - offsets, taken) + np.arange(int(taken.sum()))
+                nums = sorted_nums[gather]
+                who = np.repeat(band_queries, taken)
+                if stale_check:  # deleted since, or rewritten (its fresh values count)
+                    keep = self.banded[nums] & ~np.isin(nums, fresh)
+                    nums, who = nums[keep], who[keep]
+                found_q.append(who)
+                found_num.append(nums)
+        empty = [np.empty(0, dtype=np.int64)]
+        return np.concatenate(found_q + empty), np.concatenate(found_num + empty)
 
 
 class _DocFreqTable:
@@ -595,6 +685,7 @@ class _VectorCache:
         if missing:
             if len(vectors) + len(missing) > _VECTOR_CACHE_LIMIT:
                 vectors.clear()
+                missing = list(nums)
             for num, data in reader.blobs("vector", missing).items():
                 vectors[num] = _unpack_vector(data)
         return {n: vectors[n] for n in nums if n in vectors}
@@ -656,6 +747,7 @@ class Index:
         self._df_table = _DocFreqTable()
         self._signatures = _SignatureCache(config.num_perm)
         self._postings = _PostingsCache()
+        self._band_index = _BandIndex(self._bands, self._rows, config.min_shingles)
         self._vectors = _VectorCache()
 
     # ------------------------------------------------------------------ life cycle
@@ -756,6 +848,7 @@ class Index:
             self._df_cache.clear()
             self._df_table.invalidate()
             self._signatures.invalidate()
+            self._band_index.invalidate()
             self._postings.invalidate()
             self._vectors.invalidate()
             self._df_token = token
@@ -811,6 +904,7 @@ class Index:
             self._df_token = None  # the caches may hold values of the batch that failed
             self._df_table.invalidate()
             self._signatures.invalidate()
+            self._band_index.invalidate()
             self._postings.invalidate()
             self._vectors.invalidate()
             raise
@@ -819,6 +913,7 @@ class Index:
                 self._df_cache.update(changes.doc_freqs)
                 self._df_table.update(changes.doc_freqs)
                 self._signatures.update(changes)
+                self._band_index.update(changes, self._signatures)
                 self._postings.update(changes)
                 self._vectors.update(changes)
             self._df_token = self._store.token_after_commit(before)
@@ -1237,7 +1332,9 @@ class Index:
         # Candidates: stored articles sharing a band value, then inside the batch.
         queries = np.repeat(eligible, self._bands)
         band_ids = np.tile(np.arange(self._bands, dtype=np.int64), len(eligible))
-        found_q, found_num = reader.bucket_members(queries, band_ids, values[eligible].ravel())
+        found_q, found_num = self._bucket_members(
+            reader, queries, band_ids, values[eligible].ravel()
+        )
         if void and len(found_num):
             keep = ~np.isin(found_num, np.fromiter(void, dtype=np.int64))
             found_q, found_num = found_q[keep], found_num[keep]
@@ -1390,6 +1487,22 @@ class Index:
         plan.ids = ids
         plan.vectors = changes.blobs["vector"]
         return plan
+
+    def _bucket_members(
+        self, reader: StoreReader, queries: I64Array, bands: I64Array, values: I64Array
+    ) -> tuple[I64Array, I64Array]:
+        """Stored articles in the probed buckets: from memory once the signatures are."""
+        if self._signatures.valid and not self._band_index.valid:
+            banded = np.zeros(self._signatures.matrix.shape[0], dtype=bool)
+            sizes = {r.num: r.size for r in reader.all_records()}
+            nums = np.fromiter(sizes, dtype=np.int64, count=len(sizes))
+            counts = np.fromiter(sizes.values(), dtype=np.int64, count=len(sizes))
+            nums = nums[(counts >= self.config.min_shingles) & (nums < len(banded))]
+            banded[nums] = True
+            self._band_index.build(self._signatures, banded)
+        if self._band_index.valid:
+            return self._band_index.members(self._signatures, queries, bands, values)
+        return reader.bucket_members(queries, bands, values)
 
     def _clusters(
         self,

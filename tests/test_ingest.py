@@ -317,6 +317,35 @@ def test_the_document_frequency_table_gives_the_lists_the_dict_gives(
     assert sum(len(items) for items in lists["table"]) > len(articles)
 
 
+def test_the_in_memory_buckets_and_caches_give_what_the_store_gives(
+    target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LSH buckets, postings and vectors served from memory change no match or list.
+
+    The in-memory side follows its own commits (new, re-shingled and removed articles);
+    the other index reads everything from the store.
+    """
+    articles = articles_of(SAMPLE)
+    results = {}
+    for label, after, limit in (("store", 10**12, 0), ("memory", 0, 10**9)):
+        monkeypatch.setattr(ingest_module, "_SIGNATURES_AFTER", after)
+        monkeypatch.setattr(ingest_module, "_POSTINGS_CACHE_LIMIT", limit)
+        monkeypatch.setattr(ingest_module, "_VECTOR_CACHE_LIMIT", limit)
+        where = (target[0] + label if target[0].endswith(".db") else target[0], target[1] + label)
+        with open_index(where) as index:
+            index.add(articles[:30])
+            for start in range(30, len(articles), 7):
+                index.add(articles[start : start + 7])
+            removed = articles[::9]
+            index.remove([a.id for a in removed])
+            index.add(removed)
+            results[label] = [index.get(a.id) for a in articles]
+            assert index._band_index.valid is (label == "memory")
+            assert (len(index._postings.lists) > 0) is (label == "memory")
+    assert results["store"] == results["memory"]
+    assert sum(m is not None and m.duplicate_of is not None for m in results["memory"]) > 10
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.dictionaries(st.integers(0, 60), st.integers(0, 9), max_size=12), max_size=8))
 def test_the_document_frequency_table_follows_its_updates(updates: list[dict[int, int]]) -> None:
