@@ -130,6 +130,7 @@ _SIGNATURES_AFTER: Final = 1000
 # 2 KB each) cached per Index: a few hundred MB at most.
 _POSTINGS_CACHE_LIMIT: Final = 10_000_000
 _VECTOR_CACHE_LIMIT: Final = 200_000
+_SIMILARITY_LIMIT: Final = 1_000_000
 _MASK64: Final = (1 << 64) - 1
 _RELATION_CODE: Final[dict[str, int]] = {"canonical": 0, "exact": 1, "near": 2, "template": 3}
 _RELATION_NAME: Final[dict[int, Relation]] = {1: "exact", 2: "near", 3: "template"}
@@ -747,6 +748,11 @@ class Index:
         self._df_table = _DocFreqTable()
         self._signatures = _SignatureCache(config.num_perm)
         self._postings = _PostingsCache()
+        # Exact (Jaccard, containment) of article pairs the clusters asked for, by (low, high)
+        # number: a component is clustered again whenever a new copy joins it, and most of
+        # its pairs were computed for the previous one (with their shingles read anew).
+        self._similarities: dict[tuple[int, int], tuple[float, float]] = {}
+        self._new_similarities: dict[tuple[int, int], tuple[float, float]] = {}
         self._band_index = _BandIndex(self._bands, self._rows, config.min_shingles)
         self._vectors = _VectorCache()
 
@@ -843,6 +849,7 @@ class Index:
         return self._read(lambda reader: article_id in reader.nums_of([article_id]))
 
     def _sync_cache(self) -> int:
+        self._new_similarities.clear()  # a query's, or a batch's that was not committed
         token = self._store.data_version()
         if token != self._df_token or len(self._df_cache) > _DF_CACHE_LIMIT:
             self._df_cache.clear()
@@ -851,6 +858,7 @@ class Index:
             self._band_index.invalidate()
             self._postings.invalidate()
             self._vectors.invalidate()
+            self._similarities.clear()
             self._df_token = token
         return token
 
@@ -907,6 +915,7 @@ class Index:
             self._band_index.invalidate()
             self._postings.invalidate()
             self._vectors.invalidate()
+            self._similarities.clear()
             raise
         if committed:  # the transaction is committed: keep the cache in step with it
             for changes in committed:
@@ -916,6 +925,12 @@ class Index:
                 self._band_index.update(changes, self._signatures)
                 self._postings.update(changes)
                 self._vectors.update(changes)
+                rewritten = set(changes.blobs["signature"]) - set(changes.blobs["lines"])
+                if changes.deleted or rewritten or len(self._similarities) > _SIMILARITY_LIMIT:
+                    self._similarities.clear()  # their texts changed or are gone
+                    self._new_similarities.clear()
+            self._similarities.update(self._new_similarities)
+            self._new_similarities.clear()
             self._df_token = self._store.token_after_commit(before)
         return result
 
@@ -1301,6 +1316,8 @@ class Index:
                     docs.append(_Doc(num, affected_lines[num], dropped, record))
                     ids[num] = record.id
 
+        if any(doc.record is not None for doc in docs):
+            self._similarities.clear()  # stored texts change in this batch
         # Shingles, signatures, band keys of everything (re)shingled in this batch.
         texts = [_shingle_text(doc.lines, set(doc.dropped)) for doc in docs]
         shingles = shingle_texts(texts, config.ngram)
@@ -1459,7 +1476,7 @@ class Index:
             )
         for num in component:
             ids[num] = records[num].id
-        clusters = self._clusters(reader, component, records, adjacency, text_of, ids)
+        clusters = self._clusters(reader, component, records, adjacency, text_of, ids, next_num)
 
         # Records of (re)shingled articles, cluster changes of the others.
         doc_index = {doc.num: i for i, doc in enumerate(docs)}
@@ -1512,8 +1529,14 @@ class Index:
         adjacency: Callable[[int], list[Edge]],
         text_of: dict[int, str],
         ids: dict[int, str],
+        first_new: int,
     ) -> dict[int, ClusterFields]:
-        """build_clusters on the affected components; cluster fields by article number."""
+        """build_clusters on the affected components; cluster fields by article number.
+
+        Similarities of stored pairs are kept in ``self._similarities``; those with an article
+        of this batch (number ``first_new`` or higher) wait in ``self._new_similarities``
+        until the batch is committed (a query's numbers are given out again).
+        """
         if not component:
             return {}
         num_of = {ids[n]: n for n in component}
@@ -1544,15 +1567,24 @@ class Index:
                     shingle_cache[n] = sets.of(position)
             return shingle_cache[num]
 
+        known, pending = self._similarities, self._new_similarities
+
         def similarity(first: str, second: str) -> tuple[float, float]:
-            left, right = shingles_of(num_of[first]), shingles_of(num_of[second])
+            low, high = sorted((num_of[first], num_of[second]))
+            if (low, high) in known:
+                return known[low, high]
+            if (low, high) in pending:
+                return pending[low, high]
+            left, right = shingles_of(low), shingles_of(high)
             both = ShingleSets(
                 hashes=np.concatenate([left, right]),
                 offsets=np.array([0, len(left), len(left) + len(right)], dtype=np.int64),
                 ngram=self.config.ngram,
             )
             j, c = exact_similarities(both, np.array([[0, 1]], dtype=np.int64))
-            return float(j[0]), float(c[0])
+            found = (float(j[0]), float(c[0]))
+            (pending if high >= first_new else known)[low, high] = found
+            return found
 
         found = build_clusters(
             sorted(num_of),

@@ -320,7 +320,7 @@ def test_the_document_frequency_table_gives_the_lists_the_dict_gives(
 def test_the_in_memory_buckets_and_caches_give_what_the_store_gives(
     target: Target, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """LSH buckets, postings and vectors served from memory change no match or list.
+    """LSH buckets, postings, vectors and similarities from memory change no match or list.
 
     The in-memory side follows its own commits (new, re-shingled and removed articles);
     the other index reads everything from the store.
@@ -331,6 +331,7 @@ def test_the_in_memory_buckets_and_caches_give_what_the_store_gives(
         monkeypatch.setattr(ingest_module, "_SIGNATURES_AFTER", after)
         monkeypatch.setattr(ingest_module, "_POSTINGS_CACHE_LIMIT", limit)
         monkeypatch.setattr(ingest_module, "_VECTOR_CACHE_LIMIT", limit)
+        monkeypatch.setattr(ingest_module, "_SIMILARITY_LIMIT", limit - 1)
         where = (target[0] + label if target[0].endswith(".db") else target[0], target[1] + label)
         with open_index(where) as index:
             index.add(articles[:30])
