@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedup import template
+from dedup.align import Opcode
 from dedup.boilerplate import split_lines, strip_furniture
 from dedup.normalize import normalize_text
 from dedup.template import TemplateVerdict, template_verdict
@@ -196,9 +202,8 @@ def _shingles(text: str) -> set[str]:
     return {text[i : i + 5] for i in range(len(text) - 4)}
 
 
-@pytest.mark.skipif(not JUDGED.exists(), reason="../shared/data not present")
-def test_judged_pairs() -> None:
-    pairs = [json.loads(line) for line in JUDGED.read_text(encoding="utf-8").splitlines() if line]
+def _judged_texts(pairs: list[dict[str, Any]]) -> dict[str, str]:
+    """Normalized bodies of the judged pairs' articles, as the pipeline sees them."""
     wanted = {pair[key] for pair in pairs for key in ("a", "b")}
     texts: dict[str, str] = {}
     for corpus in ("saudinewsnet", "ant-multisource-2018"):
@@ -208,6 +213,13 @@ def test_judged_pairs() -> None:
                 if row["id"] in wanted:
                     body = strip_furniture(row["text"]).body
                     texts[row["id"]] = " ".join(n(part) for part in split_lines(body))
+    return texts
+
+
+@pytest.mark.skipif(not JUDGED.exists(), reason="../shared/data not present")
+def test_judged_pairs() -> None:
+    pairs = [json.loads(line) for line in JUDGED.read_text(encoding="utf-8").splitlines() if line]
+    texts = _judged_texts(pairs)
     flagged: dict[str, int] = {}
     passing_templates = flagged_passing_templates = 0
     for pair in pairs:
@@ -227,3 +239,57 @@ def test_judged_pairs() -> None:
     assert flagged.get("UPDATE", 0) == 0
     assert flagged["TEMPLATE"] >= 8
     assert flagged_passing_templates >= passing_templates - 1
+
+
+# ---------------------------------------------------------------------------
+# The fast path decides as the plain one: difflib's alignment, every pair aligned.
+
+
+def _reference_verdict(first: str, second: str) -> TemplateVerdict:
+    """The verdict without the pre-alignment bound, aligned by difflib itself."""
+
+    def difflib_opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        return matcher.get_opcodes()  # type: ignore[return-value]
+
+    unbounded = (1 << 30, 1 << 30)
+    with (
+        patch.object(template, "opcodes", difflib_opcodes),
+        patch.object(template, "_most_facts", lambda *_: unbounded),
+    ):
+        return template_verdict(first, second)
+
+
+def _assert_same_decision(first: str, second: str) -> None:
+    fast, reference = template_verdict(first, second), _reference_verdict(first, second)
+    assert fast.is_template == reference.is_template, (fast.reason, reference.reason)
+    if not fast.reason.startswith("at most"):  # aligned: the very same verdict
+        assert fast == reference
+
+
+FIGURES = st.sampled_from(["3", "44.53", "8699.17", "50.000", "135", "1325.06", "16", "2017"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.lists(st.tuples(st.integers(0, 39), st.one_of(WORDS, FIGURES)), max_size=10))
+def test_same_decision_as_the_reference(text: str, edits: list[tuple[int, str]]) -> None:
+    words = text.split()
+    for position, word in edits:
+        if words:
+            words[position % len(words)] = word
+    _assert_same_decision(text, " ".join(words))
+
+
+@pytest.mark.parametrize("kind", sorted(TEMPLATE_PAIRS))
+def test_same_decision_as_the_reference_on_written_pairs(kind: str) -> None:
+    first, second = (n(text) for text in TEMPLATE_PAIRS[kind])
+    _assert_same_decision(first, second)
+    _assert_same_decision(first, second.rsplit(". ", 1)[0])
+
+
+@pytest.mark.skipif(not JUDGED.exists(), reason="../shared/data not present")
+def test_same_decision_as_the_reference_on_judged_pairs() -> None:
+    pairs = [json.loads(line) for line in JUDGED.read_text(encoding="utf-8").splitlines() if line]
+    texts = _judged_texts(pairs)
+    for pair in pairs:
+        _assert_same_decision(texts[pair["a"]], texts[pair["b"]])
