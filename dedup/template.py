@@ -99,6 +99,9 @@ _SPACED_THOUSANDS = re.compile(r"\b(\d{1,3})((?: \d{3})+)\b")
 _DOTTED_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
 _DIGIT = re.compile(r"\d")
 _DIGIT_RUN = re.compile(r"\d+")
+# A word holding digits, and the word after a word.
+_NUMBER_WORD = re.compile(r"(?<!\S)\S*\d\S*")
+_NEXT_WORD = re.compile(r"\s+(\S+)")
 _NON_DIGIT = re.compile(r"\D")
 
 
@@ -181,8 +184,45 @@ def _word_counts(text: str) -> Counter[str]:
 
 
 @lru_cache(maxsize=4096)
+def _number_readings(text: str) -> tuple[tuple[float, ...] | None, ...]:
+    """Each number of ``text`` with the values it reads as in any part of the text.
+
+    A word read alone gives the same numbers wherever a block cuts the text,
+    unless a neighbour can join it into a thousands group (a digit at the
+    facing edge) or scale it (a multiplier after it): such a word gives
+    ``None`` once per digit run, its most numbers in any context.
+    """
+    words = [(match.start(), match.end(), match.group()) for match in _NUMBER_WORD.finditer(text)]
+    in_context = [False] * len(words)
+    for index, (start, end, word) in enumerate(words):
+        following = _NEXT_WORD.match(text, end)
+        if following and following.group(1) in _MULTIPLIERS:
+            in_context[index] = True
+        # Neighbours with a digit at the facing edges are both number words.
+        if index and text[words[index - 1][1] : start].isspace():
+            before = words[index - 1][2]
+            if _DIGIT.match(word) or _DIGIT.match(before[-1]):
+                in_context[index - 1] = in_context[index] = True
+    numbers: list[tuple[float, ...] | None] = []
+    for (_, _, word), joined in zip(words, in_context, strict=True):
+        if joined:
+            numbers.extend([None] * len(_DIGIT_RUN.findall(word)))
+        else:
+            numbers.extend(_values([word]))
+    return tuple(numbers)
+
+
+@lru_cache(maxsize=4096)
 def _digit_runs(text: str) -> int:
     return len(_DIGIT_RUN.findall(text))
+
+
+def _new_numbers(text: str, other: str) -> int:
+    """How many numbers of ``text`` could read as a value absent from ``other``."""
+    values = _text_readings(other)
+    return sum(
+        readings is None or values.isdisjoint(readings) for readings in _number_readings(text)
+    )
 
 
 def _is_variant(word: str, others: Sequence[str]) -> bool:
@@ -282,16 +322,16 @@ def _could_be_template(facts: int, figures: int, words: int) -> bool:
 
 
 def _most_facts(
-    text_a: str, text_b: str, only_a: dict[str, int], only_b: dict[str, int]
+    text_a: str, text_b: str, only_a: dict[str, int], only_b: dict[str, int], words: int
 ) -> tuple[int, int]:
     """Upper bounds on the facts and on the figures (numbers + dates) :func:`_differences` finds.
 
     Each counted substitution uses, on both sides, words of its own replaced
     block, and the blocks do not overlap, so a side's supply bounds the count:
 
-    * numbers: at most one per run of digits in a block (:data:`_NUMBER` takes
-      a whole run, a clitic or a thousands separator only joins runs), so at
-      most the digit runs of the whole text;
+    * numbers: a number of the block whose values are all absent from the
+      other text, so at most the numbers of the whole text that could read so
+      (:func:`_number_readings`);
     * dates: a weekday, month or compass word absent from the other text;
     * names: a word that could be a name (see :func:`_names`) absent from the
       other text.
@@ -313,9 +353,12 @@ def _most_facts(
 
     dates_a, names_a = supply(only_a)
     dates_b, names_b = supply(only_b)
+    dates, names = min(dates_a, dates_b), min(names_a, names_b)
+    # Digit runs first: a cheaper, looser bound that rules out most pairs.
     numbers = min(_digit_runs(text_a), _digit_runs(text_b))
-    figures = numbers + min(dates_a, dates_b)
-    return figures + min(names_a, names_b), figures
+    if _could_be_template(numbers + dates + names, numbers + dates, words):
+        numbers = min(_new_numbers(text_a, text_b), _new_numbers(text_b, text_a))
+    return numbers + dates + names, numbers + dates
 
 
 def template_verdict(normalized_a: str, normalized_b: str) -> TemplateVerdict:
@@ -364,8 +407,8 @@ def template_verdict(normalized_a: str, normalized_b: str) -> TemplateVerdict:
             reason=f"{fewest} words in only one text: too few for substituted facts",
             changed_facts=0,
         )
-    most_facts, most_figures = _most_facts(first, second, only_a, only_b)
     words = min(counts_a.total(), counts_b.total())
+    most_facts, most_figures = _most_facts(first, second, only_a, only_b, words)
     if not _could_be_template(most_facts, most_figures, words):
         return TemplateVerdict(
             is_template=False,
