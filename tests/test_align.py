@@ -6,12 +6,14 @@ import difflib
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.align import matching_blocks, opcodes
+from dedup import align
+from dedup.align import Opcode, matching_blocks, opcodes
 from dedup.boilerplate import split_lines, strip_furniture
 from dedup.normalize import normalize_text
 
@@ -27,6 +29,15 @@ def difflib_blocks(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int, i
     return [tuple(block) for block in matcher.get_matching_blocks()]  # type: ignore[misc]
 
 
+def numpy_opcodes(a: Sequence[str], b: Sequence[str], *, vector_min_runs: int) -> list[Opcode]:
+    """The numpy path whatever the size (short inputs otherwise go to difflib)."""
+    with (
+        patch.object(align, "_NUMPY_MIN_WORDS", 0),
+        patch.object(align, "_VECTOR_MIN_RUNS", vector_min_runs),
+    ):
+        return opcodes(a, b)
+
+
 # Few distinct words, so that equal runs, ties between equally long runs and
 # frequent words matching everywhere (the hard cases for tie-breaking) are common.
 WORDS = st.sampled_from(["في", "من", "الي", "نقطه", "سابك", "3", "44.53", "الاحد"])
@@ -34,9 +45,10 @@ SEQUENCES = st.lists(WORDS, max_size=80)
 
 
 @settings(max_examples=500, deadline=None)
-@given(SEQUENCES, SEQUENCES)
-def test_same_opcodes_as_difflib(a: list[str], b: list[str]) -> None:
-    assert opcodes(a, b) == difflib_opcodes(a, b)
+@given(SEQUENCES, SEQUENCES, st.sampled_from([1, 4, 48]))
+def test_same_opcodes_as_difflib(a: list[str], b: list[str], vector_min_runs: int) -> None:
+    # vector_min_runs=1: every rectangle through numpy; 48: mostly plain loops.
+    assert numpy_opcodes(a, b, vector_min_runs=vector_min_runs) == difflib_opcodes(a, b)
     assert matching_blocks(a, b) == difflib_blocks(a, b)
 
 
@@ -53,6 +65,7 @@ def test_same_opcodes_as_difflib_for_near_copies(
     for position, removed, inserted in edits:
         start = position % (len(b) + 1)
         b[start : start + removed] = inserted
+    assert numpy_opcodes(a, b, vector_min_runs=4) == difflib_opcodes(a, b)
     assert opcodes(a, b) == difflib_opcodes(a, b)
 
 
@@ -61,7 +74,7 @@ def test_same_opcodes_as_difflib_for_near_copies(
     [([], []), ([], ["في"]), (["في"], []), (["في"], ["من"]), (["في", "من"], ["في", "من"])],
 )
 def test_empty_and_tiny_sequences(a: list[str], b: list[str]) -> None:
-    assert opcodes(a, b) == difflib_opcodes(a, b)
+    assert numpy_opcodes(a, b, vector_min_runs=1) == difflib_opcodes(a, b)
 
 
 JUDGED = DATA / "judged-duplicates-dev" / "pairs.jsonl"
@@ -83,4 +96,5 @@ def test_same_opcodes_as_difflib_on_judged_pairs() -> None:
                     ).split()
     for pair in pairs:
         a, b = words[pair["a"]], words[pair["b"]]
-        assert opcodes(a, b) == difflib_opcodes(a, b), (pair["a"], pair["b"])
+        expected = difflib_opcodes(a, b)
+        assert numpy_opcodes(a, b, vector_min_runs=48) == expected, (pair["a"], pair["b"])
