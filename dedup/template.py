@@ -8,7 +8,8 @@ merely lost or gained a sentence, or had a few words edited, is not a template
 pair.
 
 :func:`template_verdict` aligns the two word sequences
-(:class:`difflib.SequenceMatcher`, no auto-junk) and reads the differences:
+(:class:`difflib.SequenceMatcher`'s alignment, no auto-junk, computed by
+:func:`dedup.align.opcodes`) and reads the differences:
 
 * a *fact substitution* is a small replaced block (a few words on each side)
   where both sides hold a fact the other text lacks entirely: a number
@@ -23,6 +24,11 @@ A pair is a template pair when facts were substituted several times, densely
 for the length of the text (or the substitutions are figures and dates), and
 the added or removed material does not outweigh the shared text.
 
+Most similar pairs cannot be template pairs whatever the alignment: they lack
+the words a substitution needs (figures, date words, repeated names found in
+one text only). Those are ruled out by counting such words first, an upper
+bound on the facts the alignment could find, so only the rest are aligned.
+
 The verdict is symmetric: the two texts are put in a canonical order first.
 """
 
@@ -36,6 +42,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
+from dedup.align import opcodes
 from dedup.boilerplate import date_words
 
 __all__ = ["TemplateVerdict", "template_verdict"]
@@ -81,7 +88,9 @@ _MULTIPLIERS: Final = {
 # A number in a token, after a clitic glued to it ("ب135.65", "و2"); digits
 # after letters are units ("م2"), not numbers.
 _CLITIC_BEFORE_NUMBER = re.compile(r"(?<!\S)(?:وال|بال|فال|ال|[وفبلك])+(?=\d)")
-_NUMBER = re.compile(r"(?<![^\W\d_])\d+(?:\.\d+)?")
+# The word after a number that ends its token, to read a multiplier from; the
+# text is searched at once (a loop over its tokens was the guard's slowest part).
+_NUMBER = re.compile(r"(?<![^\W\d_])(\d+(?:\.\d+)?)(?=(?:\s+(\S+))?)")
 # Thousands written with spaces (a comma became a space in normalize_text)
 # or with dots: "665 932 983", "665.932.983". "50.000" may be fifty or fifty
 # thousand; both readings are kept, and a number is new only if neither
@@ -89,6 +98,10 @@ _NUMBER = re.compile(r"(?<![^\W\d_])\d+(?:\.\d+)?")
 _SPACED_THOUSANDS = re.compile(r"\b(\d{1,3})((?: \d{3})+)\b")
 _DOTTED_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
 _DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(r"\d+")
+# A word holding digits, and the word after a word.
+_NUMBER_WORD = re.compile(r"(?<!\S)\S*\d\S*")
+_NEXT_WORD = re.compile(r"\s+(\S+)")
 _NON_DIGIT = re.compile(r"\D")
 
 
@@ -105,7 +118,8 @@ class TemplateVerdict:
         ``"template: 7 substituted facts (6 numbers, 1 dates, 0 names), 0 added/removed
         sentences"``.
     changed_facts
-        Number of fact substitutions found.
+        Number of fact substitutions found; 0 when the texts were ruled out
+        before aligning them (too few words that could make a substitution).
     """
 
     is_template: bool
@@ -138,18 +152,15 @@ def _values(words: Sequence[str]) -> list[tuple[float, ...]]:
         return []
     text = _CLITIC_BEFORE_NUMBER.sub("", text)
     text = _SPACED_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
-    tokens = text.split()
     values: list[tuple[float, ...]] = []
-    for index, token in enumerate(tokens):
-        for match in _NUMBER.finditer(token):
-            written = match.group()
-            readings = [float(written)]
-            if _DOTTED_THOUSANDS.match(written):
-                readings.append(float(written.replace(".", "")))
-            following = tokens[index + 1] if index + 1 < len(tokens) else ""
-            if match.end() == len(token) and following in _MULTIPLIERS:
-                readings = [value * _MULTIPLIERS[following] for value in readings]
-            values.append(tuple(readings))
+    for match in _NUMBER.finditer(text):
+        written, following = match.group(1, 2)
+        readings = [float(written)]
+        if _DOTTED_THOUSANDS.match(written):
+            readings.append(float(written.replace(".", "")))
+        if following in _MULTIPLIERS:
+            readings = [value * _MULTIPLIERS[following] for value in readings]
+        values.append(tuple(readings))
     return values
 
 
@@ -163,10 +174,71 @@ def _text_readings(text: str) -> frozenset[float]:
     return frozenset(_all_readings(_values(text.split())))
 
 
+# One text meets several candidates in a batch (2.5 pairs per text on the
+# verified pairs of saudinewsnet, ant-multisource, ant-jawharafm and
+# araplagdet, nearly all reused within 500 texts), so its word counts are kept.
+@lru_cache(maxsize=512)
+def _word_counts(text: str) -> Counter[str]:
+    """Occurrences of each word of ``text``; cached, so callers must not change it."""
+    return Counter(text.split())
+
+
+@lru_cache(maxsize=4096)
+def _number_readings(text: str) -> tuple[tuple[float, ...] | None, ...]:
+    """Each number of ``text`` with the values it reads as in any part of the text.
+
+    A word read alone gives the same numbers wherever a block cuts the text,
+    unless a neighbour can join it into a thousands group (a digit at the
+    facing edge) or scale it (a multiplier after it): such a word gives
+    ``None`` once per digit run, its most numbers in any context.
+    """
+    words = [(match.start(), match.end(), match.group()) for match in _NUMBER_WORD.finditer(text)]
+    in_context = [False] * len(words)
+    for index, (start, end, word) in enumerate(words):
+        following = _NEXT_WORD.match(text, end)
+        if following and following.group(1) in _MULTIPLIERS:
+            in_context[index] = True
+        # Neighbours with a digit at the facing edges are both number words.
+        if index and text[words[index - 1][1] : start].isspace():
+            before = words[index - 1][2]
+            if _DIGIT.match(word) or _DIGIT.match(before[-1]):
+                in_context[index - 1] = in_context[index] = True
+    numbers: list[tuple[float, ...] | None] = []
+    for (_, _, word), joined in zip(words, in_context, strict=True):
+        if joined:
+            numbers.extend([None] * len(_DIGIT_RUN.findall(word)))
+        else:
+            numbers.extend(_values([word]))
+    return tuple(numbers)
+
+
+@lru_cache(maxsize=4096)
+def _digit_runs(text: str) -> int:
+    return len(_DIGIT_RUN.findall(text))
+
+
+def _new_numbers(text: str, other: str) -> int:
+    """How many numbers of ``text`` could read as a value absent from ``other``."""
+    values = _text_readings(other)
+    return sum(
+        readings is None or values.isdisjoint(readings) for readings in _number_readings(text)
+    )
+
+
 def _is_variant(word: str, others: Sequence[str]) -> bool:
-    return any(
-        difflib.SequenceMatcher(None, word, other).ratio() >= _VARIANT_SIMILARITY
-        for other in others
+    return any(_spelling_variants(word, other) for other in others)
+
+
+@lru_cache(maxsize=65536)
+def _spelling_variants(word: str, other: str) -> bool:
+    """Whether two words share most letters; cached, as names recur across pairs."""
+    # real_quick_ratio() and quick_ratio() bound ratio() from above (lengths,
+    # then letters in any order) and decide most pairs without the alignment.
+    matcher = difflib.SequenceMatcher(None, word, other)
+    return (
+        matcher.real_quick_ratio() >= _VARIANT_SIMILARITY
+        and matcher.quick_ratio() >= _VARIANT_SIMILARITY
+        and matcher.ratio() >= _VARIANT_SIMILARITY
     )
 
 
@@ -194,14 +266,17 @@ def _names(
 
 
 def _differences(
-    words_a: Sequence[str], words_b: Sequence[str], text_a: str, text_b: str
+    words_a: Sequence[str],
+    words_b: Sequence[str],
+    counts_a: Counter[str],
+    counts_b: Counter[str],
+    text_a: str,
+    text_b: str,
 ) -> _Differences:
-    counts_a, counts_b = Counter(words_a), Counter(words_b)
     values_a, values_b = _text_readings(text_a), _text_readings(text_b)
     calendar = date_words()
     numbers = dates = names = one_sided = sentences = 0
-    matcher = difflib.SequenceMatcher(None, words_a, words_b, autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+    for op, a1, a2, b1, b2 in opcodes(words_a, words_b):
         if op == "equal":
             continue
         size_a, size_b = a2 - a1, b2 - b1
@@ -239,6 +314,53 @@ def _differences(
     )
 
 
+def _could_be_template(facts: int, figures: int, words: int) -> bool:
+    """Enough substituted facts, densely enough for a text of ``words`` words."""
+    dense = facts >= _MIN_FACT_DENSITY * words
+    figure_dense = figures >= _MIN_FACTS and figures >= _MIN_FIGURE_DENSITY * words
+    return facts >= _MIN_FACTS and (dense or figure_dense)
+
+
+def _most_facts(
+    text_a: str, text_b: str, only_a: dict[str, int], only_b: dict[str, int], words: int
+) -> tuple[int, int]:
+    """Upper bounds on the facts and on the figures (numbers + dates) :func:`_differences` finds.
+
+    Each counted substitution uses, on both sides, words of its own replaced
+    block, and the blocks do not overlap, so a side's supply bounds the count:
+
+    * numbers: a number of the block whose values are all absent from the
+      other text, so at most the numbers of the whole text that could read so
+      (:func:`_number_readings`);
+    * dates: a weekday, month or compass word absent from the other text;
+    * names: a word that could be a name (see :func:`_names`) absent from the
+      other text.
+
+    :func:`_could_be_template` is monotone in both counts, so bounds that fail
+    it decide the verdict without the alignment. ``only_a`` and ``only_b``
+    count the words found in one text only.
+    """
+    calendar = date_words()
+
+    def supply(only: dict[str, int]) -> tuple[int, int]:
+        dates = names = 0
+        for word, count in only.items():
+            if word in calendar or word in _COMPASS:
+                dates += count
+            elif count >= 2 and len(word) >= _MIN_NAME_CHARS and not _DIGIT.search(word):
+                names += count
+        return dates, names
+
+    dates_a, names_a = supply(only_a)
+    dates_b, names_b = supply(only_b)
+    dates, names = min(dates_a, dates_b), min(names_a, names_b)
+    # Digit runs first: a cheaper, looser bound that rules out most pairs.
+    numbers = min(_digit_runs(text_a), _digit_runs(text_b))
+    if _could_be_template(numbers + dates + names, numbers + dates, words):
+        numbers = min(_new_numbers(text_a, text_b), _new_numbers(text_b, text_a))
+    return numbers + dates + names, numbers + dates
+
+
 def template_verdict(normalized_a: str, normalized_b: str) -> TemplateVerdict:
     """Decide whether two similar texts are template siblings (different facts, shared wording).
 
@@ -271,29 +393,36 @@ def template_verdict(normalized_a: str, normalized_b: str) -> TemplateVerdict:
     # Canonical order: SequenceMatcher breaks ties between equally long
     # matches by position, so the alignment could differ with the order.
     first, second = sorted((normalized_a, normalized_b))
-    words_a, words_b = first.split(), second.split()
-    if not words_a or not words_b:
+    counts_a, counts_b = _word_counts(first), _word_counts(second)
+    if not counts_a or not counts_b:
         return TemplateVerdict(is_template=False, reason="empty text", changed_facts=0)
     # Every substituted fact needs, on each side, a word the other text lacks
     # (a new figure, date word or name). Too few such words: no alignment needed.
-    counts_a, counts_b = Counter(words_a), Counter(words_b)
-    only_a = sum(count for word, count in counts_a.items() if word not in counts_b)
-    only_b = sum(count for word, count in counts_b.items() if word not in counts_a)
-    if min(only_a, only_b) < _MIN_FACTS:
+    only_a = {word: counts_a[word] for word in counts_a.keys() - counts_b.keys()}
+    only_b = {word: counts_b[word] for word in counts_b.keys() - counts_a.keys()}
+    fewest = min(sum(only_a.values()), sum(only_b.values()))
+    if fewest < _MIN_FACTS:
         return TemplateVerdict(
             is_template=False,
-            reason=f"{min(only_a, only_b)} words in only one text: too few for substituted facts",
+            reason=f"{fewest} words in only one text: too few for substituted facts",
             changed_facts=0,
         )
-    found = _differences(words_a, words_b, first, second)
+    words = min(counts_a.total(), counts_b.total())
+    most_facts, most_figures = _most_facts(first, second, only_a, only_b, words)
+    if not _could_be_template(most_facts, most_figures, words):
+        return TemplateVerdict(
+            is_template=False,
+            reason=f"at most {most_facts} substituted facts ({most_figures} numbers and dates) "
+            f"in {words} words: too few for a template",
+            changed_facts=0,
+        )
+    found = _differences(first.split(), second.split(), counts_a, counts_b, first, second)
     figures = found.numbers + found.dates
     summary = (
         f"{found.facts} substituted facts ({found.numbers} numbers, {found.dates} dates, "
         f"{found.names} names), {found.sentences} added/removed sentences"
     )
-    dense = found.facts >= _MIN_FACT_DENSITY * found.words
-    figure_dense = figures >= _MIN_FACTS and figures >= _MIN_FIGURE_DENSITY * found.words
-    if found.facts < _MIN_FACTS or not (dense or figure_dense):
+    if not _could_be_template(found.facts, figures, found.words):
         return TemplateVerdict(is_template=False, reason=summary, changed_facts=found.facts)
     if found.one_sided_words > _MAX_ONE_SIDED_SHARE * found.words:
         return TemplateVerdict(
