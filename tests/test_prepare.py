@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
@@ -24,7 +25,19 @@ from strategies import normalizer_text
 from dedup import Article, DedupConfig, Index
 from dedup.boilerplate import LineStatistics, strip_furniture
 from dedup.ingest import _term_counts
-from dedup.normalize import normalize_lines, normalize_text
+from dedup.normalize import (
+    _FULL_PATH,
+    NormalizationOptions,
+    _nfkc_free_lookup,
+    collapse_spaces,
+    decode_entities,
+    fold_letters,
+    lowercase_latin,
+    normalize_lines,
+    normalize_text,
+    premap,
+    unicode_nfkc,
+)
 from dedup.pipeline import sort_key_for
 
 # Source, at most this many articles from the start of each corpus.
@@ -124,7 +137,7 @@ def test_real_articles_prepare_as_the_references(
     for text, source in _real_texts(data_dir, name, count):
         body = strip_furniture(text).body
         lines = normalize_lines(body)
-        assert lines == [line for line in map(normalize_text, body.splitlines()) if line]
+        assert lines == reference_lines(body)
         assert list(index._contributions(lines, source).items()) == list(
             reference_contributions(lines, source, min_articles).items()
         )
@@ -147,3 +160,67 @@ def test_real_articles_term_vectors_as_the_reference(data_dir: Path, index: Inde
             counts[term] += weight  # type: ignore[assignment]  # float counts, as before
         assert new.terms.tolist() == sorted(counts)
         assert new.counts.tolist() == [counts[t] for t in sorted(counts)]
+
+
+# ---------------------------------------------------------------------------
+# Normalization (dedup.normalize): the fast lookup against the named steps
+
+
+DEFAULTS = NormalizationOptions()
+
+
+def reference_normalize(text: str, options: NormalizationOptions = DEFAULTS) -> str:
+    """The steps of the reference table one after the other, as normalize_text documents."""
+    text = premap(text)
+    decoded = decode_entities(text)
+    if decoded != text:
+        text = premap(decoded)
+    text = fold_letters(unicode_nfkc(text), options)
+    return collapse_spaces(lowercase_latin(unicodedata.normalize("NFC", text)))
+
+
+def reference_lines(text: str, options: NormalizationOptions = DEFAULTS) -> list[str]:
+    return [line for line in (reference_normalize(x, options) for x in text.splitlines()) if line]
+
+
+_ANY_BMP = st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",))
+_TRICKY = st.sampled_from(
+    ["\u00a0", "\ufef7", "\ufe8e", "\u2026", "&", "&amp;", "\ufdfc", "\ufdfd", "\u0654", "e\u0301",
+     "\u1100\u1161", "\uac00\u11a8", "\u0b47\u0b3e", "\u09c7\u09be", ".", "\u066b", "3",
+     "\r\n", "\u2028", "\ue001", "İ", "ﬁ"]
+)  # fmt: skip
+
+
+def _texts(pieces: st.SearchStrategy[str], max_size: int = 30) -> st.SearchStrategy[str]:
+    return st.lists(pieces, max_size=max_size).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.one_of(
+        normalizer_text(max_size=60),
+        _texts(st.one_of(_ANY_BMP, _TRICKY)),
+        _texts(st.one_of(st.sampled_from("ابت 12"), _TRICKY)),
+    ),
+    options=st.sampled_from([NormalizationOptions(), NormalizationOptions(True, True)]),
+)
+def test_normalization_equals_the_named_steps(text: str, options: NormalizationOptions) -> None:
+    assert normalize_text(text, options) == reference_normalize(text, options)
+    assert normalize_lines(text, options) == reference_lines(text, options)
+
+
+def test_every_bmp_character_normalizes_as_the_named_steps() -> None:
+    # Each character in the contexts where the fast lookup could go wrong: after a letter
+    # it might compose with, between digits, before a combining mark, alone on a line. The
+    # characters the lookup leaves to the full path (the named steps themselves) are
+    # checked in bulk; the others eight to a text, so that one of them cannot send the
+    # text down the full path for the rest.
+    fast = _nfkc_free_lookup(line_marks=True) != _FULL_PATH
+    surrogates = range(0xD800, 0xE000)
+    chars = [chr(c) for c in range(0x10000) if c not in surrogates]
+    fast_chars = [c for c in chars if fast[ord(c)]]
+    groups = [fast_chars[i : i + 8] for i in range(0, len(fast_chars), 8)]
+    groups += [[c] for c in chars if not fast[ord(c)]][::16]
+    for group in groups:
+        text = "".join(f"3{c}5 ا{c}e{c}\u0654 {c}\n{c}." for c in group)
+        assert normalize_lines(text) == reference_lines(text), [hex(ord(c)) for c in group]
