@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import normalizer_text
 
-from dedup import Article, DedupConfig, Index
+from dedup import Article, DedupConfig, Index, ingest
 from dedup.boilerplate import LineStatistics, strip_furniture
 from dedup.ingest import _term_counts
 from dedup.normalize import (
@@ -91,6 +91,28 @@ def test_term_counts_equal_the_reference_on_normalized_lines(text: str) -> None:
 )
 def test_term_counts_edge_cases(text: str) -> None:
     assert _term_counts(text) == reference_term_counts(text)
+
+
+def test_term_ids_sharing_a_value_add_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 32-bit collisions are too rare to meet in real text: a hash of three values forces them.
+    monkeypatch.setattr(ingest, "_hash_term", lambda token: len(token) % 3)
+    monkeypatch.setattr(ingest, "_TERM_IDS", {})
+    text = "وزير النفط يزور البصرة اليوم مع وزير المالية 12 و 3"
+    expected = Counter(len(t) % 3 for t in _TOKEN.findall(text))
+    assert _term_counts(text) == expected
+
+
+def test_term_id_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Cleared when an article's new words would pass the limit: at most the limit plus
+    # one article's words.
+    monkeypatch.setattr(ingest, "_TERM_IDS_LIMIT", 4)
+    monkeypatch.setattr(ingest, "_TERM_IDS", {})
+    text = "وزير النفط يزور البصرة اليوم مع وزير المالية"
+    assert _term_counts(text) == reference_term_counts(text)
+    assert len(ingest._TERM_IDS) == 7
+    assert _term_counts("اليوم مع") == reference_term_counts("اليوم مع")
+    assert _term_counts("كلمة جديدة و") == reference_term_counts("كلمة جديدة و")
+    assert sorted(ingest._TERM_IDS) == ["جديدة", "كلمة", "و"]
 
 
 # ---------------------------------------------------------------------------
