@@ -249,6 +249,20 @@ def _nfkc_free_lookup(*, line_marks: bool = False) -> LookupTable:
 
 
 @cache
+def _folded_lookup(options: NormalizationOptions, *, line_marks: bool = False) -> LookupTable:
+    """:func:`_nfkc_free_lookup` then :func:`fold_letters`, for texts without a "." or "٫".
+
+    Fold is per character but for those two (a decimal separator between
+    digits is kept), which, with ``_FULL_PATH``, are negative here (-2): the
+    caller looks at :func:`_nfkc_free_lookup` then. -1 is a deleted character.
+    """
+    composed = _nfkc_free_lookup(line_marks=line_marks)
+    folded = np.where(composed < 0, composed, _fold_lookup(options)[np.maximum(composed, 0)])
+    folded[(composed == _FULL_STOP) | (composed == _ARABIC_DECIMAL)] = _FULL_PATH
+    return folded
+
+
+@cache
 def _nfkc_to_stable() -> LookupTable:
     """Per code point, its NFKC when that is one stable character, else ``_FULL_PATH``."""
     seconds = set()
@@ -439,7 +453,11 @@ def _normalize_keeping_spaces(
     if text:
         # The common case: premap and NFKC in one lookup, when NFKC works per character
         # and leaves nothing for the entity decoder or NFC (see _nfkc_free_lookup).
-        composed = _nfkc_free_lookup(line_marks=line_marks)[_to_code_points(text)]
+        code_points = _to_code_points(text)
+        folded = _folded_lookup(options, line_marks=line_marks)[code_points]
+        if folded.min() >= _DELETE:  # no decimal separator either: fold is per character
+            return _from_code_points(folded[folded != _DELETE]).lower()
+        composed = _nfkc_free_lookup(line_marks=line_marks)[code_points]
         if composed.min() != _FULL_PATH:
             composed = composed[composed != _DELETE]
             return _from_code_points(_fold_code_points(composed, options)).lower()
