@@ -44,6 +44,7 @@ __all__ = [
     "FurnitureResult",
     "LineStatistics",
     "date_words",
+    "line_contexts",
     "markers_version",
     "month_number",
     "split_lines",
@@ -1065,6 +1066,8 @@ _CONTEXT_CHARS: Final = 60
 #: articles goes in each corpus: "خدمة نيويورك تايمز", and a background
 #: paragraph Sky News reused under 8 different Syria stories.
 _DEFAULT_MIN_ARTICLES: Final = 4
+# Default ``min_line_chars``: a shorter line ("تصريح") carries no template.
+_DEFAULT_MIN_LINE_CHARS: Final = 10
 
 
 def _key(source: str, line: str) -> str:
@@ -1077,6 +1080,43 @@ def _context(line: str) -> int:
     # 4 bytes: a context only has to differ from the few others of one line.
     digest = hashlib.blake2b(line[:_CONTEXT_CHARS].encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big")
+
+
+def line_contexts(
+    lines: Sequence[str], source: str, *, min_line_chars: int = _DEFAULT_MIN_LINE_CHARS
+) -> list[tuple[int, int]]:
+    """What :meth:`LineStatistics.add` records for one article: (line key, context) pairs.
+
+    One pair per distinct line of ``min_line_chars`` or more, in sorted line
+    order. The key is the 64-bit integer whose 16 hex digits
+    :meth:`LineStatistics.to_json` writes; the context is the 32-bit hash of
+    the start of the article's longest other line. An incremental index counts
+    contexts from these pairs without building a :class:`LineStatistics`.
+
+    Examples
+    --------
+    >>> pairs = line_contexts(["جميع الحقوق محفوظة", "ارتفع المؤشر العام للسوق"], "ina")
+    >>> len(pairs), all(0 <= key < 2**64 and 0 <= context < 2**32 for key, context in pairs)
+    (2, True)
+    """
+    distinct = sorted({line for line in lines if len(line) >= min_line_chars})
+    if not distinct:
+        return []
+    # The two longest lines (ties broken by text, so the result does not
+    # depend on line order): a line's context is the longest line other
+    # than itself.
+    main, second = [*sorted(distinct, key=lambda line: (-len(line), line)), ""][:2]
+    main_context, second_context = _context(main), _context(second)
+    prefix = f"{source}\x1f"
+    return [
+        (
+            int.from_bytes(
+                hashlib.blake2b((prefix + line).encode(), digest_size=8).digest(), "big"
+            ),
+            second_context if line == main else main_context,
+        )
+        for line in distinct
+    ]
 
 
 def split_lines(text: str) -> list[str]:
@@ -1132,7 +1172,10 @@ class LineStatistics:
     """
 
     def __init__(
-        self, *, min_articles: int = _DEFAULT_MIN_ARTICLES, min_line_chars: int = 10
+        self,
+        *,
+        min_articles: int = _DEFAULT_MIN_ARTICLES,
+        min_line_chars: int = _DEFAULT_MIN_LINE_CHARS,
     ) -> None:
         if min_articles < 2:
             raise ConfigError(
@@ -1168,18 +1211,9 @@ class LineStatistics:
                 "LineStatistics.add expects the lines of one article, got one string; "
                 "use split_lines(text) and normalize each line."
             )
-        distinct = sorted({line for line in lines if len(line) >= self.min_line_chars})
-        if not distinct:
-            return
-        # The two longest lines (ties broken by text, so the result does not
-        # depend on line order): a line's context is the longest line other
-        # than itself.
-        main, second = [*sorted(distinct, key=lambda line: (-len(line), line)), ""][:2]
-        main_context, second_context = _context(main), _context(second)
         cap = 2 * self.min_articles  # the highest bar; more contexts change nothing
-        for line in distinct:
-            context = second_context if line == main else main_context
-            seen = self._contexts.setdefault(_key(source, line), [])
+        for key, context in line_contexts(lines, source, min_line_chars=self.min_line_chars):
+            seen = self._contexts.setdefault(format(key, "016x"), [])
             if context not in seen and len(seen) < cap:
                 seen.append(context)
 

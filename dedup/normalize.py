@@ -211,11 +211,85 @@ def _from_code_points(code_points: npt.NDArray[np.int32]) -> str:
 
 
 @cache
-def _premap_lookup() -> LookupTable:
+def _premap_lookup(*, line_marks: bool = False) -> LookupTable:
     table: dict[int, str | None] = dict.fromkeys(_CONTROLS, SPACE)
     table.update(dict.fromkeys(_FORMAT_CONTROLS))
     table.update(dict.fromkeys(_MARKS_BEFORE_NFKC))
+    if line_marks:
+        # As _LINE_BREAKS.sub(_LINE_MARK) before premap ("\r\n" gives two marks, that
+        # is one empty line more, and empty lines are dropped).
+        table.update(dict.fromkeys(map(ord, _LINE_BREAK_CHARS), _LINE_MARK))
     return _compile(table)
+
+
+# In the table of :func:`_nfkc_free_lookup`: a character the full path must handle.
+_FULL_PATH = -2
+
+
+@cache
+def _nfkc_free_lookup(*, line_marks: bool = False) -> LookupTable:
+    """Premap, then NFKC, per code point, for texts where NFKC works character by character.
+
+    Each entry is the code point that premap then NFKC make of the character, -1
+    when premap deletes it, or ``_FULL_PATH``. A *stable* character (combining
+    class 0, its own NFKC, and not the second of a canonical composition, so
+    Unicode's quick check says yes) never changes nor combines with a
+    neighbour; a text whose characters become stable ones under NFKC (NBSP,
+    Arabic presentation forms) has as its NFKC those stable characters, since
+    NFKC depends only on the full decomposition, which is the same. Such a text
+    also holds no entity to decode, and stays NFC-normalized through
+    :func:`fold_letters`, whose targets are stable: the whole normalization is
+    this lookup, fold and lowercase. Anything else (lam-alef ligatures, a
+    combining hamza, ``&``, characters outside the Basic Multilingual Plane)
+    is ``_FULL_PATH``.
+    """
+    nfkc = _nfkc_to_stable()
+    premapped = _premap_lookup(line_marks=line_marks)
+    return np.where(premapped == _DELETE, _DELETE, nfkc[premapped])
+
+
+@cache
+def _folded_lookup(options: NormalizationOptions, *, line_marks: bool = False) -> LookupTable:
+    """:func:`_nfkc_free_lookup` then :func:`fold_letters`, for texts without a "." or "٫".
+
+    Fold is per character but for those two (a decimal separator between
+    digits is kept), which, with ``_FULL_PATH``, are negative here (-2): the
+    caller looks at :func:`_nfkc_free_lookup` then. -1 is a deleted character.
+    """
+    composed = _nfkc_free_lookup(line_marks=line_marks)
+    folded = np.where(composed < 0, composed, _fold_lookup(options)[np.maximum(composed, 0)])
+    folded[(composed == _FULL_STOP) | (composed == _ARABIC_DECIMAL)] = _FULL_PATH
+    return folded
+
+
+@cache
+def _nfkc_to_stable() -> LookupTable:
+    """Per code point, its NFKC when that is one stable character, else ``_FULL_PATH``."""
+    seconds = set()
+    for code_point in range(sys.maxunicode + 1):
+        parts = unicodedata.decomposition(chr(code_point)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(int(parts[1], 16))
+    seconds.update(range(0x1100, 0x1200))  # Hangul jamo: composed by algorithm, not the table
+    images = {
+        code_point: unicodedata.normalize("NFKC", chr(code_point))
+        for code_point in range(0x10000)
+        if not 0xD800 <= code_point < 0xE000  # surrogates are no text
+    }
+    stable = {
+        code_point
+        for code_point, image in images.items()
+        if image == chr(code_point)
+        and unicodedata.combining(image) == 0
+        and code_point not in seconds
+        and code_point != ord("&")  # an entity may follow: the decoder's turn
+        and code_point not in _PREMAP  # spelled out by premap, not looked up
+    }
+    nfkc = np.full(sys.maxunicode + 1, _FULL_PATH, dtype=np.int32)
+    for code_point, image in images.items():
+        if len(image) == 1 and ord(image) in stable and code_point not in _PREMAP:
+            nfkc[code_point] = ord(image)
+    return nfkc
 
 
 def premap(text: str) -> str:
@@ -303,15 +377,22 @@ def fold_letters(text: str, options: NormalizationOptions = NormalizationOptions
     """
     if not text:
         return text
-    code_points = _to_code_points(text)
-    mapped = _fold_lookup(options)[code_points]
+    return _from_code_points(_fold_code_points(_to_code_points(text), options))
+
+
+def _fold_code_points(
+    code_points: npt.NDArray[np.uint32] | npt.NDArray[np.int32], options: NormalizationOptions
+) -> npt.NDArray[np.int32]:
+    """:func:`fold_letters` on code points, deleted ones left out."""
+    mapped: LookupTable = _fold_lookup(options)[code_points]
     inner = code_points[1:-1]
     separators = np.flatnonzero((inner == _FULL_STOP) | (inner == _ARABIC_DECIMAL)) + 1
     if len(separators):
         before, after = mapped[separators - 1], mapped[separators + 1]
         between_digits = (before >= 0x30) & (before <= 0x39) & (after >= 0x30) & (after <= 0x39)
         mapped[separators[between_digits]] = ord(".")
-    return _from_code_points(mapped[mapped != _DELETE])
+    kept: LookupTable = mapped[mapped != _DELETE]
+    return kept
 
 
 def lowercase_latin(text: str) -> str:
@@ -365,8 +446,23 @@ def normalize_text(text: str, options: NormalizationOptions = NormalizationOptio
     return collapse_spaces(_normalize_keeping_spaces(text, options))
 
 
-def _normalize_keeping_spaces(text: str, options: NormalizationOptions) -> str:
-    """Every step but the final space collapse."""
+def _normalize_keeping_spaces(
+    text: str, options: NormalizationOptions, *, line_marks: bool = False
+) -> str:
+    """Every step but the final space collapse; line breaks become ``_LINE_MARK`` if asked."""
+    if text:
+        # The common case: premap and NFKC in one lookup, when NFKC works per character
+        # and leaves nothing for the entity decoder or NFC (see _nfkc_free_lookup).
+        code_points = _to_code_points(text)
+        folded = _folded_lookup(options, line_marks=line_marks)[code_points]
+        if folded.min() >= _DELETE:  # no decimal separator either: fold is per character
+            return _from_code_points(folded[folded != _DELETE]).lower()
+        composed = _nfkc_free_lookup(line_marks=line_marks)[code_points]
+        if composed.min() != _FULL_PATH:
+            composed = composed[composed != _DELETE]
+            return _from_code_points(_fold_code_points(composed, options)).lower()
+    if line_marks:
+        text = _LINE_BREAKS.sub(_LINE_MARK, text)
     text = premap(text)
     if "&" in text:
         # After premap, so an invisible mark inside an entity cannot hide it;
@@ -388,7 +484,8 @@ def _normalize_keeping_spaces(text: str, options: NormalizationOptions) -> str:
 # no step maps (category Co is neither punctuation nor symbol).
 _LINE_MARK = "\ue001"
 # The line boundaries of str.splitlines.
-_LINE_BREAKS = re.compile(r"\r\n|[\n\r\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85]")
+_LINE_BREAK_CHARS = "\n\r\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"
+_LINE_BREAKS = re.compile(rf"\r\n|[{_LINE_BREAK_CHARS}]")
 
 
 def normalize_lines(text: str, options: NormalizationOptions = NormalizationOptions()) -> list[str]:
@@ -405,7 +502,7 @@ def normalize_lines(text: str, options: NormalizationOptions = NormalizationOpti
     if _LINE_MARK in text:  # the marker would be taken for a line break: go line by line
         lines = (normalize_text(line, options) for line in _LINE_BREAKS.split(text))
         return [line for line in lines if line]
-    marked = _normalize_keeping_spaces(_LINE_BREAKS.sub(_LINE_MARK, text), options)
+    marked = _normalize_keeping_spaces(text, options, line_marks=True)
     return [line for line in map(collapse_spaces, marked.split(_LINE_MARK)) if line]
 
 

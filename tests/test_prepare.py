@@ -1,0 +1,248 @@
+"""Fast per-article preparation against slow, obviously correct references.
+
+The index stores what preparation computes (line keys and contexts, term ids,
+normalized lines), so the fast paths must give exactly the old values: each is
+checked here against a reference written the straightforward way, with
+Hypothesis and on the first articles of real corpora.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import normalizer_text
+
+from dedup import Article, DedupConfig, Index, ingest
+from dedup.boilerplate import LineStatistics, strip_furniture
+from dedup.ingest import _term_counts
+from dedup.normalize import (
+    _FULL_PATH,
+    NormalizationOptions,
+    _nfkc_free_lookup,
+    collapse_spaces,
+    decode_entities,
+    fold_letters,
+    lowercase_latin,
+    normalize_lines,
+    normalize_text,
+    premap,
+    unicode_nfkc,
+)
+from dedup.pipeline import sort_key_for
+
+# Source, at most this many articles from the start of each corpus.
+REAL_CORPORA = [
+    ("saudinewsnet", 2000),
+    ("ant-multisource-2018", 2000),
+    ("ant-jawharafm-2017", 1000),
+]
+
+
+def _real_texts(data_dir: Path, name: str, count: int) -> list[tuple[str, str]]:
+    """(text, source) of the first ``count`` articles of a shared corpus."""
+    path = data_dir / name / "articles.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    with path.open(encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in islice(lines, count)]
+    return [(row["text"], row.get("source") or "") for row in rows]
+
+
+# ---------------------------------------------------------------------------
+# Term counts (dedup.ingest)
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def reference_term_counts(text: str) -> Counter[int]:
+    """The former code: every token of the regex hashed, then counted."""
+    return Counter(
+        int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=4).digest(), "little")
+        for t in _TOKEN.findall(text)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=normalizer_text(max_size=60))
+def test_term_counts_equal_the_reference_on_raw_text(text: str) -> None:
+    assert _term_counts(text) == reference_term_counts(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=normalizer_text(max_size=60))
+def test_term_counts_equal_the_reference_on_normalized_lines(text: str) -> None:
+    joined = " ".join(normalize_lines(text))
+    assert _term_counts(joined) == reference_term_counts(joined)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "و", "و ب", "وزير النفط", "a_b cd", "3.5 مليون 12%", "كلمة\u0301 اخرى", "ab\u0660c"],
+)
+def test_term_counts_edge_cases(text: str) -> None:
+    assert _term_counts(text) == reference_term_counts(text)
+
+
+def test_term_ids_sharing_a_value_add_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 32-bit collisions are too rare to meet in real text: a hash of three values forces them.
+    monkeypatch.setattr(ingest, "_hash_term", lambda token: len(token) % 3)
+    monkeypatch.setattr(ingest, "_TERM_IDS", {})
+    text = "وزير النفط يزور البصرة اليوم مع وزير المالية 12 و 3"
+    expected = Counter(len(t) % 3 for t in _TOKEN.findall(text))
+    assert _term_counts(text) == expected
+
+
+def test_term_id_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Cleared when an article's new words would pass the limit: at most the limit plus
+    # one article's words.
+    monkeypatch.setattr(ingest, "_TERM_IDS_LIMIT", 4)
+    monkeypatch.setattr(ingest, "_TERM_IDS", {})
+    text = "وزير النفط يزور البصرة اليوم مع وزير المالية"
+    assert _term_counts(text) == reference_term_counts(text)
+    assert len(ingest._TERM_IDS) == 7
+    assert _term_counts("اليوم مع") == reference_term_counts("اليوم مع")
+    assert _term_counts("كلمة جديدة و") == reference_term_counts("كلمة جديدة و")
+    assert sorted(ingest._TERM_IDS) == ["جديدة", "كلمة", "و"]
+
+
+# ---------------------------------------------------------------------------
+# Line contributions (dedup.ingest.Index._contributions)
+
+
+def reference_contributions(lines: list[str], source: str, min_articles: int) -> dict[int, int]:
+    """The former code: a LineStatistics of one article, read back through to_json."""
+    own = LineStatistics(min_articles=min_articles)
+    own.add(lines, source)
+    entries: dict[str, list[int]] = own.to_json()["lines"]  # type: ignore[assignment]
+    keys = {int(k, 16): v[0] for k, v in entries.items()}
+    return {k - (1 << 64) if k >= 1 << 63 else k: context for k, context in keys.items()}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
+    with Index.open(tmp_path_factory.mktemp("prepare") / "index.db", config=DedupConfig()) as index:
+        yield index
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.sampled_from(["جميع الحقوق محفوظة", "قصير", "ارتفع المؤشر العام للسوق",
+                                    "تراجعت أسعار النفط اليوم", "بب", "a" * 61, "a" * 62]),
+                   max_size=6),
+    source=st.sampled_from(["", "ina", "واس"]),
+)  # fmt: skip
+def test_contributions_equal_line_statistics(index: Index, lines: list[str], source: str) -> None:
+    expected = reference_contributions(lines, source, index.config.boilerplate_min_articles)
+    got = index._contributions(lines, source)
+    assert list(got.items()) == list(expected.items())  # the order too
+
+
+# ---------------------------------------------------------------------------
+# Real articles: every stage of Index._prepare
+
+
+@pytest.mark.parametrize(("name", "count"), REAL_CORPORA)
+def test_real_articles_prepare_as_the_references(
+    data_dir: Path, index: Index, name: str, count: int
+) -> None:
+    min_articles = index.config.boilerplate_min_articles
+    for text, source in _real_texts(data_dir, name, count):
+        body = strip_furniture(text).body
+        lines = normalize_lines(body)
+        assert lines == reference_lines(body)
+        assert list(index._contributions(lines, source).items()) == list(
+            reference_contributions(lines, source, min_articles).items()
+        )
+        joined = " ".join(lines)
+        assert _term_counts(joined) == reference_term_counts(joined)
+
+
+def test_real_articles_term_vectors_as_the_reference(data_dir: Path, index: Index) -> None:
+    rows = _real_texts(data_dir, "ant-multisource-2018", 300)
+    articles = [
+        Article(id=str(n), text=text, source=source, title=text[:60])
+        for n, (text, source) in enumerate(rows)
+    ]
+    weight = index.config.related.title_weight
+    order = sort_key_for(articles)
+    for num, article in enumerate(articles):
+        new = index._prepare(article, num, order)
+        counts: Counter[int] = reference_term_counts("\n".join(new.lines))
+        for term in reference_term_counts(normalize_text(article.title)).elements():
+            counts[term] += weight  # type: ignore[assignment]  # float counts, as before
+        assert new.terms.tolist() == sorted(counts)
+        assert new.counts.tolist() == [counts[t] for t in sorted(counts)]
+
+
+# ---------------------------------------------------------------------------
+# Normalization (dedup.normalize): the fast lookup against the named steps
+
+
+DEFAULTS = NormalizationOptions()
+
+
+def reference_normalize(text: str, options: NormalizationOptions = DEFAULTS) -> str:
+    """The steps of the reference table one after the other, as normalize_text documents."""
+    text = premap(text)
+    decoded = decode_entities(text)
+    if decoded != text:
+        text = premap(decoded)
+    text = fold_letters(unicode_nfkc(text), options)
+    return collapse_spaces(lowercase_latin(unicodedata.normalize("NFC", text)))
+
+
+def reference_lines(text: str, options: NormalizationOptions = DEFAULTS) -> list[str]:
+    return [line for line in (reference_normalize(x, options) for x in text.splitlines()) if line]
+
+
+_ANY_BMP = st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",))
+_TRICKY = st.sampled_from(
+    ["\u00a0", "\ufef7", "\ufe8e", "\u2026", "&", "&amp;", "\ufdfc", "\ufdfd", "\u0654", "e\u0301",
+     "\u1100\u1161", "\uac00\u11a8", "\u0b47\u0b3e", "\u09c7\u09be", ".", "\u066b", "3",
+     "\r\n", "\u2028", "\ue001", "İ", "ﬁ"]
+)  # fmt: skip
+
+
+def _texts(pieces: st.SearchStrategy[str], max_size: int = 30) -> st.SearchStrategy[str]:
+    return st.lists(pieces, max_size=max_size).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.one_of(
+        normalizer_text(max_size=60),
+        _texts(st.one_of(_ANY_BMP, _TRICKY)),
+        _texts(st.one_of(st.sampled_from("ابت 12"), _TRICKY)),
+    ),
+    options=st.sampled_from([NormalizationOptions(), NormalizationOptions(True, True)]),
+)
+def test_normalization_equals_the_named_steps(text: str, options: NormalizationOptions) -> None:
+    assert normalize_text(text, options) == reference_normalize(text, options)
+    assert normalize_lines(text, options) == reference_lines(text, options)
+
+
+def test_every_bmp_character_normalizes_as_the_named_steps() -> None:
+    # Each character in the contexts where the fast lookup could go wrong: after a letter
+    # it might compose with, between digits, before a combining mark, alone on a line. The
+    # characters the lookup leaves to the full path (the named steps themselves) are
+    # checked in bulk; the others eight to a text, so that one of them cannot send the
+    # text down the full path for the rest.
+    fast = _nfkc_free_lookup(line_marks=True) != _FULL_PATH
+    surrogates = range(0xD800, 0xE000)
+    chars = [chr(c) for c in range(0x10000) if c not in surrogates]
+    fast_chars = [c for c in chars if fast[ord(c)]]
+    groups = [fast_chars[i : i + 8] for i in range(0, len(fast_chars), 8)]
+    groups += [[c] for c in chars if not fast[ord(c)]][::16]
+    for group in groups:
+        text = "".join(f"3{c}5 ا{c}e{c}\u0654 {c}\n{c}." for c in group)
+        assert normalize_lines(text) == reference_lines(text), [hex(ord(c)) for c in group]
