@@ -135,6 +135,11 @@ _RELATION_CODE: Final[dict[str, int]] = {"canonical": 0, "exact": 1, "near": 2, 
 _RELATION_NAME: Final[dict[int, Relation]] = {1: "exact", 2: "near", 3: "template"}
 _FNV_OFFSET: Final = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME: Final = np.uint64(0x100000001B3)
+# splitmix64's constants (Steele, Lea and Flood, "Fast splittable pseudorandom number
+# generators", OOPSLA 2014), for _bucket_keys.
+_GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1: Final = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2: Final = np.uint64(0x94D049BB133111EB)
 
 _T = TypeVar("_T")
 U32Array = npt.NDArray[np.uint32]
@@ -514,37 +519,62 @@ class _SignatureCache:
                 self.present[num] = False
 
 
+def _bucket_keys(bands: I64Array, values: I64Array) -> I64Array:
+    """One 64-bit key per (band, band value): splitmix64 of both, so that every bucket of
+    every band sits in one sorted array. Two buckets that collide (about one pair in 2**64)
+    only add candidates, which the MinHash screen and the exact check then judge."""
+    mixed = values.astype(np.uint64) ^ ((bands.astype(np.uint64) + np.uint64(1)) * _GOLDEN)
+    mixed ^= mixed >> np.uint64(30)
+    mixed *= _MIX_1
+    mixed ^= mixed >> np.uint64(27)
+    mixed *= _MIX_2
+    mixed ^= mixed >> np.uint64(31)
+    return mixed.view(np.int64)
+
+
 class _BandIndex:
-    """The LSH buckets in memory: every banded article's band values, sorted per band.
+    """The LSH buckets in memory: one sorted array of bucket keys with their articles.
 
     Built from the signature cache (band values are a function of the signature) and the
     stored shingle counts (only articles with ``min_shingles`` have buckets). At 50k
     articles a 1,000-article batch finds some 1.5 million bucket members; through a SQL
     join that was about 2 s of an add. Articles (re)written by this Index's commits are
-    kept apart (``fresh``) and searched directly until they are an eighth of the base,
-    which is then rebuilt. Valid only while the signature cache is.
+    kept apart (``fresh``, sorted again at each commit) until they are an eighth of the
+    base, which is then rebuilt. A lookup is two binary searches over each of the two
+    arrays, for all bands and articles at once. Valid only while the signature cache is.
     """
 
     def __init__(self, bands: int, rows: int, min_shingles: int) -> None:
         self.bands, self.rows, self.min_shingles = bands, rows, min_shingles
         self.valid = False
         self.banded = np.zeros(0, dtype=bool)  # by number: has buckets
-        self.values = np.zeros((bands, 0), dtype=np.int64)  # sorted per band
-        self.nums = np.zeros((bands, 0), dtype=np.int64)
+        self.stale = np.zeros(0, dtype=bool)  # by number: its base entries are outdated
+        self.keys = np.zeros(0, dtype=np.int64)  # sorted
+        self.nums = np.zeros(0, dtype=np.int64)
         self.fresh: set[int] = set()
+        self.fresh_keys = np.zeros(0, dtype=np.int64)
+        self.fresh_nums = np.zeros(0, dtype=np.int64)
 
     def invalidate(self) -> None:
         self.valid = False
         self.fresh = set()
 
+    def _entries(self, signatures: _SignatureCache, nums: I64Array) -> tuple[I64Array, I64Array]:
+        """Sorted bucket keys of articles ``nums``, with the article of each key."""
+        values = _band_values(signatures.matrix[nums], self.bands, self.rows)
+        band_ids = np.broadcast_to(np.arange(self.bands, dtype=np.int64), values.shape)
+        keys = _bucket_keys(band_ids.ravel(), values.ravel())
+        owners = np.repeat(nums, self.bands)
+        order = np.argsort(keys, kind="stable")
+        return keys[order], owners[order]
+
     def build(self, signatures: _SignatureCache, banded: npt.NDArray[np.bool_]) -> None:
         self.banded = banded
+        self.stale = np.zeros(len(banded), dtype=bool)
         nums = np.flatnonzero(banded[: len(signatures.present)] & signatures.present[: len(banded)])
-        values = _band_values(signatures.matrix[nums], self.bands, self.rows)
-        order = np.argsort(values, axis=0, kind="stable")
-        self.values = np.take_along_axis(values, order, axis=0).T.copy()
-        self.nums = nums[order].T.copy()
+        self.keys, self.nums = self._entries(signatures, nums)
         self.fresh = set()
+        self.fresh_keys, self.fresh_nums = self.keys[:0], self.nums[:0]
         self.valid = True
 
     def update(self, changes: Changes, signatures: _SignatureCache) -> None:
@@ -556,49 +586,44 @@ class _BandIndex:
             return
         size = max([len(self.banded), *(n + 1 for n in changes.records)])
         if size > len(self.banded):
-            self.banded = np.concatenate(
-                [self.banded, np.zeros(max(size, 2 * len(self.banded)) - len(self.banded), bool)]
-            )
+            grown = max(size, 2 * len(self.banded)) - len(self.banded)
+            self.banded = np.concatenate([self.banded, np.zeros(grown, dtype=bool)])
+            self.stale = np.concatenate([self.stale, np.zeros(grown, dtype=bool)])
         for num in changes.blobs["signature"]:
             self.banded[num] = changes.records[num].size >= self.min_shingles
+            self.stale[num] = True
             self.fresh.add(num)
         for num in changes.deleted:
             if num < len(self.banded):
                 self.banded[num] = False
-        if len(self.fresh) > max(1024, self.nums.shape[1] // 8):
+        if len(self.fresh) > max(1024, len(self.nums) // (8 * self.bands)):
             self.build(signatures, self.banded)
+            return
+        fresh = np.fromiter(self.fresh, dtype=np.int64, count=len(self.fresh))
+        fresh = fresh[self.banded[fresh] & signatures.present[fresh]]
+        self.fresh_keys, self.fresh_nums = self._entries(signatures, np.sort(fresh))
 
     def members(
-        self, signatures: _SignatureCache, queries: I64Array, bands: I64Array, values: I64Array
+        self, queries: I64Array, bands: I64Array, values: I64Array
     ) -> tuple[I64Array, I64Array]:
         """As :meth:`StoreReader.bucket_members`, from memory."""
-        fresh = np.fromiter(self.fresh, dtype=np.int64, count=len(self.fresh))
-        fresh.sort()
-        fresh = fresh[self.banded[fresh] & signatures.present[fresh]]
-        fresh_values = _band_values(signatures.matrix[fresh], self.bands, self.rows)
+        wanted = _bucket_keys(bands, values)
         found_q, found_num = [], []
-        for band in range(self.bands):
-            chosen = bands == band
-            band_queries, band_values = queries[chosen], values[chosen]
-            order = np.argsort(fresh_values[:, band], kind="stable")
-            for sorted_values, sorted_nums, stale_check in (
-                (self.values[band], self.nums[band], True),
-                (fresh_values[order, band], fresh[order], False),
-            ):
-                low = np.searchsorted(sorted_values, band_values, side="left")
-                high = np.searchsorted(sorted_values, band_values, side="right")
-                taken = high - low
-                offsets = np.cumsum(taken) - taken
-                gather = np.repeat(low - offsets, taken) + np.arange(int(taken.sum()))
-                nums = sorted_nums[gather]
-                who = np.repeat(band_queries, taken)
-                if stale_check:  # deleted since, or rewritten (its fresh values count)
-                    keep = self.banded[nums] & ~np.isin(nums, fresh)
-                    nums, who = nums[keep], who[keep]
-                found_q.append(who)
-                found_num.append(nums)
-        empty = [np.empty(0, dtype=np.int64)]
-        return np.concatenate(found_q + empty), np.concatenate(found_num + empty)
+        for keys, nums, base in (
+            (self.keys, self.nums, True),
+            (self.fresh_keys, self.fresh_nums, False),
+        ):
+            low = np.searchsorted(keys, wanted, side="left")
+            high = np.searchsorted(keys, wanted, side="right")
+            taken = high - low
+            offsets = np.cumsum(taken) - taken
+            gather = np.repeat(low - offsets, taken) + np.arange(int(taken.sum()))
+            members, who = nums[gather], np.repeat(queries, taken)
+            # Base entries of articles deleted or rewritten since (their fresh keys count).
+            keep = self.banded[members] & ~self.stale[members] if base else self.banded[members]
+            found_q.append(who[keep])
+            found_num.append(members[keep])
+        return np.concatenate(found_q), np.concatenate(found_num)
 
 
 class _DocFreqTable:
@@ -1574,7 +1599,7 @@ class Index:
             banded[nums] = True
             self._band_index.build(self._signatures, banded)
         if self._band_index.valid:
-            return self._band_index.members(self._signatures, queries, bands, values)
+            return self._band_index.members(queries, bands, values)
         return reader.bucket_members(queries, bands, values)
 
     def _clusters(
@@ -1796,9 +1821,9 @@ class Index:
     ) -> list[tuple[RelatedItem, ...]]:
         """Related lists: hashed TF-IDF cosine, one slot per story, as dedup.related.
 
-        The whole batch is one set of array operations: every query's terms in one array
-        (``owner`` says whose), every (query, candidate) pair in another. Per query only the
-        final ordering of its few listed items is Python.
+        The batch is handled as arrays: every query's terms in one (``owner`` says whose),
+        every (query, candidate) pair in another. Per query only the cut to the best
+        candidates and the ordering of its few listed items are Python.
         """
         settings = self.config.related
         if settings.k == 0 or not queries:
@@ -1822,16 +1847,16 @@ class Index:
         )
 
         # Each query's rare terms of highest tf-idf (ties: term order), at most _QUERY_TERMS.
-        scores = np.where(frequencies <= max(_RARE_DF_MIN, _RARE_DF_SHARE * n_docs), vector, 0.0)
+        rare_limit = max(_RARE_DF_MIN, _RARE_DF_SHARE * n_docs)
+        scores = np.where(frequencies <= rare_limit, vector, 0.0)
         order = np.lexsort((np.arange(len(terms)), -scores, owner))
         rank = np.arange(len(order)) - starts[owner[order]]
         top = order[(rank < _QUERY_TERMS) & (scores[order] > 0)]
         # Only an index large enough for a list to pass the limit needs the per-term reads.
-        longest = max(_RARE_DF_MIN, _RARE_DF_SHARE * n_docs)
         postings = self._postings.lookup(
             reader,
             set(terms[top].tolist()),
-            limit=_POSTINGS_PER_TERM if longest > _POSTINGS_PER_TERM else None,
+            limit=_POSTINGS_PER_TERM if rare_limit > _POSTINGS_PER_TERM else None,
         )
         pairs_owner, pairs_num = self._candidates(
             postings, owner[top], terms[top], scores[top], queries
