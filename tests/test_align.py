@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from unittest.mock import patch
@@ -11,11 +10,10 @@ from unittest.mock import patch
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from judged import JUDGED, judged_pairs, judged_texts
 
 from dedup import align
 from dedup.align import Opcode, matching_blocks, opcodes
-from dedup.boilerplate import split_lines, strip_furniture
-from dedup.normalize import normalize_text
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -77,23 +75,10 @@ def test_empty_and_tiny_sequences(a: list[str], b: list[str]) -> None:
     assert numpy_opcodes(a, b, vector_min_runs=1) == difflib_opcodes(a, b)
 
 
-JUDGED = DATA / "judged-duplicates-dev" / "pairs.jsonl"
-
-
 @pytest.mark.skipif(not JUDGED.exists(), reason="../shared/data not present")
 def test_same_opcodes_as_difflib_on_judged_pairs() -> None:
-    pairs = [json.loads(line) for line in JUDGED.read_text(encoding="utf-8").splitlines() if line]
-    wanted = {pair[key] for pair in pairs for key in ("a", "b")}
-    words: dict[str, list[str]] = {}
-    for corpus in ("saudinewsnet", "ant-multisource-2018"):
-        with (DATA / corpus / "articles.jsonl").open(encoding="utf-8") as handle:
-            for line in handle:
-                row = json.loads(line)
-                if row["id"] in wanted:
-                    body = strip_furniture(row["text"]).body
-                    words[row["id"]] = " ".join(
-                        normalize_text(part) for part in split_lines(body)
-                    ).split()
+    pairs = judged_pairs()
+    words = {key: text.split() for key, text in judged_texts(pairs).items()}
     for pair in pairs:
         a, b = words[pair["a"]], words[pair["b"]]
         expected = difflib_opcodes(a, b)

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from judged import JUDGED, judged_pairs, judged_texts
 
 from dedup import template
 from dedup.align import Opcode
-from dedup.boilerplate import split_lines, strip_furniture
 from dedup.normalize import normalize_text
 from dedup.template import TemplateVerdict, template_verdict
 
@@ -195,31 +193,15 @@ def test_verdict_is_symmetric_for_near_copies(text: str, edits: list[tuple[int, 
 # ---------------------------------------------------------------------------
 # Editor-judged pairs (read at run time, never copied)
 
-JUDGED = DATA / "judged-duplicates-dev" / "pairs.jsonl"
-
 
 def _shingles(text: str) -> set[str]:
     return {text[i : i + 5] for i in range(len(text) - 4)}
 
 
-def _judged_texts(pairs: list[dict[str, Any]]) -> dict[str, str]:
-    """Normalized bodies of the judged pairs' articles, as the pipeline sees them."""
-    wanted = {pair[key] for pair in pairs for key in ("a", "b")}
-    texts: dict[str, str] = {}
-    for corpus in ("saudinewsnet", "ant-multisource-2018"):
-        with (DATA / corpus / "articles.jsonl").open(encoding="utf-8") as handle:
-            for line in handle:
-                row = json.loads(line)
-                if row["id"] in wanted:
-                    body = strip_furniture(row["text"]).body
-                    texts[row["id"]] = " ".join(n(part) for part in split_lines(body))
-    return texts
-
-
 @pytest.mark.skipif(not JUDGED.exists(), reason="../shared/data not present")
 def test_judged_pairs() -> None:
-    pairs = [json.loads(line) for line in JUDGED.read_text(encoding="utf-8").splitlines() if line]
-    texts = _judged_texts(pairs)
+    pairs = judged_pairs()
+    texts = judged_texts(pairs)
     flagged: dict[str, int] = {}
     passing_templates = flagged_passing_templates = 0
     for pair in pairs:
@@ -293,8 +275,8 @@ def test_same_decision_as_the_reference_on_written_pairs(kind: str) -> None:
 
 @pytest.mark.skipif(not JUDGED.exists(), reason="../shared/data not present")
 def test_same_decision_as_the_reference_on_judged_pairs() -> None:
-    pairs = [json.loads(line) for line in JUDGED.read_text(encoding="utf-8").splitlines() if line]
-    texts = _judged_texts(pairs)
+    pairs = judged_pairs()
+    texts = judged_texts(pairs)
     for pair in pairs:
         _assert_same_decision(texts[pair["a"]], texts[pair["b"]])
 
