@@ -937,15 +937,20 @@ class Index:
         self._new_similarities.clear()  # a query's, or a batch's that was not committed
         token = self._store.data_version()
         if token != self._df_token or len(self._df_cache) > _DF_CACHE_LIMIT:
-            self._df_cache.clear()
-            self._df_table.invalidate()
-            self._signatures.invalidate()
-            self._band_index.invalidate()
-            self._postings.invalidate()
-            self._vectors.invalidate()
-            self._similarities.clear()
+            self._drop_caches()
             self._df_token = token
         return token
+
+    def _drop_caches(self) -> None:
+        """Forget every value read or computed from the store (another writer changed it)."""
+        self._df_cache.clear()
+        self._df_table.invalidate()
+        self._signatures.invalidate()
+        self._band_index.invalidate()
+        self._postings.invalidate()
+        self._vectors.invalidate()
+        self._similarities.clear()
+        self._new_similarities.clear()
 
     def _fill_cache(self, reader: StoreReader, terms: list[int]) -> None:
         cache = self._df_cache
@@ -995,12 +1000,7 @@ class Index:
                 result = work(reader, tracked)
         except BaseException:
             self._df_token = None  # the caches may hold values of the batch that failed
-            self._df_table.invalidate()
-            self._signatures.invalidate()
-            self._band_index.invalidate()
-            self._postings.invalidate()
-            self._vectors.invalidate()
-            self._similarities.clear()
+            self._drop_caches()
             raise
         if committed:  # the transaction is committed: keep the cache in step with it
             for changes in committed:
