@@ -719,14 +719,13 @@ class _PostingsCache:
                 found = read.get(term, empty)
                 lists[term] = (found, limit is None or len(found) < limit)
                 self.size += len(found) + 1
-            if self.size > _POSTINGS_CACHE_LIMIT:
-                self.invalidate()
-                return {t: a for t, a in read.items() if len(a)}
         result = {}
         for term in terms:
             found = lists[term][0]
             if len(found):
                 result[term] = found if limit is None else found[-limit:]
+        if self.size > _POSTINGS_CACHE_LIMIT:
+            self.invalidate()  # after the answer: it holds terms cached before this read
         return result
 
     def update(self, changes: Changes) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -345,6 +346,44 @@ def test_the_in_memory_buckets_and_caches_give_what_the_store_gives(
             assert (len(index._postings.lists) > 0) is (label == "memory")
     assert results["store"] == results["memory"]
     assert sum(m is not None and m.duplicate_of is not None for m in results["memory"]) > 10
+
+
+class _CountingReader:
+    """A store reader with fixed postings and vectors that counts what it is asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+        self.vector = ingest_module._pack_vector(
+            np.array([3, 7], dtype=np.uint32), np.array([1.0, 2.0]), np.array([True, False])
+        )
+
+    def postings(self, terms: list[int], limit: int | None = None) -> dict[int, np.ndarray]:
+        self.asked += terms
+        return {t: np.arange(t, dtype=np.int64)[-limit if limit else 0 :] for t in terms if t}
+
+    def blobs(self, kind: str, nums: list[int]) -> dict[int, bytes]:
+        self.asked += nums
+        return dict.fromkeys(nums, self.vector)
+
+
+def test_the_caches_answer_whole_when_they_overflow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past its size limit a cache starts over, but the lookup that got it there still
+    answers for every term and article, the ones read before it included."""
+    reader: Any = _CountingReader()
+    postings = ingest_module._PostingsCache()
+    monkeypatch.setattr(ingest_module, "_POSTINGS_CACHE_LIMIT", 15)  # 14 after the first
+    assert set(postings.lookup(reader, [0, 5, 6], limit=None)) == {5, 6}
+    found = postings.lookup(reader, [5, 6, 20], limit=4)  # 5 and 6 cached, 20 overflows
+    assert {t: a.tolist() for t, a in found.items()} == {
+        5: [1, 2, 3, 4], 6: [2, 3, 4, 5], 20: [16, 17, 18, 19]
+    }
+    assert reader.asked == [0, 5, 6, 20]
+    assert not postings.lists
+    vectors = ingest_module._VectorCache()
+    monkeypatch.setattr(ingest_module, "_VECTOR_CACHE_LIMIT", 3)
+    assert set(vectors.lookup(reader, [1, 2])) == {1, 2}
+    assert set(vectors.lookup(reader, [1, 2, 3, 4])) == {1, 2, 3, 4}
+    assert vectors.lookup(reader, [9])[9][0].tolist() == [3, 7]
 
 
 @settings(max_examples=50, deadline=None)
