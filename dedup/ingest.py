@@ -634,6 +634,43 @@ class _BandIndex:
         return np.concatenate(found_q), np.concatenate(found_num)
 
 
+class _HashBuckets:
+    """``np.searchsorted`` over a sorted array of 32-bit term ids, a few times faster.
+
+    Term ids are hashes, spread evenly over 32 bits, so their top bits split the sorted
+    array into buckets of a few entries each; a search only bisects its key's bucket. A
+    related list looks up the document frequencies of some 50,000 unsorted terms in a
+    table of a few hundred thousand: a plain binary search there misses the CPU cache at
+    every step, and was a tenth of a query at 100k articles (profiled). Measured on 60,000
+    keys: 10.6 -> 3.2 ms in a table of 175,000 terms, 17.2 -> 4.5 ms at 1,000,000.
+    """
+
+    def __init__(self, terms: I64Array) -> None:
+        self.terms = terms
+        # At most one entry a bucket on average, and at most 32 MiB of offsets (8 bytes a
+        # bucket); a million terms take 2**20 buckets.
+        bits = min(max(len(terms).bit_length(), 8), 22)
+        self.shift = np.int64(32 - bits)
+        self.top = np.int64((1 << bits) - 1)
+        counts = np.bincount(np.right_shift(terms, self.shift), minlength=1 << bits)
+        self.starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+    def search(self, keys: I64Array) -> I64Array:
+        """The leftmost insertion points of ``keys``, as ``np.searchsorted(terms, keys)``."""
+        top = np.clip(np.right_shift(keys, self.shift), 0, self.top)
+        low: I64Array = self.starts[top]
+        high: I64Array = self.starts[top + 1]
+        terms, last = self.terms, len(self.terms) - 1
+        open_ = low < high
+        while open_.any():
+            middle = (low + high) >> 1
+            right = open_ & (terms[np.minimum(middle, last)] < keys)
+            low = np.where(right, middle + 1, low)
+            high = np.where(open_ & ~right, middle, high)
+            open_ = low < high
+        return low
+
+
 class _DocFreqTable:
     """Every stored document frequency as two sorted arrays, for vectorized lookups.
 
@@ -647,6 +684,7 @@ class _DocFreqTable:
     def __init__(self) -> None:
         self.terms = np.zeros(0, dtype=np.int64)
         self.counts = np.zeros(0, dtype=np.int64)
+        self.buckets = _HashBuckets(self.terms)
         self.valid = False
         self.misses = 0
 
@@ -661,10 +699,11 @@ class _DocFreqTable:
             if self.misses <= _DF_TABLE_AFTER:
                 return None
             self.terms, self.counts = reader.all_doc_freqs()
+            self.buckets = _HashBuckets(self.terms)
             self.valid = True
         if not len(self.terms):
             return np.zeros(len(terms), dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.terms, terms), len(self.terms) - 1)
+        at = np.minimum(self.buckets.search(terms), len(self.terms) - 1)
         return np.where(self.terms[at] == terms, self.counts[at], 0)
 
     def update(self, changed: dict[int, int]) -> None:
@@ -684,6 +723,7 @@ class _DocFreqTable:
             where = np.searchsorted(self.terms, new_keys)
             self.terms = np.insert(self.terms, where, new_keys)
             self.counts = np.insert(self.counts, where, new_values)
+            self.buckets = _HashBuckets(self.terms)
 
 
 class _PostingsCache:

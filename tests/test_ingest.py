@@ -402,6 +402,24 @@ def test_the_document_frequency_table_follows_its_updates(updates: list[dict[int
     assert found.tolist() == [reference.get(t, 0) for t in range(61)]
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**32 - 1), max_size=600, unique=True),
+    st.lists(st.integers(-(2**33), 2**33), max_size=50),
+    st.integers(0, 2**32 - 1),
+)
+def test_the_hash_buckets_search_as_searchsorted(
+    terms: list[int], others: list[int], spread: int
+) -> None:
+    """Hash-like terms (spread by a multiplier) and clustered ones, with keys that hit,
+    miss, fall between buckets and lie outside 32 bits."""
+    for values in (terms, [(t * (spread | 1)) % 2**32 for t in terms], [t % 97 for t in terms]):
+        table = np.array(sorted(set(values)), dtype=np.int64)
+        keys = np.array(values[::2] + others + [t + 1 for t in values[:20]], dtype=np.int64)
+        buckets = ingest_module._HashBuckets(table)
+        assert buckets.search(keys).tolist() == np.searchsorted(table, keys).tolist()
+
+
 def test_query_stores_nothing_and_says_what_add_says(target: Target) -> None:
     articles = articles_of(SAMPLE)
     queried, added = [], []
