@@ -10,7 +10,10 @@ corpora, then edited copies of them):
 - **query latency**: ``Index.query`` of ``--queries`` (300) articles not in the index (half
   edited copies of stored articles, so they have duplicates), p50 and p99 in milliseconds;
 - **bytes per article**: SQLite file (+ WAL) size, or the growth of Redis ``used_memory``,
-  divided by the number of articles.
+  divided by the number of articles;
+- **memory of the open index**: how much the resident memory of this process grew from
+  before ``Index.open`` to the end of the run (the in-memory caches: signatures, LSH
+  buckets, document frequencies, postings, vectors, similarities), in MiB.
 
 Default parameters (related lists on, k = 10). Prints one JSON document.
 
@@ -101,6 +104,13 @@ def _variant(article: Article, rng: random.Random) -> Article:
     return replace(article, id=article.id + "~q", text=" ".join(kept))
 
 
+def _resident_mib() -> float:
+    """Resident memory of this process now (Linux ``/proc/self/statm``), in MiB."""
+    with open("/proc/self/statm", encoding="ascii") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def run_backend(
     target: str, size: int, corpus: list[Article], args: argparse.Namespace, baseline_bytes: int
 ) -> dict[str, Any]:
@@ -110,6 +120,7 @@ def run_backend(
     fresh = rest[args.single : args.single + args.queries // 2]
     copies = [_variant(a, rng) for a in rng.sample(fill, args.queries - len(fresh))]
     result: dict[str, Any] = {"articles": size}
+    resident_before = _resident_mib()
     with Index.open(target) as index:
         started = time.perf_counter()
         tail_started, tail_count = started, 0
@@ -148,6 +159,7 @@ def run_backend(
         result["bytes_per_article"] = round(bytes_used / stored)
         result["duplicate_clusters"] = stats.duplicate_clusters
         result["pairs"] = stats.pairs
+        result["index_memory_mib"] = round(_resident_mib() - resident_before, 1)
     return result
 
 

@@ -18,9 +18,13 @@ Sets (all in ``../shared/data``, read at run time, never copied):
 * ``ans-headline-stance``: AUC of agree pairs over disagree pairs (the chance that a
   paraphrase scores higher than a contradicting small edit), with the mean cosines.
 
-"Ours" is :class:`dedup.related.RelatedIndex` with the duplicate clusters of the folder's silver
-near-duplicate list; "plain" is ``TfidfVectorizer()`` with its defaults on the raw title and
-text, top 10 by cosine with only the article itself left out.
+"Ours" is :class:`dedup.related.RelatedIndex` (the lists of ``dedup scan``) with the duplicate
+clusters of the library's detector (or, with ``--clusters silver``, of the folder's silver
+near-duplicate list); "index" is the incremental :class:`dedup.Index` (a SQLite file filled with
+the whole corpus in batches of 1,000, then each list read with ``Index.get``): the lists an
+ingest job serves, ranked without refitting and over capped postings; "plain" is
+``TfidfVectorizer()`` with its defaults on the raw title and text, top 10 by cosine with only
+the article itself left out.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, replace
@@ -45,6 +50,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from benchmarks._data import load_articles, load_pairs, load_qrels, silver_clusters
 from dedup import DedupConfig, scan
 from dedup.config import RelatedConfig
+from dedup.ingest import Index
 from dedup.normalize import normalize_text
 from dedup.records import Article
 from dedup.related import RelatedIndex
@@ -68,6 +74,22 @@ def ours_lists(
     """Top-k of every article with :class:`RelatedIndex`."""
     index = RelatedIndex(config).fit(articles, cluster_of=cluster_of, canonical_of=canonical_of)
     return {key: [item.id for item in items] for key, items in index.related(K).items()}
+
+
+def index_lists(
+    articles: Sequence[Article], config: RelatedConfig, wanted: Sequence[str]
+) -> dict[str, list[str]]:
+    """Top-k of the ``wanted`` articles from a :class:`dedup.Index` holding all of them."""
+    with tempfile.TemporaryDirectory() as folder:
+        dedup_config = DedupConfig(related=replace(config, k=K))
+        with Index.open(f"{folder}/related.db", config=dedup_config) as index:
+            for start in range(0, len(articles), 1000):
+                index.add(articles[start : start + 1000])
+            lists = {}
+            for article_id in wanted:
+                match = index.get(article_id)
+                lists[article_id] = [item.id for item in match.related] if match else []
+    return lists
 
 
 def plain_matrix(texts: Sequence[str]) -> sp.csr_matrix:
@@ -285,15 +307,19 @@ def run(config: RelatedConfig, *, with_ant: bool = True, clusters: str = "detect
     ours = ours_lists(articles, cluster_of, canonical_of, config)
     plain = plain_lists(articles)
     qrels = load_qrels()
+    wanted = [a.id for a in articles] if with_ant else sorted({row["query"] for row in qrels})
+    indexed = index_lists(articles, config, wanted)
     result["judged-related-dev"] = {
         "queries": len({row["query"] for row in qrels}),
         "judgments": len(qrels),
         "ours": judged_scores(ours, qrels, copies),
+        "index": judged_scores(indexed, qrels, copies),
         "plain": judged_scores(plain, qrels, copies),
     }
     if with_ant:
         result[ANT] = {
             "ours": ant_scores(ours, records, copies),
+            "index": ant_scores(indexed, records, copies),
             "plain": ant_scores(plain, records, copies),
             "duplicate_clusters": len(canonical_of),
         }
