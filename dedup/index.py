@@ -19,6 +19,7 @@ import numpy.typing as npt
 from datasketch import MinHashLSH
 from datasketch.lsh import _optimal_param
 
+from dedup.arrays import distinct
 from dedup.signature import to_lean_minhash
 
 __all__ = ["candidate_pairs", "candidate_pairs_datasketch", "optimal_bands_rows"]
@@ -122,7 +123,7 @@ def candidate_pairs(signatures: npt.NDArray[np.uint32], *, bands: int, rows: int
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(found)
-    encoded = np.unique(pairs[:, 0] * np.int64(count) + pairs[:, 1])
+    encoded = distinct(pairs[:, 0] * np.int64(count) + pairs[:, 1])
     return np.stack([encoded // count, encoded % count], axis=1)
 
 

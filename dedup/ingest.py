@@ -60,6 +60,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from dedup.arrays import distinct, distinct_with_inverse
 from dedup.boilerplate import LineStatistics, line_contexts, strip_furniture
 from dedup.cluster import LinkRule, SimilarityRule, build_clusters, exact_similarities
 from dedup.config import DedupConfig
@@ -1485,9 +1486,9 @@ class Index:
             found_q, found_num = found_q[keep], found_num[keep]
         # One row per (batch article, stored article), however many bands they share.
         width = np.int64(max(int(found_num.max(initial=0)), int(queries.max(initial=0))) + 1)
-        codes = np.unique(found_q * width + found_num)
+        codes = distinct(found_q * width + found_num)
         stored_pairs = np.stack([codes // width, codes % width], axis=1).reshape(-1, 2)
-        candidates = np.unique(stored_pairs[:, 1])
+        candidates = distinct(stored_pairs[:, 1])
         matrix = self._signatures.lookup(reader, candidates, n_docs)
         survivors = np.empty(0, dtype=np.int64)
         if len(stored_pairs):
@@ -1502,7 +1503,7 @@ class Index:
             sigma = math.sqrt(max(floor * (1 - floor), 1e-6) / config.num_perm)
             screened = estimates >= floor - _SCREEN_SIGMAS * sigma
             stored_pairs = stored_pairs[screened]
-            survivors = np.unique(stored_pairs[:, 1])
+            survivors = distinct(stored_pairs[:, 1])
         survivor_records = reader.records(survivors.tolist())
         survivor_lines = reader.blobs("lines", survivors.tolist())
         text_of: dict[int, str] = {doc.num: text for doc, text in zip(docs, texts, strict=True)}
@@ -1882,7 +1883,7 @@ class Index:
         owner = np.repeat(np.arange(len(queries), dtype=np.int64), sizes)
         terms = np.concatenate([q.terms.astype(np.int64) for q in queries])
         weights = np.concatenate([q.weights for q in queries])
-        unique, where = np.unique(terms, return_inverse=True)
+        unique, where = distinct_with_inverse(terms)
         frequencies = self._frequencies(reader, unique, df_overlay)[where]
         vector = self._tfidf_of(weights, frequencies, n_docs)
         norms = np.array(
@@ -2118,7 +2119,7 @@ class Index:
             # Millions of terms: looked up as they are, without sorting them first.
             frequencies = self._frequencies(reader, terms, overlay)
         else:
-            unique, where = np.unique(terms, return_inverse=True)
+            unique, where = distinct_with_inverse(terms)
             frequencies = self._frequencies(reader, unique, overlay)[where]
         tfidf = self._tfidf_of(weights, frequencies, n_docs)
         squares = np.bincount(owner, weights=tfidf * tfidf, minlength=len(nums))

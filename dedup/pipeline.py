@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup import __version__
+from dedup.arrays import distinct_with_inverse
 from dedup.boilerplate import LineStatistics, strip_furniture
 from dedup.cluster import (
     LinkRule,
@@ -209,7 +210,7 @@ def _accept_by_passages(
     )
     if not maybe.any():
         return result
-    involved, local = np.unique(pairs[maybe], return_inverse=True)
+    involved, local = distinct_with_inverse(pairs[maybe].ravel())
     passages = shingle_texts([texts[i] for i in involved.tolist()], _PASSAGE_CHARS)
     _, passage_containment = exact_similarities(passages, local.reshape(-1, 2))
     result[np.flatnonzero(maybe)[passage_containment >= threshold]] = True
