@@ -12,6 +12,7 @@ a 64-bit collision is vanishingly rare, a 32-bit one is not).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,11 @@ _FMIX_M2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
 _MASK64 = (1 << 64) - 1
 _LOW32 = np.uint64(0xFFFFFFFF)
+# Characters hashed in one go (8 bytes of hash each: 2 MiB, within a CPU cache); a longer
+# batch is cut into groups of texts of about this size. Measured on 12,000 news texts of
+# 15.3M characters (the stored copies an index batch verifies at 100k articles), CPU s:
+# one go 1.3-1.5; groups of 2**16 0.53, 2**17 0.54, 2**18 0.36-0.43, 2**19 0.45.
+_CHUNK_CHARACTERS = 1 << 18
 
 U64Array = npt.NDArray[np.uint64]
 I64Array = npt.NDArray[np.int64]
@@ -141,6 +147,29 @@ def shingle_texts(texts: Sequence[str], ngram: int) -> ShingleSets:
         raise TypeError(
             "shingle_texts expects a sequence of texts, not one string; wrap it in a list"
         )
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    if int(lengths.sum()) <= _CHUNK_CHARACTERS:
+        return _shingle_chunk(texts, ngram)
+    # Texts in groups of about _CHUNK_CHARACTERS characters, each hashed on its own: the
+    # same sets, but every pass over the hashes stays in the CPU cache.
+    bounds, filled = [0], 0
+    for index, length in enumerate(lengths.tolist()):
+        filled += length
+        if filled >= _CHUNK_CHARACTERS:
+            bounds.append(index + 1)
+            filled = 0
+    if bounds[-1] != len(texts):
+        bounds.append(len(texts))
+    parts = [_shingle_chunk(texts[a:b], ngram) for a, b in itertools.pairwise(bounds)]
+    sizes = np.concatenate([part.sizes for part in parts])
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    hashes = np.concatenate([part.hashes for part in parts])
+    return ShingleSets(hashes=hashes, offsets=offsets, ngram=ngram)
+
+
+def _shingle_chunk(texts: Sequence[str], ngram: int) -> ShingleSets:
+    """:func:`shingle_texts` of texts hashed in one go."""
     count = len(texts)
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=count)
     starts = np.zeros(count + 1, dtype=np.int64)

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import shingle_text
 
+import dedup.shingle as shingle_module
 from dedup.shingle import ShingleSets, low32, shingle_hash32, shingle_hash64, shingle_texts
 
 _MASK64 = (1 << 64) - 1
@@ -97,6 +98,23 @@ def test_batch_equals_reference(texts: list[str], n: int) -> None:
     assert sets.offsets[-1] == len(sets.hashes)
     assert [sets.of(i).tolist() for i in range(len(texts))] == reference(texts, n)
     assert sets.sizes.tolist() == [len(r) for r in reference(texts, n)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    texts=st.lists(shingle_text(), max_size=12),
+    n=st.integers(1, 7),
+    chunk=st.integers(1, 40),
+)
+def test_batches_hashed_in_groups_equal_the_reference(texts: list[str], n: int, chunk: int) -> None:
+    """Long batches are hashed in groups of texts; any group size gives the same sets."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(shingle_module, "_CHUNK_CHARACTERS", chunk)
+        sets = shingle_texts(texts, n)
+    assert len(sets) == len(texts)
+    assert sets.offsets[-1] == len(sets.hashes)
+    assert sets.hashes.dtype == np.uint64
+    assert [sets.of(i).tolist() for i in range(len(texts))] == reference(texts, n)
 
 
 @pytest.mark.parametrize("n", [2, 5, 9])
