@@ -103,6 +103,9 @@ _MAX_CANDIDATES: Final = 64
 _POSTINGS_PER_TERM: Final = 400
 # Related candidates scored per block in _related (about 300k stored terms a block).
 _DOT_BLOCK: Final = 1024
+# Keys per block of a _HashBuckets search (measured: 2**14 0.38 s, 2**16 and 2**18 0.34 s
+# for 9M keys).
+_SEARCH_BLOCK: Final = 1 << 16
 # As dedup.related: words of two letters or more; a term in more than half the articles is
 # dropped, unless that half is fewer than 20 articles.
 _TOKEN: Final = re.compile(r"(?u)\b\w\w+\b")
@@ -658,6 +661,16 @@ class _HashBuckets:
 
     def search(self, keys: I64Array) -> I64Array:
         """The leftmost insertion points of ``keys``, as ``np.searchsorted(terms, keys)``."""
+        if len(keys) <= _SEARCH_BLOCK:
+            return self._search(keys)
+        # A batch's candidate norms look up some 9M terms: in blocks, every pass of the
+        # bisection stays in the CPU cache (9M keys, 175k terms: 0.54 -> 0.34 s).
+        found = np.empty(len(keys), dtype=np.int64)
+        for start in range(0, len(keys), _SEARCH_BLOCK):
+            found[start : start + _SEARCH_BLOCK] = self._search(keys[start : start + _SEARCH_BLOCK])
+        return found
+
+    def _search(self, keys: I64Array) -> I64Array:
         top = np.clip(np.right_shift(keys, self.shift), 0, self.top)
         low: I64Array = self.starts[top]
         high: I64Array = self.starts[top + 1]

@@ -418,6 +418,9 @@ def test_the_hash_buckets_search_as_searchsorted(
         keys = np.array(values[::2] + others + [t + 1 for t in values[:20]], dtype=np.int64)
         buckets = ingest_module._HashBuckets(table)
         assert buckets.search(keys).tolist() == np.searchsorted(table, keys).tolist()
+        with pytest.MonkeyPatch.context() as patch:  # long key arrays go in blocks
+            patch.setattr(ingest_module, "_SEARCH_BLOCK", 7)
+            assert buckets.search(keys).tolist() == np.searchsorted(table, keys).tolist()
 
 
 def test_query_stores_nothing_and_says_what_add_says(target: Target) -> None:
