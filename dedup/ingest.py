@@ -2107,7 +2107,8 @@ class Index:
             values = np.fromiter(overlay.values(), dtype=np.float64, count=len(overlay))
             order = np.argsort(keys)
             keys, values = keys[order], values[order]
-            at = np.minimum(np.searchsorted(keys, terms), len(keys) - 1)
+            # Millions of terms against the batch's few thousand changed counts.
+            at = np.minimum(_HashBuckets(keys).search(terms), len(keys) - 1)
             hit = keys[at] == terms
             frequencies[hit] = values[at[hit]]
         return frequencies
