@@ -69,7 +69,7 @@ from dedup.index import candidate_pairs
 from dedup.normalize import normalize_lines, normalize_text
 from dedup.pipeline import sort_key_for, verify_pairs
 from dedup.records import Article, Pair, RelatedItem, Relation
-from dedup.shingle import ShingleSets, shingle_texts
+from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
 from dedup.store import (
     FORMAT_VERSION,
@@ -362,18 +362,6 @@ def _band_values(signatures: U32Array, bands: int, rows: int) -> I64Array:
     return values.view(np.int64)
 
 
-def _concat(parts: Sequence[ShingleSets], ngram: int) -> ShingleSets:
-    sizes = np.concatenate([p.sizes for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    hashes = [p.hashes for p in parts]
-    return ShingleSets(
-        hashes=np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64),
-        offsets=offsets,
-        ngram=ngram,
-    )
-
-
 def _check_articles(articles: object) -> list[Article]:
     if isinstance(articles, str | bytes):
         raise InputError("add expects Article objects, got a string; build dedup.Article(...)")
@@ -642,7 +630,7 @@ class _HashBuckets:
     """``np.searchsorted`` over a sorted array of 32-bit term ids, a few times faster.
 
     Term ids are hashes, spread evenly over 32 bits, so their top bits split the sorted
-    array into buckets of a few entries each; a search only bisects its key's bucket. A
+    array into buckets of about one entry each; a search only bisects its key's bucket. A
     related list looks up the document frequencies of some 50,000 unsorted terms in a
     table of a few hundred thousand: a plain binary search there misses the CPU cache at
     every step, and was a tenth of a query at 100k articles (profiled). Measured on 60,000
@@ -1529,7 +1517,9 @@ class Index:
         for n, text in zip(survivors.tolist(), survivor_texts, strict=True):
             text_of[n] = text
             ids[n] = survivor_records[n].id
-        universe = _concat([shingles, shingle_texts(survivor_texts, config.ngram)], config.ngram)
+        universe = concatenate(
+            [shingles, shingle_texts(survivor_texts, config.ngram)], config.ngram
+        )
         universe_sigs = np.concatenate(
             [signatures, matrix[np.searchsorted(candidates, survivors)]]
         ).reshape(-1, config.num_perm)

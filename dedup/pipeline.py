@@ -33,7 +33,7 @@ from dedup.config import DedupConfig
 from dedup.index import candidate_pairs
 from dedup.normalize import normalize_lines
 from dedup.records import Article, Pair, Rejected, Relation, ScanReport
-from dedup.shingle import ShingleSets, shingle_texts
+from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
 from dedup.template import template_verdict
 
@@ -363,7 +363,7 @@ def scan(
     for start in range(0, len(texts), _SHINGLE_BATCH):
         shingle_parts.append(shingle_texts(texts[start : start + _SHINGLE_BATCH], config.ngram))
         report_progress("shingle", min(start + _SHINGLE_BATCH, len(texts)), len(texts))
-    shingles = _concat(shingle_parts, config.ngram)
+    shingles = concatenate(shingle_parts, config.ngram)
     lap("shingle")
 
     signatures = minhash_signatures(shingles, num_perm=config.num_perm, seed=config.seed)
@@ -464,16 +464,6 @@ def scan(
         related=related,
         stats=stats,
     )
-
-
-def _concat(parts: Sequence[ShingleSets], ngram: int) -> ShingleSets:
-    if not parts:
-        return ShingleSets(np.empty(0, dtype=np.uint64), np.zeros(1, dtype=np.int64), ngram)
-    hashes = np.concatenate([p.hashes for p in parts])
-    sizes = np.concatenate([p.sizes for p in parts])
-    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    return ShingleSets(hashes=hashes, offsets=offsets, ngram=ngram)
 
 
 def _expand_pairs(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ShingleSets", "shingle_hash32", "shingle_hash64", "shingle_texts"]
+__all__ = ["ShingleSets", "concatenate", "shingle_hash32", "shingle_hash64", "shingle_texts"]
 
 # FNV-1a 64-bit parameters (Fowler/Noll/Vo, http://www.isthe.com/chongo/tech/comp/fnv/).
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -160,12 +160,29 @@ def shingle_texts(texts: Sequence[str], ngram: int) -> ShingleSets:
             filled = 0
     if bounds[-1] != len(texts):
         bounds.append(len(texts))
-    parts = [_shingle_chunk(texts[a:b], ngram) for a, b in itertools.pairwise(bounds)]
-    sizes = np.concatenate([part.sizes for part in parts])
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    return concatenate(
+        [_shingle_chunk(texts[a:b], ngram) for a, b in itertools.pairwise(bounds)], ngram
+    )
+
+
+def concatenate(parts: Sequence[ShingleSets], ngram: int) -> ShingleSets:
+    """One batch holding the texts of ``parts``, in order.
+
+    Examples
+    --------
+    >>> joined = concatenate([shingle_texts(["وزير النفط"], 5), shingle_texts(["وزير"], 5)], 5)
+    >>> joined.sizes.tolist()
+    [6, 0]
+    """
+    sizes = np.concatenate([p.sizes for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    hashes = np.concatenate([part.hashes for part in parts])
-    return ShingleSets(hashes=hashes, offsets=offsets, ngram=ngram)
+    hashes = [p.hashes for p in parts]
+    return ShingleSets(
+        hashes=np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64),
+        offsets=offsets,
+        ngram=ngram,
+    )
 
 
 def _shingle_chunk(texts: Sequence[str], ngram: int) -> ShingleSets:
