@@ -80,8 +80,9 @@ def recall_of_pairs(
     return together, len(known)
 
 
-Rule = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64], IntArray, IntArray],
-                npt.NDArray[np.bool_]]
+Rule = Callable[
+    [npt.NDArray[np.float64], npt.NDArray[np.float64], IntArray, IntArray], npt.NDArray[np.bool_]
+]
 
 
 def oracle_pairs(
@@ -116,12 +117,14 @@ def oracle_pairs(
     sizes = np.array([len(s) for s in sets], dtype=np.int64)
     if count < 2 or sizes.sum() == 0:
         return np.empty((0, 2), dtype=np.int64)
-    vocabulary, columns = np.unique(np.concatenate([np.asarray(s) for s in sets]),
-                                    return_inverse=True)
+    vocabulary, columns = np.unique(
+        np.concatenate([np.asarray(s) for s in sets]), return_inverse=True
+    )
     offsets = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    matrix = csr_matrix((np.ones(len(columns), dtype=np.float32), columns, offsets),
-                        shape=(count, len(vocabulary)))
+    matrix = csr_matrix(
+        (np.ones(len(columns), dtype=np.float32), columns, offsets), shape=(count, len(vocabulary))
+    )
     frequency = np.bincount(columns, minlength=len(vocabulary))
     common = np.zeros(len(vocabulary), dtype=bool)
     common[np.argsort(-frequency, kind="stable")[:dense_columns]] = True

@@ -108,8 +108,12 @@ class Table:
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "caption": self.caption, "columns": self.columns,
-                "rows": self.rows}
+        return {
+            "name": self.name,
+            "caption": self.caption,
+            "columns": self.columns,
+            "rows": self.rows,
+        }
 
 
 def _command(argv: Sequence[str] | None, module: str) -> str:
@@ -140,8 +144,12 @@ def publish(
     for table in tables:
         (folder / f"{table.name}.md").write_text(table.markdown(), encoding="utf-8")
         (folder / f"{table.name}.json").write_text(
-            json.dumps({**table.to_json(), "command": command, "machine": machine()},
-                       indent=2, ensure_ascii=False) + "\n",
+            json.dumps(
+                {**table.to_json(), "command": command, "machine": machine()},
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n",
             encoding="utf-8",
         )
         body += [f"**{table.name}**", "", table.markdown()]
@@ -161,8 +169,7 @@ def _update_readme(section: str, text: str) -> None:
     content = README.read_text(encoding="utf-8")
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
     if not pattern.search(content):
-        print(f"{README}: no '{start}' marker; the README section was not updated",
-              file=sys.stderr)
+        print(f"{README}: no '{start}' marker; the README section was not updated", file=sys.stderr)
         return
     README.write_text(pattern.sub(lambda _: f"{start}\n{text}{end}", content), encoding="utf-8")
 
@@ -204,8 +211,10 @@ def plot_available() -> bool:
 
         matplotlib.use("Agg")  # files only, never a window
     except ImportError:
-        print("matplotlib is not installed: plots skipped (pip install 'dedup[bench]')",
-              file=sys.stderr)
+        print(
+            "matplotlib is not installed: plots skipped (pip install 'dedup[bench]')",
+            file=sys.stderr,
+        )
         return False
     return True
 
@@ -216,8 +225,11 @@ def stage(message: str) -> Iterator[None]:
     print(f"[{time.strftime('%H:%M:%S')}] {message} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
     yield
-    print(f"[{time.strftime('%H:%M:%S')}]   {message}: {time.perf_counter() - started:.1f} s",
-          file=sys.stderr, flush=True)
+    print(
+        f"[{time.strftime('%H:%M:%S')}]   {message}: {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def scan_progress(label: str) -> tuple[Callable[[str, int, int], None], Callable[[], None]]:
@@ -232,8 +244,9 @@ def scan_progress(label: str) -> tuple[Callable[[str, int, int], None], Callable
     def progress(stage_name: str, done: int, total: int) -> None:
         bar = bars.get(stage_name)
         if bar is None:
-            bar = bars[stage_name] = tqdm(total=total, desc=f"{label}: {stage_name}",
-                                          unit="art", leave=False, file=sys.stderr)
+            bar = bars[stage_name] = tqdm(
+                total=total, desc=f"{label}: {stage_name}", unit="art", leave=False, file=sys.stderr
+            )
         bar.update(done - bar.n)
 
     def close() -> None:

@@ -103,8 +103,9 @@ def clusters_of(articles: Sequence[Article], config: DedupConfig) -> dict[str, s
     return {m.id: c.cluster_id for c in report.clusters for m in c.members}
 
 
-def evaluate(articles: Sequence[Article], positives: Sequence[tuple[str, str]],
-             config: DedupConfig) -> dict[str, int]:
+def evaluate(
+    articles: Sequence[Article], positives: Sequence[tuple[str, str]], config: DedupConfig
+) -> dict[str, int]:
     """Copies missed (positive pairs apart) and false merges (other pairs together)."""
     cluster_of = clusters_of(articles, config)
     positive_set = {tuple(sorted(p)) for p in positives}
@@ -137,30 +138,41 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     articles, positives = [], []
     for index, body in enumerate(copy_bodies):
         first, second = rng.sample(sites, 2)
-        articles.append(Article(id=f"w{index}a", text=wrap_page(body, rng=rng, site=first),
-                                source=first.name))
-        articles.append(Article(id=f"w{index}b", text=wrap_page(body, rng=rng, site=second),
-                                source=second.name))
+        articles.append(
+            Article(id=f"w{index}a", text=wrap_page(body, rng=rng, site=first), source=first.name)
+        )
+        articles.append(
+            Article(id=f"w{index}b", text=wrap_page(body, rng=rng, site=second), source=second.name)
+        )
         positives.append((f"w{index}a", f"w{index}b"))
     scenarios["wrapped_copies"] = (articles, positives)
 
     site = sites[0]
     scenarios["short_stories_one_site"] = (
-        [Article(id=f"s{index}", text=wrap_page(short_story(body, rng), rng=rng, site=site),
-                 source=site.name)
-         for index, body in enumerate(story_bodies)],
+        [
+            Article(
+                id=f"s{index}",
+                text=wrap_page(short_story(body, rng), rng=rng, site=site),
+                source=site.name,
+            )
+            for index, body in enumerate(story_bodies)
+        ],
         [],
     )
     scenarios["formulaic_reports"] = (
-        [Article(id=f"f{index}", text=text, source="wire")
-         for index, text in enumerate(make_formulaic_reports(rng, 60))],
+        [
+            Article(id=f"f{index}", text=text, source="wire")
+            for index, text in enumerate(make_formulaic_reports(rng, 60))
+        ],
         [],
     )
     # Informational: cables of several senders to one leader differ in one name only,
     # which a text diff cannot tell from a copy whose official was renamed.
     scenarios["same_recipient_cables (informational)"] = (
-        [Article(id=f"c{index}", text=text, source="wire")
-         for index, text in enumerate(make_same_recipient_cables(rng))],
+        [
+            Article(id=f"c{index}", text=text, source="wire")
+            for index, text in enumerate(make_same_recipient_cables(rng))
+        ],
         [],
     )
     articles, positives = [], []
@@ -171,20 +183,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     scenarios["unwrapped_copies"] = (articles, positives)
 
     with_features = DedupConfig(related=RelatedConfig(k=0))
-    without = replace(with_features, strip_furniture=False, learn_boilerplate=False,
-                      template_guard=False)
-    results: dict[str, Any] = {"seed": args.seed, "copies": len(copy_bodies),
-                               "short_stories": len(story_bodies)}
+    without = replace(
+        with_features, strip_furniture=False, learn_boilerplate=False, template_guard=False
+    )
+    results: dict[str, Any] = {
+        "seed": args.seed,
+        "copies": len(copy_bodies),
+        "short_stories": len(story_bodies),
+    }
     for name, (scenario_articles, scenario_positives) in scenarios.items():
         print(f"{name} ...", file=sys.stderr)
         on = evaluate(scenario_articles, scenario_positives, with_features)
         off = evaluate(scenario_articles, scenario_positives, without)
-        row: dict[str, Any] = {"articles": len(scenario_articles), "with_features": on,
-                               "without_features": off}
+        row: dict[str, Any] = {
+            "articles": len(scenario_articles),
+            "with_features": on,
+            "without_features": off,
+        }
         if scenario_positives:
             for label, counts in (("with_features", on), ("without_features", off)):
                 row[label]["recall"] = round(
-                    1 - counts["missed"] / max(1, counts["positive_pairs"]), 4)
+                    1 - counts["missed"] / max(1, counts["positive_pairs"]), 4
+                )
         results[name] = row
     print(json.dumps(results, indent=2, ensure_ascii=False))
     return results

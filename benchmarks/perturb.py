@@ -85,7 +85,7 @@ def _on_words(text: str, rng: Random, share: float, change: Callable[[str], str]
 
 def _final(word: str, old: str, new: str) -> str:
     # The word's last letter, before any trailing punctuation.
-    stripped = word.rstrip("،.:؛!؟?\"»)")
+    stripped = word.rstrip('،.:؛!؟?"»)')
     if stripped.endswith(old):
         return stripped[: -len(old)] + new + word[len(stripped) :]
     return word
@@ -105,17 +105,29 @@ def _harakat(word: str, rng: Random) -> str:
 
 
 def _tatweel(word: str, rng: Random) -> str:
-    spots = [i for i in range(len(word) - 1)
-             if _ARABIC_LETTER.match(word[i]) and word[i] not in _NON_JOINING
-             and _ARABIC_LETTER.match(word[i + 1])]
+    spots = [
+        i
+        for i in range(len(word) - 1)
+        if _ARABIC_LETTER.match(word[i])
+        and word[i] not in _NON_JOINING
+        and _ARABIC_LETTER.match(word[i + 1])
+    ]
     if not spots:
         return word
     at = rng.choice(spots)
     return word[: at + 1] + "ـ" * rng.randint(1, 4) + word[at + 1 :]
 
 
-SPELLING_KINDS = ("hamza", "final_yeh", "teh_marbuta", "keyboard", "harakat", "tatweel",
-                  "digits", "punctuation")
+SPELLING_KINDS = (
+    "hamza",
+    "final_yeh",
+    "teh_marbuta",
+    "keyboard",
+    "harakat",
+    "tatweel",
+    "digits",
+    "punctuation",
+)
 
 
 def apply_spelling(text: str, rng: Random, *, kinds: Sequence[str] | None = None) -> str:
@@ -237,11 +249,13 @@ class Perturber:
     @classmethod
     def from_pool(cls, pool: Sequence[Article], rng: Random, *, sites: int = 12) -> Perturber:
         pairs = [(a.title or a.text[:60], a.text) for a in pool]
-        return cls(sites=make_site_templates(rng, sites, articles=pairs),
-                   donors=[a.text for a in pool])
+        return cls(
+            sites=make_site_templates(rng, sites, articles=pairs), donors=[a.text for a in pool]
+        )
 
-    def variant(self, text: str, recipe: str, rng: Random, *, source: str = "copy"
-                ) -> tuple[str, str]:
+    def variant(
+        self, text: str, recipe: str, rng: Random, *, source: str = "copy"
+    ) -> tuple[str, str]:
         """One variant of ``text`` by ``recipe`` (one of :data:`RECIPES`) and its source.
 
         A page with furniture comes from its site (the source is the site's name, so
@@ -277,8 +291,13 @@ class Corpus:
 
 
 def _copy(base: Article, text: str, recipe: str, number: int, source: str) -> Article:
-    return Article(id=f"{base.id}~{recipe}{number}", text=text, title=base.title,
-                   source=source, published_at=base.published_at)
+    return Article(
+        id=f"{base.id}~{recipe}{number}",
+        text=text,
+        title=base.title,
+        source=source,
+        published_at=base.published_at,
+    )
 
 
 # ------------------------------------------------------------------ corpora
@@ -288,8 +307,9 @@ def real_articles(*, min_chars: int = 300, max_chars: int = 6000) -> list[Articl
     """The shared news corpora's articles within a length range, in file order."""
     pool: list[Article] = []
     for folder in NEWS_CORPORA:
-        pool.extend(a for a in load_articles(folder)[0]
-                    if min_chars <= len(a.text.strip()) <= max_chars)
+        pool.extend(
+            a for a in load_articles(folder)[0] if min_chars <= len(a.text.strip()) <= max_chars
+        )
     return pool
 
 
@@ -301,8 +321,9 @@ def distinct_articles(pool: Sequence[Article], count: int) -> list[Article]:
     return [by_text[text] for text in distinct_bodies([("", a.text) for a in pool], count)]
 
 
-def _split_pool(pool: Sequence[Article], bases: int, seed: int
-                ) -> tuple[list[Article], list[Article], Random]:
+def _split_pool(
+    pool: Sequence[Article], bases: int, seed: int
+) -> tuple[list[Article], list[Article], Random]:
     rng = Random(seed)
     shuffled = list(pool)
     rng.shuffle(shuffled)
@@ -342,14 +363,16 @@ def mixed_corpus(
         corpus.add(base, base.id, "original")
         for number in range(1, rng.randint(1, 3) + 1):
             recipe = rng.choice(RECIPES)
-            text, source = perturber.variant(base.text, recipe, rng,
-                                             source=f"outlet-{rng.randrange(8)}")
+            text, source = perturber.variant(
+                base.text, recipe, rng, source=f"outlet-{rng.randrange(8)}"
+            )
             corpus.add(_copy(base, text, recipe, number, source), base.id, recipe)
     return corpus
 
 
-def replicated_corpus(size: int, *, seed: int = 6, pool: Sequence[Article] | None = None,
-                      progress: bool = False) -> Corpus:
+def replicated_corpus(
+    size: int, *, seed: int = 6, pool: Sequence[Article] | None = None, progress: bool = False
+) -> Corpus:
     """``size`` articles: real articles in a seeded order, each followed by 3-6 variants.
 
     The originals are not filtered for distinctness (the real corpora hold their own
@@ -361,8 +384,14 @@ def replicated_corpus(size: int, *, seed: int = 6, pool: Sequence[Article] | Non
     rng.shuffle(pool)
     perturber = Perturber.from_pool(pool[:400], rng)
     corpus = Corpus([], {}, {})
-    bar = tqdm(total=size, desc=f"corpus of {size:,}", unit="art", leave=False,
-               file=sys.stderr, disable=not progress)
+    bar = tqdm(
+        total=size,
+        desc=f"corpus of {size:,}",
+        unit="art",
+        leave=False,
+        file=sys.stderr,
+        disable=not progress,
+    )
     for base in pool:
         if len(corpus.articles) >= size:
             break
@@ -372,11 +401,14 @@ def replicated_corpus(size: int, *, seed: int = 6, pool: Sequence[Article] | Non
             if len(corpus.articles) >= size:
                 break
             recipe = rng.choice(RECIPES)
-            text, source = perturber.variant(base.text, recipe, rng,
-                                             source=f"outlet-{rng.randrange(50)}")
+            text, source = perturber.variant(
+                base.text, recipe, rng, source=f"outlet-{rng.randrange(50)}"
+            )
             corpus.add(_copy(base, text, recipe, number, source), base.id, recipe)
     bar.close()
     if len(corpus.articles) < size:
-        raise SystemExit(f"only {len(corpus.articles)} articles from {len(pool)} originals; "
-                         f"{size} asked (use a smaller size)")
+        raise SystemExit(
+            f"only {len(corpus.articles)} articles from {len(pool)} originals; "
+            f"{size} asked (use a smaller size)"
+        )
     return corpus

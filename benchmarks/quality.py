@@ -69,9 +69,15 @@ from dedup.shingle import shingle_texts
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_corpus"
 JUDGED_CORPORA = ("saudinewsnet", "ant-multisource-2018")
-SILVER_FOLDERS = ("ans-headline-stance", "ant-jawharafm-2017", "ant-multisource-2018",
-                  "araplagdet-2015", "saudinewsnet", "semeval2022-task8-ar-hfl-sample",
-                  "sts2017-ar-ar")
+SILVER_FOLDERS = (
+    "ans-headline-stance",
+    "ant-jawharafm-2017",
+    "ant-multisource-2018",
+    "araplagdet-2015",
+    "saudinewsnet",
+    "semeval2022-task8-ar-hfl-sample",
+    "sts2017-ar-ar",
+)
 STANCE_FOLDER = "ans-headline-stance"
 QUICK_SILVER = ("semeval2022-task8-ar-hfl-sample", "sts2017-ar-ar")
 POSITIVE = {"DUP", "UPDATE"}
@@ -99,22 +105,32 @@ def sample_corpus(recipes: Sequence[str]) -> dict[str, Any]:
         outcome = run(recipe, articles)
         scores = pair_scores(outcome.labels, gold)
         position = {article_id: i for i, article_id in enumerate(ids)}
-        template_pairs = [(a, b) for group in labels["template_groups"]
-                          for i, a in enumerate(group) for b in group[i + 1:]]
-        scores["template_pairs_merged"] = recall_of_pairs(template_pairs, outcome.labels,
-                                                          position)[0]
+        template_pairs = [
+            (a, b)
+            for group in labels["template_groups"]
+            for i, a in enumerate(group)
+            for b in group[i + 1 :]
+        ]
+        scores["template_pairs_merged"] = recall_of_pairs(template_pairs, outcome.labels, position)[
+            0
+        ]
         scores["related_pairs_merged"] = recall_of_pairs(
-            [tuple(p) for p in labels["related_pairs"]], outcome.labels, position)[0]
+            [tuple(p) for p in labels["related_pairs"]], outcome.labels, position
+        )[0]
         results[recipe] = scores
-    return {"articles": len(articles), "families": len(labels["duplicate_families"]),
-            "by_recipe": results}
+    return {
+        "articles": len(articles),
+        "families": len(labels["duplicate_families"]),
+        "by_recipe": results,
+    }
 
 
 # ------------------------------------------------------------------ (b) judged pairs
 
 
-def judged(recipes: Sequence[str], *, quick: bool) -> tuple[dict[str, Any], dict[str, Outcome],
-                                                            list[Article]]:
+def judged(
+    recipes: Sequence[str], *, quick: bool
+) -> tuple[dict[str, Any], dict[str, Outcome], list[Article]]:
     pairs = list(load_jsonl(DATA / "judged-duplicates-dev" / "pairs.jsonl"))
     qrels = load_qrels()
     articles: list[Article] = []
@@ -122,8 +138,9 @@ def judged(recipes: Sequence[str], *, quick: bool) -> tuple[dict[str, Any], dict
         articles.extend(load_articles(folder)[0])
     if quick:
         # Only the judged articles: a different (smaller) corpus than the full run's.
-        wanted = {p[k] for p in pairs for k in ("a", "b")} | {q[k] for q in qrels
-                                                             for k in ("query", "doc")}
+        wanted = {p[k] for p in pairs for k in ("a", "b")} | {
+            q[k] for q in qrels for k in ("query", "doc")
+        }
         articles = [a for a in articles if a.id in wanted]
     position = {a.id: i for i, a in enumerate(articles)}
     outcomes: dict[str, Outcome] = {}
@@ -137,13 +154,16 @@ def judged(recipes: Sequence[str], *, quick: bool) -> tuple[dict[str, Any], dict
             table[f"{pair['label']}:{'merged' if together else 'apart'}"] += 1
         positives = sum(v for k, v in table.items() if k.split(":")[0] in POSITIVE)
         found = sum(table[f"{label}:merged"] for label in POSITIVE)
-        false = sum(v for k, v in table.items()
-                    if k.endswith(":merged") and k.split(":")[0] not in POSITIVE)
+        false = sum(
+            v for k, v in table.items() if k.endswith(":merged") and k.split(":")[0] not in POSITIVE
+        )
         grades: Counter[str] = Counter()
         for judgment in qrels:
             if judgment["query"] in position and judgment["doc"] in position:
-                together = (outcome.labels[position[judgment["query"]]]
-                            == outcome.labels[position[judgment["doc"]]])
+                together = (
+                    outcome.labels[position[judgment["query"]]]
+                    == outcome.labels[position[judgment["doc"]]]
+                )
                 grades[f"grade{judgment['grade']}:{'merged' if together else 'apart'}"] += 1
         results[recipe] = {
             "precision": round(found / max(1, found + false), 4),
@@ -154,7 +174,8 @@ def judged(recipes: Sequence[str], *, quick: bool) -> tuple[dict[str, Any], dict
             "by_label": dict(sorted(table.items())),
             "related_merged_by_grade": dict(sorted(grades.items())),
             "related_false_merges (grade 0-2 merged)": sum(
-                grades[f"grade{g}:merged"] for g in (0, 1, 2)),
+                grades[f"grade{g}:merged"] for g in (0, 1, 2)
+            ),
             "seconds": round(outcome.seconds, 1),
         }
     return results, outcomes, articles
@@ -163,18 +184,25 @@ def judged(recipes: Sequence[str], *, quick: bool) -> tuple[dict[str, Any], dict
 # ------------------------------------------------------------------ (c) silver pairs
 
 
-def silver(recipes: Sequence[str], folders: Sequence[str],
-           reuse: dict[str, Outcome], reuse_articles: Sequence[Article]) -> dict[str, Any]:
+def silver(
+    recipes: Sequence[str],
+    folders: Sequence[str],
+    reuse: dict[str, Outcome],
+    reuse_articles: Sequence[Article],
+) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for folder in folders:
         folder_articles = load_articles(folder)[0]
-        pairs = [(p["id1"], p["id2"]) for p in
-                 load_jsonl(DATA / folder / "near_dup_pairs_char5_j0.8.jsonl")]
+        pairs = [
+            (p["id1"], p["id2"])
+            for p in load_jsonl(DATA / folder / "near_dup_pairs_char5_j0.8.jsonl")
+        ]
         # Silver clusters: union-find over the silver pairs.
         ids = [a.id for a in folder_articles]
         index = {article_id: i for i, article_id in enumerate(ids)}
-        edges = np.array([(index[a], index[b]) for a, b in pairs if a in index and b in index],
-                         dtype=np.int64).reshape(-1, 2)
+        edges = np.array(
+            [(index[a], index[b]) for a, b in pairs if a in index and b in index], dtype=np.int64
+        ).reshape(-1, 2)
         gold = components(len(ids), edges)
         row: dict[str, Any] = {"articles": len(ids), "silver_pairs": len(pairs)}
         where = {a.id: i for i, a in enumerate(reuse_articles)}
@@ -188,15 +216,19 @@ def silver(recipes: Sequence[str], folders: Sequence[str],
                     labels = run(recipe, folder_articles).labels
             found, known = recall_of_pairs(pairs, labels, index)
             scores = pair_scores(labels, gold)
-            row[recipe] = {"silver_recall": round(found / max(1, known), 4),
-                           "merged_beyond_silver": scores["false_merges"]}
+            row[recipe] = {
+                "silver_recall": round(found / max(1, known), 4),
+                "merged_beyond_silver": scores["false_merges"],
+            }
             if folder == STANCE_FOLDER:
                 # Labelled headline pairs: "disagree" is a near-identical headline with a
                 # changed fact, which must not be merged.
                 row[recipe]["merged_by_stance"] = {
                     stance: recall_of_pairs(
-                        [(p["id1"], p["id2"]) for p in load_pairs(folder)
-                         if p["stance"] == stance], labels, index)
+                        [(p["id1"], p["id2"]) for p in load_pairs(folder) if p["stance"] == stance],
+                        labels,
+                        index,
+                    )
                     for stance in ("agree", "disagree", "other")
                 }
         results[folder] = row
@@ -212,9 +244,13 @@ def _oracle_dedup(articles: Sequence[Article], config: DedupConfig) -> set[tuple
     texts = prepared.shingle_texts
     usable = [i for i, text in enumerate(texts) if len(text) >= config.ngram]
     shingles = shingle_texts([texts[i] for i in usable], config.ngram)
-    rule = SimilarityRule(config.jaccard_threshold, config.containment_threshold,
-                          config.min_jaccard_for_containment, config.min_shingles,
-                          config.min_shingles_for_containment)
+    rule = SimilarityRule(
+        config.jaccard_threshold,
+        config.containment_threshold,
+        config.min_jaccard_for_containment,
+        config.min_shingles,
+        config.min_shingles_for_containment,
+    )
     found = oracle_pairs([shingles.of(i) for i in range(len(usable))], rule.accepts_many)
     ids = [articles[i].id for i in usable]
     return {tuple(sorted((ids[i], ids[j]))) for i, j in found.tolist()}  # type: ignore[misc]
@@ -226,9 +262,16 @@ def _oracle_baseline(articles: Sequence[Article], recipe: str) -> set[tuple[str,
         sets = [np.unique(datatrove_shingles(a.text)) for a in articles]
     else:
         vocabulary: dict[str, int] = {}
-        sets = [np.array(sorted(vocabulary.setdefault(s, len(vocabulary))
-                                for s in char_shingles(collapse(a.text))), dtype=np.int64)
-                for a in articles]
+        sets = [
+            np.array(
+                sorted(
+                    vocabulary.setdefault(s, len(vocabulary))
+                    for s in char_shingles(collapse(a.text))
+                ),
+                dtype=np.int64,
+            )
+            for a in articles
+        ]
     found = oracle_pairs(sets, lambda j, c, a, b: j >= 0.8)
     ids = [a.id for a in articles]
     return {tuple(sorted((ids[i], ids[j]))) for i, j in found.tolist()}  # type: ignore[misc]
@@ -255,8 +298,9 @@ def perturbations(recipes: Sequence[str], *, bases: int, seed: int) -> dict[str,
 
         templates = Corpus([], {}, {})
         for index, text in enumerate(make_formulaic_reports(Random(seed), 60)):
-            templates.add(Article(id=f"t{index:02d}", text=text, source="wire"), f"t{index}",
-                          "template")
+            templates.add(
+                Article(id=f"t{index:02d}", text=text, source="wire"), f"t{index}", "template"
+            )
     results: dict[str, Any] = {"bases": bases, "seed": seed}
     corpora: dict[str, Corpus] = {**scenarios, "templates": templates, "mixed": mixed}
     for name, corpus in corpora.items():
@@ -289,31 +333,44 @@ def tables(results: dict[str, Any], recipes: Sequence[str]) -> list[Table]:
     wide = Table(
         "quality_perturbations",
         ["tool", *VARIANTS, "templates: false merges", "mixed: F1", "mixed: ARI"],
-        caption=(f"Generated near-duplicates of {perturbed['bases']} distinct real articles "
-                 f"(seed {perturbed['seed']}). Per recipe of variant: recall of the "
-                 "(original, variant) pairs / false merges (pairs of different bodies put "
-                 "together). Templates: 60 formulaic reports with other figures, every merge "
-                 "false. Mixed: every body with 1-3 variants of random recipes."),
+        caption=(
+            f"Generated near-duplicates of {perturbed['bases']} distinct real articles "
+            f"(seed {perturbed['seed']}). Per recipe of variant: recall of the "
+            "(original, variant) pairs / false merges (pairs of different bodies put "
+            "together). Templates: 60 formulaic reports with other figures, every merge "
+            "false. Mixed: every body with 1-3 variants of random recipes."
+        ),
     )
     for recipe in recipes:
-        wide.add(**{"tool": DISPLAY.get(recipe, recipe),
-                    **{v: _cell(perturbed[v][recipe]) for v in VARIANTS},
-                    "templates: false merges": perturbed["templates"][recipe]["false_merges"],
-                    "mixed: F1": perturbed["mixed"][recipe]["f1"],
-                    "mixed: ARI": perturbed["mixed"][recipe]["ari"]})
+        wide.add(
+            **{
+                "tool": DISPLAY.get(recipe, recipe),
+                **{v: _cell(perturbed[v][recipe]) for v in VARIANTS},
+                "templates: false merges": perturbed["templates"][recipe]["false_merges"],
+                "mixed: F1": perturbed["mixed"][recipe]["f1"],
+                "mixed: ARI": perturbed["mixed"][recipe]["ari"],
+            }
+        )
     out.append(wide)
     oracle = Table(
         "quality_oracle",
         ["tool", "rule", *VARIANTS],
-        caption=("What LSH should find, by brute force: pairs whose exact similarities meet the "
-                 "tool's own rule, in each perturbation scenario; cell = share found (oracle "
-                 "pairs). dedup: Jaccard >= 0.8, or containment >= 0.7 with Jaccard >= 0.3, on "
-                 "its normalized, furniture-stripped text; baselines: Jaccard >= 0.8 on their "
-                 "own shingles."),
+        caption=(
+            "What LSH should find, by brute force: pairs whose exact similarities meet the "
+            "tool's own rule, in each perturbation scenario; cell = share found (oracle "
+            "pairs). dedup: Jaccard >= 0.8, or containment >= 0.7 with Jaccard >= 0.3, on "
+            "its normalized, furniture-stripped text; baselines: Jaccard >= 0.8 on their "
+            "own shingles."
+        ),
     )
     for recipe in recipes:
-        rule = ("J≥0.8 or (C≥0.7, J≥0.3), 5-char" if recipe == "dedup"
-                else "J≥0.8, word 5-grams" if recipe == "datatrove-5w" else "J≥0.8, 5-char")
+        rule = (
+            "J≥0.8 or (C≥0.7, J≥0.3), 5-char"
+            if recipe == "dedup"
+            else "J≥0.8, word 5-grams"
+            if recipe == "datatrove-5w"
+            else "J≥0.8, 5-char"
+        )
         cells = {}
         for v in VARIANTS:
             scores = perturbed[v][recipe]
@@ -324,58 +381,95 @@ def tables(results: dict[str, Any], recipes: Sequence[str]) -> list[Table]:
 
     labelled = Table(
         "quality_labelled",
-        ["tool", "sample: P", "sample: R", "sample: F1", "sample: ARI", "sample: false merges",
-         "judged: P", "judged: R", "judged: false merges", "judged: TEMPLATE merged",
-         "related: grade 0-2 merged"],
-        caption=(f"sample_corpus/ (92 articles, 14 families) and the editor-judged pairs "
-                 f"(judged-duplicates-dev, 136 positive of 200) and related judgments "
-                 f"(judged-related-dev, 317), scanned in "
-                 f"{results['judged']['articles_scanned']:,} articles."),
+        [
+            "tool",
+            "sample: P",
+            "sample: R",
+            "sample: F1",
+            "sample: ARI",
+            "sample: false merges",
+            "judged: P",
+            "judged: R",
+            "judged: false merges",
+            "judged: TEMPLATE merged",
+            "related: grade 0-2 merged",
+        ],
+        caption=(
+            f"sample_corpus/ (92 articles, 14 families) and the editor-judged pairs "
+            f"(judged-duplicates-dev, 136 positive of 200) and related judgments "
+            f"(judged-related-dev, 317), scanned in "
+            f"{results['judged']['articles_scanned']:,} articles."
+        ),
     )
     for recipe in recipes:
         sample = results["sample_corpus"]["by_recipe"][recipe]
         judge = results["judged"][recipe]
-        labelled.add(**{
-            "tool": DISPLAY.get(recipe, recipe), "sample: P": sample["precision"],
-            "sample: R": sample["recall"], "sample: F1": sample["f1"],
-            "sample: ARI": sample["ari"], "sample: false merges": sample["false_merges"],
-            "judged: P": judge["precision"], "judged: R": judge["recall"],
-            "judged: false merges": judge["false_merges"],
-            "judged: TEMPLATE merged": judge["template_merged"],
-            "related: grade 0-2 merged": judge["related_false_merges (grade 0-2 merged)"],
-        })
+        labelled.add(
+            **{
+                "tool": DISPLAY.get(recipe, recipe),
+                "sample: P": sample["precision"],
+                "sample: R": sample["recall"],
+                "sample: F1": sample["f1"],
+                "sample: ARI": sample["ari"],
+                "sample: false merges": sample["false_merges"],
+                "judged: P": judge["precision"],
+                "judged: R": judge["recall"],
+                "judged: false merges": judge["false_merges"],
+                "judged: TEMPLATE merged": judge["template_merged"],
+                "related: grade 0-2 merged": judge["related_false_merges (grade 0-2 merged)"],
+            }
+        )
     out.append(labelled)
 
     silver_table = Table(
         "quality_silver",
-        ["folder", "articles", "silver pairs",
-         *[f"{DISPLAY.get(r, r)}: recall / beyond" for r in recipes]],
-        caption=("Silver pairs of ../shared/data (datasketch char-5 Jaccard >= 0.8, verified "
-                 "exactly): share recovered / pairs merged beyond the silver clusters (not "
-                 "necessarily wrong)."),
+        [
+            "folder",
+            "articles",
+            "silver pairs",
+            *[f"{DISPLAY.get(r, r)}: recall / beyond" for r in recipes],
+        ],
+        caption=(
+            "Silver pairs of ../shared/data (datasketch char-5 Jaccard >= 0.8, verified "
+            "exactly): share recovered / pairs merged beyond the silver clusters (not "
+            "necessarily wrong)."
+        ),
     )
     for folder, row in results["silver"].items():
-        silver_table.add(**{
-            "folder": folder, "articles": row["articles"], "silver pairs": row["silver_pairs"],
-            **{f"{DISPLAY.get(r, r)}: recall / beyond":
-               f"{row[r]['silver_recall']:.3f} / {row[r]['merged_beyond_silver']}"
-               for r in recipes},
-        })
+        silver_table.add(
+            **{
+                "folder": folder,
+                "articles": row["articles"],
+                "silver pairs": row["silver_pairs"],
+                **{
+                    f"{DISPLAY.get(r, r)}: recall / beyond": (
+                        f"{row[r]['silver_recall']:.3f} / {row[r]['merged_beyond_silver']}"
+                    )
+                    for r in recipes
+                },
+            }
+        )
     out.append(silver_table)
     stance_rows = results["silver"].get(STANCE_FOLDER)
     if stance_rows:
         stance = Table(
             "quality_headline_stance",
             ["tool", "agree merged", "disagree merged", "other merged"],
-            caption=("ans-headline-stance labelled headline pairs (scanned inside its 4,590 "
-                     "headlines): pairs put in one cluster / pairs. `disagree` = the same "
-                     "headline with a changed fact (number, place, negation): a false merge; "
-                     "`agree` = a paraphrase (low surface overlap, rarely a textual copy)."),
+            caption=(
+                "ans-headline-stance labelled headline pairs (scanned inside its 4,590 "
+                "headlines): pairs put in one cluster / pairs. `disagree` = the same "
+                "headline with a changed fact (number, place, negation): a false merge; "
+                "`agree` = a paraphrase (low surface overlap, rarely a textual copy)."
+            ),
         )
         for recipe in recipes:
             merged = stance_rows[recipe]["merged_by_stance"]
-            stance.add(**{"tool": DISPLAY.get(recipe, recipe),
-                          **{f"{k} merged": f"{v[0]} / {v[1]}" for k, v in merged.items()}})
+            stance.add(
+                **{
+                    "tool": DISPLAY.get(recipe, recipe),
+                    **{f"{k} merged": f"{v[0]} / {v[1]}" for k, v in merged.items()},
+                }
+            )
         out.append(stance)
     return out
 
@@ -385,8 +479,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--bases", type=int, default=300, help="distinct bodies per scenario")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--quick", action="store_true", help="a smaller run, under two minutes")
-    parser.add_argument("--recipes", nargs="+", default=None,
-                        help=f"subset of {', '.join(r for r in RECIPES if r != 'datasketch-bulk')}")
+    parser.add_argument(
+        "--recipes",
+        nargs="+",
+        default=None,
+        help=f"subset of {', '.join(r for r in RECIPES if r != 'datasketch-bulk')}",
+    )
     args = parser.parse_args(argv)
     names = [r for r in (args.recipes or RECIPES) if r != "datasketch-bulk"]
     recipes = available_recipes(names)
@@ -397,12 +495,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with stage("(b) judged pairs"):
         results["judged"], outcomes, scanned = judged(recipes, quick=args.quick)
     with stage("(c) silver pairs"):
-        results["silver"] = silver(recipes, QUICK_SILVER if args.quick else SILVER_FOLDERS,
-                                   outcomes, scanned)
+        results["silver"] = silver(
+            recipes, QUICK_SILVER if args.quick else SILVER_FOLDERS, outcomes, scanned
+        )
     with stage("(d) perturbations"):
         results["perturbations"] = perturbations(recipes, bases=bases, seed=args.seed)
-    publish("quality", tables(results, recipes), module="benchmarks.quality", argv=argv,
-            quick=args.quick)
+    publish(
+        "quality",
+        tables(results, recipes),
+        module="benchmarks.quality",
+        argv=argv,
+        quick=args.quick,
+    )
     print_json(results)
     return results
 

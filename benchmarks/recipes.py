@@ -108,8 +108,15 @@ def components(count: int, edges: npt.NDArray[np.int64]) -> npt.NDArray[np.int64
 
 
 def _bar(iterable: Any, label: str, total: int, show: bool) -> Any:
-    return tqdm(iterable, desc=label, total=total, unit="art", leave=False, file=sys.stderr,
-                disable=not show)
+    return tqdm(
+        iterable,
+        desc=label,
+        total=total,
+        unit="art",
+        leave=False,
+        file=sys.stderr,
+        disable=not show,
+    )
 
 
 # ------------------------------------------------------------------ the project
@@ -189,8 +196,11 @@ def run_datasketch(
         recipe=name,
         labels=labels,
         seconds=finished - started,
-        stages={"shingle": shingled - started, "signature": signed - shingled,
-                "lsh+union-find": finished - signed},
+        stages={
+            "shingle": shingled - started,
+            "signature": signed - shingled,
+            "lsh+union-find": finished - signed,
+        },
         counts={"candidates": len(edges) // 2},
     )
 
@@ -233,8 +243,11 @@ def run_rensa(articles: Sequence[Article], *, progress: bool = True) -> Outcome:
         recipe="rensa",
         labels=labels,
         seconds=finished - started,
-        stages={"shingle": shingled - started, "signature": signed - shingled,
-                "lsh+verify+union-find": finished - signed},
+        stages={
+            "shingle": shingled - started,
+            "signature": signed - shingled,
+            "lsh+verify+union-find": finished - signed,
+        },
         counts={"candidates": candidates, "pairs": len(edges)},
     )
 
@@ -264,8 +277,7 @@ def datatrove_simplify(text: str) -> str:
 def datatrove_shingles(text: str, ngram: int = DATATROVE_NGRAM) -> npt.NDArray[np.uint64]:
     """64-bit SHA-1 hashes (first 8 bytes, little-endian) of the word n-grams of ``text``."""
     words = datatrove_simplify(text).split()
-    grams = [" ".join(words[i : i + ngram]).encode("utf-8")
-             for i in range(len(words) - ngram + 1)]
+    grams = [" ".join(words[i : i + ngram]).encode("utf-8") for i in range(len(words) - ngram + 1)]
     return np.array(
         [int.from_bytes(hashlib.sha1(gram).digest()[:8], "little") for gram in grams],
         dtype=np.uint64,
@@ -313,8 +325,11 @@ def run_datatrove(articles: Sequence[Article], *, progress: bool = True) -> Outc
         recipe="datatrove-5w",
         labels=labels,
         seconds=finished - started,
-        stages={"shingle": shingled - started, "signature": signed - shingled,
-                "buckets+union-find": finished - signed},
+        stages={
+            "shingle": shingled - started,
+            "signature": signed - shingled,
+            "buckets+union-find": finished - signed,
+        },
         counts={"bucket_links": len(edge_array)},
     )
 
@@ -338,7 +353,9 @@ def available_recipes(names: Sequence[str] | None = None) -> list[str]:
     if unknown:
         raise SystemExit(f"unknown recipes {unknown}; available: {', '.join(RECIPES)}")
     if "rensa" in chosen and not rensa_available():
-        print("rensa is not installed: its rows are skipped (pip install 'dedup[bench]')",
-              file=sys.stderr)
+        print(
+            "rensa is not installed: its rows are skipped (pip install 'dedup[bench]')",
+            file=sys.stderr,
+        )
         chosen.remove("rensa")
     return chosen

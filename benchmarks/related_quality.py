@@ -105,7 +105,7 @@ def plain_lists(articles: Sequence[Article]) -> dict[str, list[str]]:
     lists: dict[str, list[str]] = {}
     step = 512
     for start in range(0, len(ids), step):
-        block = (matrix[start:start + step] @ transposed).toarray()
+        block = (matrix[start : start + step] @ transposed).toarray()
         rows = np.arange(block.shape[0])
         block[rows, rows + start] = -np.inf
         top = np.argsort(-block, axis=1, kind="stable")[:, :K]
@@ -125,7 +125,7 @@ def _shingles(text: str, n: int = 5) -> npt.NDArray[np.uint64]:
     value = np.zeros(len(codes) - n + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for offset in range(n):
-            value = value * np.uint64(1_000_003) + codes[offset:len(codes) - n + 1 + offset]
+            value = value * np.uint64(1_000_003) + codes[offset : len(codes) - n + 1 + offset]
     return np.unique(value)
 
 
@@ -226,8 +226,9 @@ def ant_scores(
 # ---------------------------------------------------------------- pairwise sets
 
 
-def _pair_cosines(matrix: sp.csr_matrix, ids: Sequence[str], pairs: Sequence[dict[str, Any]]
-                  ) -> npt.NDArray[np.float64]:
+def _pair_cosines(
+    matrix: sp.csr_matrix, ids: Sequence[str], pairs: Sequence[dict[str, Any]]
+) -> npt.NDArray[np.float64]:
     position = {article_id: i for i, article_id in enumerate(ids)}
     left = matrix[[position[p["id1"]] for p in pairs]]
     right = matrix[[position[p["id2"]] for p in pairs]]
@@ -268,8 +269,9 @@ def pairwise_tables(config: RelatedConfig) -> dict[str, Any]:
     out[folder] = {
         name: {
             "auc_agree_over_disagree": round(auc(v[stance == "agree"], v[stance == "disagree"]), 4),
-            "mean_cosine": {s: round(float(v[stance == s].mean()), 4)
-                            for s in ("agree", "disagree", "other")},
+            "mean_cosine": {
+                s: round(float(v[stance == s].mean()), 4) for s in ("agree", "disagree", "other")
+            },
         }
         for name, v in cosines.items()
     }
@@ -293,8 +295,9 @@ def detector_clusters(articles: Sequence[Article]) -> tuple[dict[str, str], dict
     return cluster_of, canonical_of
 
 
-def run(config: RelatedConfig, *, with_ant: bool = True, clusters: str = "detector"
-        ) -> dict[str, Any]:
+def run(
+    config: RelatedConfig, *, with_ant: bool = True, clusters: str = "detector"
+) -> dict[str, Any]:
     """Every table of this benchmark for one configuration."""
     started = time.perf_counter()
     result: dict[str, Any] = {"config": asdict(config), "clusters": clusters}
@@ -330,13 +333,19 @@ def run(config: RelatedConfig, *, with_ant: bool = True, clusters: str = "detect
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", default="{}",
-                        help="JSON object of RelatedConfig fields to override")
-    parser.add_argument("--skip-ant", action="store_true",
-                        help="leave out the all-articles ANT table (faster)")
-    parser.add_argument("--clusters", choices=("detector", "silver"), default="detector",
-                        help="duplicate clusters from dedup.scan (default) or from the folder's "
-                             "silver near-duplicate list")
+    parser.add_argument(
+        "--config", default="{}", help="JSON object of RelatedConfig fields to override"
+    )
+    parser.add_argument(
+        "--skip-ant", action="store_true", help="leave out the all-articles ANT table (faster)"
+    )
+    parser.add_argument(
+        "--clusters",
+        choices=("detector", "silver"),
+        default="detector",
+        help="duplicate clusters from dedup.scan (default) or from the folder's "
+        "silver near-duplicate list",
+    )
     args = parser.parse_args(argv)
     config = replace(RelatedConfig(), **json.loads(args.config))
     result = run(config, with_ant=not args.skip_ant, clusters=args.clusters)

@@ -41,33 +41,39 @@ from dedup.related import RelatedIndex
 K = 10
 
 
-def brute_force(matrix: sp.csr_matrix, k: int = K, block: int = 1000
-                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+def brute_force(
+    matrix: sp.csr_matrix, k: int = K, block: int = 1000
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """Top-k by exact cosine for every row (itself left out), a dense block at a time."""
     transposed = matrix.T.tocsr()
     n = matrix.shape[0]
     top = np.empty((n, k), dtype=np.int64)
     kth = np.empty(n, dtype=np.float32)
     for start in range(0, n, block):
-        scores = (matrix[start:start + block] @ transposed).toarray()
+        scores = (matrix[start : start + block] @ transposed).toarray()
         rows = np.arange(scores.shape[0])
         scores[rows, rows + start] = -np.inf
         picks = np.argpartition(-scores, k, axis=1)[:, :k]
-        top[start:start + block] = picks
-        kth[start:start + block] = np.take_along_axis(scores, picks, axis=1).min(axis=1)
+        top[start : start + block] = picks
+        kth[start : start + block] = np.take_along_axis(scores, picks, axis=1).min(axis=1)
     return top, kth
 
 
-def recall_at_k(index: RelatedIndex, lists: dict[str, Any], kth: npt.NDArray[np.float32],
-                top: npt.NDArray[np.int64]) -> dict[str, float]:
+def recall_at_k(
+    index: RelatedIndex,
+    lists: dict[str, Any],
+    kth: npt.NDArray[np.float32],
+    top: npt.NDArray[np.int64],
+) -> dict[str, float]:
     """Share of the brute-force top k found in our lists (ties with the k-th score are hits)."""
     position = {article_id: i for i, article_id in enumerate(index.ids_)}
     hits = np.zeros(len(index.ids_))
     for article_id, items in lists.items():
         row = position[article_id]
         truth = set(top[row].tolist())
-        found = sum(1 for item in items[:K]
-                    if position[item.id] in truth or item.score >= kth[row] - 1e-6)
+        found = sum(
+            1 for item in items[:K] if position[item.id] in truth or item.score >= kth[row] - 1e-6
+        )
         hits[row] = min(found, K) / K
     listed = kth >= 0.05
     return {
@@ -112,8 +118,14 @@ def worker(size: int, brute_size: int, config: RelatedConfig) -> dict[str, Any]:
     result["peak_rss_mb"] = _peak_rss_mb()
     if size == brute_size:
         # Raw cosine on both sides for the comparison: no minimum score, window, decay, cap, MMR.
-        index.config = replace(config, min_score=0.0, time_window_days=None,
-                               recency_half_life_days=None, per_source_cap=None, mmr_lambda=1.0)
+        index.config = replace(
+            config,
+            min_score=0.0,
+            time_window_days=None,
+            recency_half_life_days=None,
+            per_source_cap=None,
+            mmr_lambda=1.0,
+        )
         stages = _time_candidates(index)
         started = time.perf_counter()
         lists = index.related(K)
@@ -151,8 +163,17 @@ def main(argv: list[str] | None = None) -> None:
         return
     results: dict[str, Any] = {"config": json.loads(args.config), "k": K, "sizes": {}}
     for size in (int(s) for s in args.sizes.split(",")):
-        command = [sys.executable, "-m", "benchmarks.related_speed", "--worker", str(size),
-                   "--brute-size", str(args.brute_size), "--config", args.config]
+        command = [
+            sys.executable,
+            "-m",
+            "benchmarks.related_speed",
+            "--worker",
+            str(size),
+            "--brute-size",
+            str(args.brute_size),
+            "--config",
+            args.config,
+        ]
         done = subprocess.run(command, check=True, capture_output=True, text=True)
         results["sizes"][str(size)] = json.loads(done.stdout.strip().splitlines()[-1])
         print(json.dumps({size: results["sizes"][str(size)]}), file=sys.stderr, flush=True)

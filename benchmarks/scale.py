@@ -66,10 +66,19 @@ def corpus_file(size: int, seed: int) -> tuple[Path, dict[str, str]]:
     partial = path.with_suffix(".partial")
     with partial.open("w", encoding="utf-8") as handle:
         for article in corpus.articles:
-            handle.write(json.dumps({"id": article.id, "text": article.text,
-                                     "title": article.title, "source": article.source,
-                                     "published_at": article.published_at},
-                                    ensure_ascii=False) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "id": article.id,
+                        "text": article.text,
+                        "title": article.title,
+                        "source": article.source,
+                        "published_at": article.published_at,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     families.write_text(json.dumps(corpus.family), encoding="utf-8")
     partial.rename(path)
     return path, corpus.family
@@ -77,8 +86,7 @@ def corpus_file(size: int, seed: int) -> tuple[Path, dict[str, str]]:
 
 def scan_child(path: Path, out: Path, *, related: bool) -> tuple[float, float]:
     """``dedup scan`` in a child process (progress on stderr): (seconds, peak RSS MiB)."""
-    command = [sys.executable, "-m", "dedup", "scan", str(path), "--out", str(out),
-               "--progress"]
+    command = [sys.executable, "-m", "dedup", "scan", str(path), "--out", str(out), "--progress"]
     if not related:
         command += ["--related-k", "0"]
     return run_measured(command)
@@ -180,16 +188,32 @@ def plot(rows: list[dict[str, Any]], fits: dict[str, dict[str, float]], image: P
     sizes = [r["articles"] for r in rows]
     grid = np.logspace(math.log10(min(sizes)), math.log10(TARGET), 50)
     figure, axes = plt.subplots(1, 3, figsize=(14, 4.2))
-    for axis, (key, label) in zip(axes, (("scan_seconds", "scan seconds"),
-                                         ("peak_rss_mib", "peak RSS (MiB)"),
-                                         ("candidates", "LSH candidate pairs")), strict=True):
+    for axis, (key, label) in zip(
+        axes,
+        (
+            ("scan_seconds", "scan seconds"),
+            ("peak_rss_mib", "peak RSS (MiB)"),
+            ("candidates", "LSH candidate pairs"),
+        ),
+        strict=True,
+    ):
         values = [r[key] for r in rows]
         fit = fits[key]
         axis.loglog(sizes, values, "o", color="C0", label="measured")
-        axis.loglog(grid, fit["coefficient"] * grid ** fit["exponent"], "-", color="C1",
-                    label=f"fit n^{fit['exponent']:.2f}")
-        axis.loglog([sizes[-1], TARGET], [values[-1], fit["at_1M_local"]], "--", color="C2",
-                    label=f"last-step n^{fit['local_exponent']:.2f}")
+        axis.loglog(
+            grid,
+            fit["coefficient"] * grid ** fit["exponent"],
+            "-",
+            color="C1",
+            label=f"fit n^{fit['exponent']:.2f}",
+        )
+        axis.loglog(
+            [sizes[-1], TARGET],
+            [values[-1], fit["at_1M_local"]],
+            "--",
+            color="C2",
+            label=f"last-step n^{fit['local_exponent']:.2f}",
+        )
         axis.set_xlabel("articles")
         axis.set_title(label)
         axis.grid(True, which="both", alpha=0.3)
@@ -211,63 +235,110 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for size in sizes:
         rows.append(measure(size, args.seed, related=args.related))
         print(json.dumps(rows[-1]), file=sys.stderr)
-    fits = {key: power_fit([r["articles"] for r in rows], [r[key] for r in rows])
-            for key in ("scan_seconds", "peak_rss_mib", "candidates")} if len(rows) >= 2 else {}
+    fits = (
+        {
+            key: power_fit([r["articles"] for r in rows], [r[key] for r in rows])
+            for key in ("scan_seconds", "peak_rss_mib", "candidates")
+        }
+        if len(rows) >= 2
+        else {}
+    )
 
     table = Table(
         "scale",
-        ["articles", "articles/s", "seconds", "scan seconds", "peak RSS MiB", "LSH candidates",
-         "verified", "pairs", "clusters", "constructed-pair recall", "merged across families"],
-        caption=("`dedup scan` (CLI; articles/s and seconds end to end, read..write with "
-                 "interpreter start-up; scan seconds: the scan's own stages; related lists "
-                 f"{'on' if args.related else 'off'}) on real articles replicated with "
-                 f"perturbations (seed {args.seed}; families of 4-7)."),
+        [
+            "articles",
+            "articles/s",
+            "seconds",
+            "scan seconds",
+            "peak RSS MiB",
+            "LSH candidates",
+            "verified",
+            "pairs",
+            "clusters",
+            "constructed-pair recall",
+            "merged across families",
+        ],
+        caption=(
+            "`dedup scan` (CLI; articles/s and seconds end to end, read..write with "
+            "interpreter start-up; scan seconds: the scan's own stages; related lists "
+            f"{'on' if args.related else 'off'}) on real articles replicated with "
+            f"perturbations (seed {args.seed}; families of 4-7)."
+        ),
     )
     for row in rows:
-        table.add(**{"articles": row["articles"], "articles/s": row["articles_per_second"],
-                     "seconds": row["seconds"], "scan seconds": row["scan_seconds"],
-                     "peak RSS MiB": row["peak_rss_mib"],
-                     "LSH candidates": row["candidates"], "verified": row["verified_exactly"],
-                     "pairs": row["pairs"], "clusters": row["clusters"],
-                     "constructed-pair recall": row["constructed_pair_recall"],
-                     "merged across families": row["merged_across_families"]})
+        table.add(
+            **{
+                "articles": row["articles"],
+                "articles/s": row["articles_per_second"],
+                "seconds": row["seconds"],
+                "scan seconds": row["scan_seconds"],
+                "peak RSS MiB": row["peak_rss_mib"],
+                "LSH candidates": row["candidates"],
+                "verified": row["verified_exactly"],
+                "pairs": row["pairs"],
+                "clusters": row["clusters"],
+                "constructed-pair recall": row["constructed_pair_recall"],
+                "merged across families": row["merged_across_families"],
+            }
+        )
     tables = [table]
     if fits:
         extrapolation = Table(
             "scale_extrapolation",
-            ["measure", "fit (all sizes)", "at 1M (fit)", "exponent, last two sizes",
-             "at 1M (last step)"],
-            caption=("Power-law fits, value ≈ c·n^b, least squares on log-log over "
-                     f"{', '.join(f'{s:,}' for s in sizes)} articles, extrapolated to 1M."),
+            [
+                "measure",
+                "fit (all sizes)",
+                "at 1M (fit)",
+                "exponent, last two sizes",
+                "at 1M (last step)",
+            ],
+            caption=(
+                "Power-law fits, value ≈ c·n^b, least squares on log-log over "
+                f"{', '.join(f'{s:,}' for s in sizes)} articles, extrapolated to 1M."
+            ),
         )
-        for key, label in (("scan_seconds", "scan seconds"), ("peak_rss_mib", "peak RSS MiB"),
-                           ("candidates", "LSH candidates")):
+        for key, label in (
+            ("scan_seconds", "scan seconds"),
+            ("peak_rss_mib", "peak RSS MiB"),
+            ("candidates", "LSH candidates"),
+        ):
             fit = fits[key]
-            extrapolation.add(**{
-                "measure": label,
-                "fit (all sizes)": f"{fit['coefficient']:.3g}·n^{fit['exponent']:.2f}",
-                "at 1M (fit)": round(fit["at_1M"], 1),
-                "exponent, last two sizes": round(fit["local_exponent"], 2),
-                "at 1M (last step)": round(fit["at_1M_local"], 1),
-            })
+            extrapolation.add(
+                **{
+                    "measure": label,
+                    "fit (all sizes)": f"{fit['coefficient']:.3g}·n^{fit['exponent']:.2f}",
+                    "at 1M (fit)": round(fit["at_1M"], 1),
+                    "exponent, last two sizes": round(fit["local_exponent"], 2),
+                    "at 1M (last step)": round(fit["at_1M_local"], 1),
+                }
+            )
         model = stage_model(rows, fits["candidates"])
-        extrapolation.add(**{
-            "measure": "scan seconds, stage model",
-            "fit (all sizes)": (f"{model['linear_stage_seconds']} s per-article stages × n + "
-                                f"{model['pair_stage_seconds']} s pair stages × candidates, "
-                                f"from {model['from_articles']:,}"),
-            "at 1M (fit)": model["at_1M_seconds"],
-            "exponent, last two sizes": None,
-            "at 1M (last step)": None,
-        })
+        extrapolation.add(
+            **{
+                "measure": "scan seconds, stage model",
+                "fit (all sizes)": (
+                    f"{model['linear_stage_seconds']} s per-article stages × n + "
+                    f"{model['pair_stage_seconds']} s pair stages × candidates, "
+                    f"from {model['from_articles']:,}"
+                ),
+                "at 1M (fit)": model["at_1M_seconds"],
+                "exponent, last two sizes": None,
+                "at 1M (last step)": None,
+            }
+        )
         tables.append(extrapolation)
     folder = RESULTS / "quick" if args.quick else RESULTS
     image = folder / "scale.png"
     images = [image] if fits and plot(rows, fits, image) else []
-    results = {"seed": args.seed, "related": args.related, "sizes": rows, "fits": fits,
-               "stage_model": stage_model(rows, fits["candidates"]) if fits else {}}
-    publish("scale", tables, module="benchmarks.scale", argv=argv, quick=args.quick,
-            images=images)
+    results = {
+        "seed": args.seed,
+        "related": args.related,
+        "sizes": rows,
+        "fits": fits,
+        "stage_model": stage_model(rows, fits["candidates"]) if fits else {},
+    }
+    publish("scale", tables, module="benchmarks.scale", argv=argv, quick=args.quick, images=images)
     print_json(results)
     return results
 

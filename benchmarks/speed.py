@@ -74,21 +74,36 @@ def worker(recipe: str, corpus: str, limit: int | None) -> None:
     started = time.perf_counter()
     outcome = RECIPES[recipe](articles)
     seconds = time.perf_counter() - started
-    print(json.dumps({
-        "recipe": recipe,
-        "articles": len(articles),
-        "seconds": seconds,
-        "stages": outcome.stages,
-        "counts": outcome.counts,
-        "clusters": len(np.unique(outcome.labels)),
-    }))
+    print(
+        json.dumps(
+            {
+                "recipe": recipe,
+                "articles": len(articles),
+                "seconds": seconds,
+                "stages": outcome.stages,
+                "counts": outcome.counts,
+                "clusters": len(np.unique(outcome.labels)),
+            }
+        )
+    )
 
 
 def _cli_scan(path: str, *extra: str) -> tuple[float, float]:
     """``dedup scan`` end to end in a child: (seconds, peak RSS MiB)."""
     with tempfile.TemporaryDirectory() as out:
-        command = [sys.executable, "-m", "dedup", "scan", path, "--out", out, "--no-progress",
-                   "--related-k", "0", *extra]
+        command = [
+            sys.executable,
+            "-m",
+            "dedup",
+            "scan",
+            path,
+            "--out",
+            out,
+            "--no-progress",
+            "--related-k",
+            "0",
+            *extra,
+        ]
         return run_measured(command)
 
 
@@ -114,23 +129,33 @@ def signature_check(texts: list[str], sample: int) -> dict[str, Any]:
         updated.append(sketch)
     update_rate = len(head) / (time.perf_counter() - started)
     started = time.perf_counter()
-    bulk = MinHash.bulk([[s.encode("utf-8") for s in char_shingles(t)] for t in head],
-                        num_perm=128)
+    bulk = MinHash.bulk([[s.encode("utf-8") for s in char_shingles(t)] for t in head], num_perm=128)
     bulk_rate = len(head) / (time.perf_counter() - started)
-    identical = all(np.array_equal(a.hashvalues, b.hashvalues)
-                    for a, b in zip(updated, bulk, strict=True))
-    return {"dedup (shingle+minhash)": round(ours, 1),
-            "datasketch update": round(update_rate, 1), "datasketch bulk": round(bulk_rate, 1),
-            "update_and_bulk_signatures_identical": identical}
+    identical = all(
+        np.array_equal(a.hashvalues, b.hashvalues) for a, b in zip(updated, bulk, strict=True)
+    )
+    return {
+        "dedup (shingle+minhash)": round(ours, 1),
+        "datasketch update": round(update_rate, 1),
+        "datasketch bulk": round(bulk_rate, 1),
+        "update_and_bulk_signatures_identical": identical,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default="saudinewsnet")
-    parser.add_argument("--sample", type=int, default=400,
-                        help="articles for the plain datasketch recipe (it is slow)")
-    parser.add_argument("--quick", action="store_true",
-                        help="1,500 articles and a 100-article plain sample (under two minutes)")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=400,
+        help="articles for the plain datasketch recipe (it is slow)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1,500 articles and a 100-article plain sample (under two minutes)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -147,8 +172,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for recipe in recipes:
         size = min(sample, count) if recipe == "datasketch" else count
         with stage(f"{recipe} on {size:,} articles (child process)"):
-            result, peak = _run_child(recipe, args.corpus, size if size < count or limit
-                                      else None)
+            result, peak = _run_child(recipe, args.corpus, size if size < count or limit else None)
         result["articles_per_second"] = result["articles"] / result["seconds"]
         result["peak_rss_mib"] = round(peak, 1)
         rows[recipe] = result
@@ -162,28 +186,44 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         with stage("dedup scan (CLI) end to end, twice"):
             whole, whole_peak = _cli_scan(path)
             bare, _ = _cli_scan(path, "--keep-furniture", "--no-template-guard")
-        cli = {"dedup scan (CLI, read..write)": round(count / whole, 1),
-               "dedup scan --keep-furniture --no-template-guard": round(count / bare, 1),
-               "peak_rss_mib (CLI)": round(whole_peak, 1)}
+        cli = {
+            "dedup scan (CLI, read..write)": round(count / whole, 1),
+            "dedup scan --keep-furniture --no-template-guard": round(count / bare, 1),
+            "peak_rss_mib (CLI)": round(whole_peak, 1),
+        }
 
     table = Table(
         "speed",
-        ["tool", "articles timed", "articles/s", "dedup ×", "peak RSS MiB", "clusters",
-         "seconds by stage"],
-        caption=(f"{args.corpus}: {count:,} real articles, the same input for every tool, one "
-                 f"run, each tool in its own process. dedup × = dedup's articles/s over the "
-                 f"row's. The plain datasketch recipe is timed on the first "
-                 f"{min(sample, count)} articles (its clusters column counts those only)."),
+        [
+            "tool",
+            "articles timed",
+            "articles/s",
+            "dedup ×",
+            "peak RSS MiB",
+            "clusters",
+            "seconds by stage",
+        ],
+        caption=(
+            f"{args.corpus}: {count:,} real articles, the same input for every tool, one "
+            f"run, each tool in its own process. dedup × = dedup's articles/s over the "
+            f"row's. The plain datasketch recipe is timed on the first "
+            f"{min(sample, count)} articles (its clusters column counts those only)."
+        ),
     )
     for recipe, row in rows.items():
-        table.add(**{
-            "tool": recipe, "articles timed": row["articles"],
-            "articles/s": round(row["articles_per_second"], 1),
-            "dedup ×": round(ours / row["articles_per_second"], 2),
-            "peak RSS MiB": row["peak_rss_mib"], "clusters": row["clusters"],
-            "seconds by stage": ", ".join(f"{k} {v:.2f}" for k, v in row["stages"].items()
-                                          if v and v >= 0.005),
-        })
+        table.add(
+            **{
+                "tool": recipe,
+                "articles timed": row["articles"],
+                "articles/s": round(row["articles_per_second"], 1),
+                "dedup ×": round(ours / row["articles_per_second"], 2),
+                "peak RSS MiB": row["peak_rss_mib"],
+                "clusters": row["clusters"],
+                "seconds by stage": ", ".join(
+                    f"{k} {v:.2f}" for k, v in row["stages"].items() if v and v >= 0.005
+                ),
+            }
+        )
     results: dict[str, Any] = {
         "corpus": args.corpus,
         "articles": count,
@@ -195,11 +235,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "signature_stage_articles_per_second": signatures,
         "signature_ratios": {
             "vs datasketch update (target >= 50)": round(
-                signatures["dedup (shingle+minhash)"]
-                / signatures["datasketch update"], 1),
+                signatures["dedup (shingle+minhash)"] / signatures["datasketch update"], 1
+            ),
             "vs datasketch bulk (target >= 5)": round(
-                signatures["dedup (shingle+minhash)"]
-                / signatures["datasketch bulk"], 1),
+                signatures["dedup (shingle+minhash)"] / signatures["datasketch bulk"], 1
+            ),
         },
         "cli_articles_per_second": cli,
     }
@@ -213,13 +253,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"{signatures['update_and_bulk_signatures_identical']})."
     )
     if cli:
-        notes += (f" `dedup scan` CLI end to end (read..write): "
-                  f"{cli['dedup scan (CLI, read..write)']:,} art/s, peak RSS "
-                  f"{cli['peak_rss_mib (CLI)']:,} MiB; with --keep-furniture "
-                  f"--no-template-guard: "
-                  f"{cli['dedup scan --keep-furniture --no-template-guard']:,} art/s.")
-    publish("speed", [table], module="benchmarks.speed", argv=argv, quick=args.quick,
-            notes=notes)
+        notes += (
+            f" `dedup scan` CLI end to end (read..write): "
+            f"{cli['dedup scan (CLI, read..write)']:,} art/s, peak RSS "
+            f"{cli['peak_rss_mib (CLI)']:,} MiB; with --keep-furniture "
+            f"--no-template-guard: "
+            f"{cli['dedup scan --keep-furniture --no-template-guard']:,} art/s."
+        )
+    publish("speed", [table], module="benchmarks.speed", argv=argv, quick=args.quick, notes=notes)
     print_json(results)
     return results
 

@@ -42,9 +42,14 @@ def oracle_config() -> DedupConfig:
     containment matches are off too: the oracle checks the 5-gram rule alone
     (tests/test_pipeline.py covers those two).
     """
-    return DedupConfig(related=RelatedConfig(k=0), strip_furniture=False,
-                       learn_boilerplate=False, template_guard=False,
-                       passage_containment_threshold=None, containment_max_days_apart=None)
+    return DedupConfig(
+        related=RelatedConfig(k=0),
+        strip_furniture=False,
+        learn_boilerplate=False,
+        template_guard=False,
+        passage_containment_threshold=None,
+        containment_max_days_apart=None,
+    )
 
 
 @pytest.fixture

@@ -29,9 +29,19 @@ INVISIBLE = [
     *HARAKAT,
     "\u0670",  # superscript alef
     "\u0640",  # tatweel
-    "\u200c", "\u200d", "\u200e", "\u200f",  # ZWNJ, ZWJ, LRM, RLM
-    "\u2066", "\u2067", "\u2068", "\u2069",  # LRI, RLI, FSI, PDI
-    "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",  # LRE..RLO
+    "\u200c",
+    "\u200d",
+    "\u200e",
+    "\u200f",  # ZWNJ, ZWJ, LRM, RLM
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",  # LRI, RLI, FSI, PDI
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",  # LRE..RLO
     "\u2060",  # word joiner
     "\ufeff",  # BOM
     "\u061c",  # Arabic letter mark
@@ -70,8 +80,7 @@ def normalizer_alphabet(*, with_ampersand: bool = True) -> st.SearchStrategy[str
     )
 
 
-def normalizer_text(*, max_size: int = 40, with_ampersand: bool = True
-                    ) -> st.SearchStrategy[str]:
+def normalizer_text(*, max_size: int = 40, with_ampersand: bool = True) -> st.SearchStrategy[str]:
     """Raw text for the normalizer properties."""
     return st.text(normalizer_alphabet(with_ampersand=with_ampersand), max_size=max_size)
 
@@ -170,8 +179,14 @@ def _mutate(rng: random.Random, words: list[str]) -> list[str]:
     return words
 
 
-def planted_corpus(seed: int, *, stories: int = 30, copies: tuple[int, int] = (1, 5),
-                   short: int = 4, dated: bool = True) -> list[Article]:
+def planted_corpus(
+    seed: int,
+    *,
+    stories: int = 30,
+    copies: tuple[int, int] = (1, 5),
+    short: int = 4,
+    dated: bool = True,
+) -> list[Article]:
     """Stories, each with a few edited copies, plus unrelated and too-short articles.
 
     Ids are random (so input order and id order disagree); about half the

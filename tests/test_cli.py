@@ -17,10 +17,14 @@ from click.testing import CliRunner, Result
 from dedup import DedupConfig, __version__
 from dedup.cli import main
 
-STORY = ("أعلنت وزارة النفط العراقية اليوم زيادة صادرات الخام عبر موانئ البصرة الجنوبية "
-         "إلى أكثر من ثلاثة ملايين برميل يوميا خلال الشهر الجاري")
-OTHER = ("فاز المنتخب الوطني لكرة القدم بالمباراة النهائية لبطولة غرب آسيا بعد فوزه "
-         "على منافسه بهدفين مقابل هدف واحد في الملعب الرئيسي")
+STORY = (
+    "أعلنت وزارة النفط العراقية اليوم زيادة صادرات الخام عبر موانئ البصرة الجنوبية "
+    "إلى أكثر من ثلاثة ملايين برميل يوميا خلال الشهر الجاري"
+)
+OTHER = (
+    "فاز المنتخب الوطني لكرة القدم بالمباراة النهائية لبطولة غرب آسيا بعد فوزه "
+    "على منافسه بهدفين مقابل هدف واحد في الملعب الرئيسي"
+)
 
 WriteJsonl = Callable[..., Path]
 
@@ -28,11 +32,13 @@ WriteJsonl = Callable[..., Path]
 @pytest.fixture
 def corpus(write_jsonl: WriteJsonl) -> Path:
     """Three good records (two copies of one story) and one bad line."""
-    path = write_jsonl([
-        {"id": "a", "text": STORY, "source": "ina"},
-        {"id": "b", "text": "بغداد - " + STORY.replace("أعلنت", "اعلنت"), "source": "wam"},
-        {"id": "c", "text": OTHER},
-    ])
+    path = write_jsonl(
+        [
+            {"id": "a", "text": STORY, "source": "ina"},
+            {"id": "b", "text": "بغداد - " + STORY.replace("أعلنت", "اعلنت"), "source": "wam"},
+            {"id": "c", "text": OTHER},
+        ]
+    )
     with open(path, "a", encoding="utf-8") as handle:
         handle.write('{"id": "d", "text": \n')
     return path
@@ -64,7 +70,9 @@ def test_scan_writes_outputs_and_one_summary_line(corpus: Path, tmp_path: Path) 
     assert result.stderr.count("\n") == 1
     assert re.fullmatch(
         r"dedup: 4 records, 3 accepted, 1 rejected, 2 clusters \(1 with duplicates\), "
-        rf"1 pairs in \d+\.\ds -> {re.escape(str(out))}\n", result.stderr)
+        rf"1 pairs in \d+\.\ds -> {re.escape(str(out))}\n",
+        result.stderr,
+    )
     pairs = [json.loads(x) for x in (out / "pairs.jsonl").read_text("utf-8").splitlines()]
     assert [(p["a"], p["b"]) for p in pairs] == [("a", "b")]
     rejects = [json.loads(x) for x in (out / "rejects.jsonl").read_text("utf-8").splitlines()]
@@ -92,8 +100,9 @@ def test_several_inputs_and_stdin(corpus: Path, tmp_path: Path) -> None:
     more.write_text(f"id,text\nc,{STORY}\ne,{OTHER}\n", encoding="utf-8")
     stdin = (json.dumps({"id": "s", "text": STORY}, ensure_ascii=False) + "\n").encode("utf-8")
     out = tmp_path / "out"
-    result = invoke("scan", str(corpus), str(more), "-", "--out", str(out), "--related-k", "0",
-                    input=stdin)
+    result = invoke(
+        "scan", str(corpus), str(more), "-", "--out", str(out), "--related-k", "0", input=stdin
+    )
     assert result.exit_code == 0, result.output
     counts = summary(out)["counts"]
     assert counts["input_records"] == 7  # type: ignore[index]
@@ -104,21 +113,39 @@ def test_several_inputs_and_stdin(corpus: Path, tmp_path: Path) -> None:
 
 def test_encoding_option(tmp_path: Path) -> None:
     path = tmp_path / "legacy.jsonl"
-    path.write_bytes((json.dumps({"id": "w", "text": STORY}, ensure_ascii=False) + "\n")
-                     .encode("cp1256"))
+    path.write_bytes(
+        (json.dumps({"id": "w", "text": STORY}, ensure_ascii=False) + "\n").encode("cp1256")
+    )
     out = tmp_path / "out"
-    result = invoke("scan", str(path), "--out", str(out), "--encoding", "cp1256",
-                    "--related-k", "0")
+    result = invoke(
+        "scan", str(path), "--out", str(out), "--encoding", "cp1256", "--related-k", "0"
+    )
     assert result.exit_code == 0, result.output
     assert summary(out)["counts"]["accepted"] == 1  # type: ignore[index]
 
 
 def test_field_options(write_jsonl: WriteJsonl, tmp_path: Path) -> None:
-    path = write_jsonl([{"doc": "x", "body": STORY, "when": "2023-01-01"},
-                        {"doc": "y", "body": STORY, "when": "2022-01-01"}])
+    path = write_jsonl(
+        [
+            {"doc": "x", "body": STORY, "when": "2023-01-01"},
+            {"doc": "y", "body": STORY, "when": "2022-01-01"},
+        ]
+    )
     out = tmp_path / "out"
-    result = invoke("scan", str(path), "--out", str(out), "--id-field", "doc", "--text-field",
-                    "body", "--date-field", "when", "--related-k", "0")
+    result = invoke(
+        "scan",
+        str(path),
+        "--out",
+        str(out),
+        "--id-field",
+        "doc",
+        "--text-field",
+        "body",
+        "--date-field",
+        "when",
+        "--related-k",
+        "0",
+    )
     assert result.exit_code == 0, result.output
     (cluster,) = [json.loads(x) for x in (out / "clusters.jsonl").read_text("utf-8").splitlines()]
     assert cluster["canonical"] == "y"  # the earlier date
@@ -128,12 +155,12 @@ def test_field_options(write_jsonl: WriteJsonl, tmp_path: Path) -> None:
 # Config file and flags
 
 
-def test_config_file_values_are_used_and_flags_override_them(corpus: Path, tmp_path: Path
-                                                             ) -> None:
+def test_config_file_values_are_used_and_flags_override_them(corpus: Path, tmp_path: Path) -> None:
     config = tmp_path / "dedup.toml"
     config.write_text(
-        "[scan]\njaccard_threshold = 0.9\nngram = 4\nmin_shingles = 25\n"
-        "[scan.related]\nk = 0\n", encoding="utf-8")
+        "[scan]\njaccard_threshold = 0.9\nngram = 4\nmin_shingles = 25\n[scan.related]\nk = 0\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "from-file"
     assert invoke("scan", str(corpus), "--out", str(out), "--config", str(config)).exit_code == 0
     used = parameters(out)
@@ -142,8 +169,20 @@ def test_config_file_values_are_used_and_flags_override_them(corpus: Path, tmp_p
     assert not (out / "related.jsonl").exists()
 
     out = tmp_path / "flags"
-    result = invoke("scan", str(corpus), "--out", str(out), "--config", str(config),
-                    "--threshold", "0.85", "--ngram", "6", "--related-k", "1")
+    result = invoke(
+        "scan",
+        str(corpus),
+        "--out",
+        str(out),
+        "--config",
+        str(config),
+        "--threshold",
+        "0.85",
+        "--ngram",
+        "6",
+        "--related-k",
+        "1",
+    )
     assert result.exit_code == 0, result.output
     used = parameters(out)
     assert (used["jaccard_threshold"], used["ngram"], used["min_shingles"]) == (0.85, 6, 25)
@@ -154,8 +193,9 @@ def test_config_file_with_top_level_keys(corpus: Path, tmp_path: Path) -> None:
     config = tmp_path / "dedup.toml"
     config.write_text("containment_threshold = 0.75\nstrip_furniture = false\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = invoke("scan", str(corpus), "--out", str(out), "--config", str(config),
-                    "--related-k", "0")
+    result = invoke(
+        "scan", str(corpus), "--out", str(out), "--config", str(config), "--related-k", "0"
+    )
     assert result.exit_code == 0, result.output
     used = parameters(out)
     assert (used["containment_threshold"], used["strip_furniture"]) == (0.75, False)
@@ -166,31 +206,51 @@ def test_keep_furniture_and_no_template_guard(corpus: Path, tmp_path: Path) -> N
     out = tmp_path / "defaults"
     assert invoke("scan", str(corpus), "--out", str(out), "--related-k", "0").exit_code == 0
     used = parameters(out)
-    assert (used["strip_furniture"], used["learn_boilerplate"], used["template_guard"]) == \
-        (True, True, True)
+    assert (used["strip_furniture"], used["learn_boilerplate"], used["template_guard"]) == (
+        True,
+        True,
+        True,
+    )
     out = tmp_path / "flags"
-    result = invoke("scan", str(corpus), "--out", str(out), "--related-k", "0",
-                    "--keep-furniture", "--no-template-guard")
+    result = invoke(
+        "scan",
+        str(corpus),
+        "--out",
+        str(out),
+        "--related-k",
+        "0",
+        "--keep-furniture",
+        "--no-template-guard",
+    )
     assert result.exit_code == 0, result.output
     used = parameters(out)
-    assert (used["strip_furniture"], used["learn_boilerplate"], used["template_guard"]) == \
-        (False, False, False)
+    assert (used["strip_furniture"], used["learn_boilerplate"], used["template_guard"]) == (
+        False,
+        False,
+        False,
+    )
 
 
 def test_summary_records_bands_rows_and_fingerprint(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert invoke("scan", str(corpus), "--out", str(out), "--related-k", "0", "--num-perm",
-                  "64").exit_code == 0
-    config = DedupConfig.from_dict({k: v for k, v in parameters(out).items()
-                                    if k not in ("bands", "rows")})
+    assert (
+        invoke(
+            "scan", str(corpus), "--out", str(out), "--related-k", "0", "--num-perm", "64"
+        ).exit_code
+        == 0
+    )
+    config = DedupConfig.from_dict(
+        {k: v for k, v in parameters(out).items() if k not in ("bands", "rows")}
+    )
     assert config.num_perm == 64
     assert summary(out)["config_fingerprint"] == config.fingerprint
     assert (parameters(out)["bands"], parameters(out)["rows"]) == config.bands_rows
 
 
 def test_progress_flag(corpus: Path, tmp_path: Path) -> None:
-    result = invoke("scan", str(corpus), "--out", str(tmp_path / "out"), "--related-k", "0",
-                    "--progress")
+    result = invoke(
+        "scan", str(corpus), "--out", str(tmp_path / "out"), "--related-k", "0", "--progress"
+    )
     assert result.exit_code == 0, result.output
     assert "dedup: 4 records" in result.stderr
 
@@ -212,8 +272,9 @@ def test_missing_text_field_exits_1(write_jsonl: WriteJsonl, tmp_path: Path) -> 
     path = write_jsonl([{"id": "a", "body": STORY, "headline": "عنوان"}])
     result = invoke("scan", str(path), "--out", str(tmp_path / "out"), "--related-k", "0")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {path}: no field 'text' in any record; available: "
-                                    "body, headline")
+    assert result.stderr.startswith(
+        f"Error: {path}: no field 'text' in any record; available: body, headline"
+    )
     assert result.stderr.endswith("; use --text-field body\n")
     assert result.stderr.count("\n") == 1  # one clean line, no traceback
 
@@ -222,18 +283,21 @@ def test_missing_text_field_exits_1(write_jsonl: WriteJsonl, tmp_path: Path) -> 
     ("args", "message"),
     [
         ([], r"Missing option '--out'"),
-        (["--out", "{out}", "--threshold", "1.5"],
-         r"jaccard_threshold must be in \(0, 1\], got 1\.5"),
+        (
+            ["--out", "{out}", "--threshold", "1.5"],
+            r"jaccard_threshold must be in \(0, 1\], got 1\.5",
+        ),
         (["--out", "{out}", "--ngram", "1"], r"ngram must be between 2 and 32, got 1"),
         (["--out", "{out}", "--threshold", "high"], r"'high' is not a valid float"),
         (["--out", "{out}", "--frobnicate"], r"No such option.*--frobnicate"),
-        (["--out", "{out}", "--format", "xml"],
-         r"'xml' is not one of 'auto', 'jsonl', 'csv', 'txt'"),
+        (
+            ["--out", "{out}", "--format", "xml"],
+            r"'xml' is not one of 'auto', 'jsonl', 'csv', 'txt'",
+        ),
         (["--out", "{out}", "--related-k", "-1"], r"related k must be >= 0, got -1"),
     ],
 )
-def test_usage_errors_exit_2(corpus: Path, tmp_path: Path, args: list[str], message: str
-                             ) -> None:
+def test_usage_errors_exit_2(corpus: Path, tmp_path: Path, args: list[str], message: str) -> None:
     args = [a.replace("{out}", str(tmp_path / "out")) for a in args]
     result = invoke("scan", str(corpus), *args)
     assert result.exit_code == 2
@@ -254,8 +318,9 @@ def test_no_input_is_a_usage_error(tmp_path: Path) -> None:
         ("[scan\nngram = 4\n", r"is not valid TOML"),
     ],
 )
-def test_bad_config_file_is_a_usage_error(corpus: Path, tmp_path: Path, toml: str, message: str
-                                          ) -> None:
+def test_bad_config_file_is_a_usage_error(
+    corpus: Path, tmp_path: Path, toml: str, message: str
+) -> None:
     config = tmp_path / "dedup.toml"
     config.write_text(toml, encoding="utf-8")
     result = invoke("scan", str(corpus), "--out", str(tmp_path / "out"), "--config", str(config))
@@ -263,8 +328,9 @@ def test_bad_config_file_is_a_usage_error(corpus: Path, tmp_path: Path, toml: st
     assert re.search(message, result.stderr), result.stderr
 
 
-def test_config_file_with_a_non_table_related_value_is_a_usage_error(corpus: Path,
-                                                                    tmp_path: Path) -> None:
+def test_config_file_with_a_non_table_related_value_is_a_usage_error(
+    corpus: Path, tmp_path: Path
+) -> None:
     config = tmp_path / "dedup.toml"
     config.write_text("related = 5\n", encoding="utf-8")
     result = invoke("scan", str(corpus), "--out", str(tmp_path / "out"), "--config", str(config))
@@ -273,8 +339,9 @@ def test_config_file_with_a_non_table_related_value_is_a_usage_error(corpus: Pat
 
 
 def test_unreadable_config_file_is_a_usage_error(corpus: Path, tmp_path: Path) -> None:
-    result = invoke("scan", str(corpus), "--out", str(tmp_path / "out"), "--config",
-                    str(tmp_path / "none.toml"))
+    result = invoke(
+        "scan", str(corpus), "--out", str(tmp_path / "out"), "--config", str(tmp_path / "none.toml")
+    )
     assert result.exit_code == 2
     assert "cannot read" in result.stderr
 
@@ -313,8 +380,9 @@ def test_version_option() -> None:
 
 
 def test_python_m_dedup_version() -> None:
-    result = subprocess.run([sys.executable, "-m", "dedup", "--version"], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "dedup", "--version"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"dedup, version {__version__}\n"
 
@@ -324,13 +392,21 @@ def test_console_script_scan(corpus: Path, tmp_path: Path) -> None:
     executable = str(script) if script.exists() else shutil.which("dedup")
     assert executable, "the dedup console script is not installed"
     out = tmp_path / "out"
-    result = subprocess.run([executable, "scan", str(corpus), "--out", str(out), "--related-k",
-                             "0"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [executable, "scan", str(corpus), "--out", str(out), "--related-k", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("dedup: 4 records, 3 accepted, 1 rejected")
     assert (out / "clusters.jsonl").is_file()
 
-    missing = subprocess.run([executable, "scan", str(tmp_path / "nope.jsonl"), "--out",
-                              str(out)], capture_output=True, text=True, check=False)
+    missing = subprocess.run(
+        [executable, "scan", str(tmp_path / "nope.jsonl"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert missing.returncode == 1
     assert missing.stderr == f"Error: {tmp_path / 'nope.jsonl'}: no such file or folder\n"

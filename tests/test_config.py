@@ -35,15 +35,23 @@ def test_config_error_is_a_dedup_error_and_a_value_error() -> None:
         ({"candidate_threshold": 0.0}, r"candidate_threshold must be in \(0, 1\], got 0\.0"),
         ({"link_jaccard": 0.0}, r"link_jaccard must be in \(0, 1\], got 0\.0"),
         ({"link_containment": 2.0}, r"link_containment must be in \(0, 1\], got 2\.0"),
-        ({"min_jaccard_for_containment": 1.1},
-         r"min_jaccard_for_containment must be in \[0, 1\], got 1\.1"),
-        ({"candidate_threshold": 0.9},
-         r"candidate_threshold must not exceed the verification thresholds \(0\.9 > "
-         r"min\(jaccard_threshold, containment_threshold\)\); lower it"),
-        ({"jaccard_threshold": 0.5, "candidate_threshold": 0.6},
-         r"candidate_threshold must not exceed the verification thresholds"),
-        ({"lsh_weights": (0.5, 0.6)},
-         r"lsh_weights must be two non-negative numbers summing to 1, got \(0\.5, 0\.6\)"),
+        (
+            {"min_jaccard_for_containment": 1.1},
+            r"min_jaccard_for_containment must be in \[0, 1\], got 1\.1",
+        ),
+        (
+            {"candidate_threshold": 0.9},
+            r"candidate_threshold must not exceed the verification thresholds \(0\.9 > "
+            r"min\(jaccard_threshold, containment_threshold\)\); lower it",
+        ),
+        (
+            {"jaccard_threshold": 0.5, "candidate_threshold": 0.6},
+            r"candidate_threshold must not exceed the verification thresholds",
+        ),
+        (
+            {"lsh_weights": (0.5, 0.6)},
+            r"lsh_weights must be two non-negative numbers summing to 1, got \(0\.5, 0\.6\)",
+        ),
         ({"lsh_weights": (1.2, -0.2)}, r"lsh_weights must be two non-negative numbers"),
         ({"lsh_weights": (1.0,)}, r"lsh_weights must be two non-negative numbers"),
         ({"min_shingles": 0}, r"min_shingles must be >= 1, got 0"),
@@ -73,10 +81,18 @@ def test_invalid_related_values(values: dict[str, Any], message: str) -> None:
 
 
 def test_boundary_values_are_accepted() -> None:
-    config = DedupConfig(ngram=2, num_perm=8, seed=0, jaccard_threshold=1.0,
-                         containment_threshold=1.0, candidate_threshold=1.0,
-                         min_jaccard_for_containment=0.0, min_shingles=1,
-                         boilerplate_min_articles=2, lsh_weights=(0.0, 1.0))
+    config = DedupConfig(
+        ngram=2,
+        num_perm=8,
+        seed=0,
+        jaccard_threshold=1.0,
+        containment_threshold=1.0,
+        candidate_threshold=1.0,
+        min_jaccard_for_containment=0.0,
+        min_shingles=1,
+        boilerplate_min_articles=2,
+        lsh_weights=(0.0, 1.0),
+    )
     assert config.lsh_weights == (0.0, 1.0)
     assert RelatedConfig(k=0, min_score=0.0, mmr_lambda=0.0).k == 0
 
@@ -123,11 +139,14 @@ def test_fingerprint_changes_with_any_parameter(change: dict[str, Any]) -> None:
 
 def test_fingerprint_is_stable_across_processes() -> None:
     # Not built on hash(): a fresh interpreter with another hash seed agrees.
-    code = ("from dedup import DedupConfig, RelatedConfig; "
-            "print(DedupConfig(ngram=6, related=RelatedConfig(k=3)).fingerprint)")
+    code = (
+        "from dedup import DedupConfig, RelatedConfig; "
+        "print(DedupConfig(ngram=6, related=RelatedConfig(k=3)).fingerprint)"
+    )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     assert result.stdout.strip() == DedupConfig(ngram=6, related=RelatedConfig(k=3)).fingerprint
 
 
@@ -136,9 +155,12 @@ def test_fingerprint_is_stable_across_processes() -> None:
 
 
 def test_from_dict_round_trips_through_json() -> None:
-    config = DedupConfig(ngram=6, lsh_weights=(0.2, 0.8),
-                         normalization=NormalizationOptions(fold_loanword_letters=True),
-                         related=RelatedConfig(k=3, per_source_cap=2))
+    config = DedupConfig(
+        ngram=6,
+        lsh_weights=(0.2, 0.8),
+        normalization=NormalizationOptions(fold_loanword_letters=True),
+        related=RelatedConfig(k=3, per_source_cap=2),
+    )
     restored = DedupConfig.from_dict(json.loads(json.dumps(config.to_dict())))
     assert restored == config
     assert restored.fingerprint == config.fingerprint
@@ -150,8 +172,11 @@ def test_from_dict_partial_values_keep_the_defaults() -> None:
 
 
 def test_from_dict_rejects_unknown_keys() -> None:
-    with pytest.raises(ConfigError, match=r"unknown config key\(s\): shingle_size, treshold; "
-                                          r"known: .*jaccard_threshold"):
+    with pytest.raises(
+        ConfigError,
+        match=r"unknown config key\(s\): shingle_size, treshold; "
+        r"known: .*jaccard_threshold",
+    ):
         DedupConfig.from_dict({"treshold": 0.8, "shingle_size": 5})
 
 
@@ -170,8 +195,9 @@ def test_from_dict_rejects_unknown_normalization_keys() -> None:
         DedupConfig.from_dict({"normalization": {"fold_hamza": True}})
 
 
-@pytest.mark.parametrize("values", [{"normalization": 5}, {"related": 5},
-                                    {"normalization": "fold_hamza_carriers"}])
+@pytest.mark.parametrize(
+    "values", [{"normalization": 5}, {"related": 5}, {"normalization": "fold_hamza_carriers"}]
+)
 def test_nested_configs_of_the_wrong_type_are_refused(values: dict[str, Any]) -> None:
     with pytest.raises(ConfigError, match=r"normalization|related"):
         DedupConfig.from_dict(values)
@@ -188,8 +214,13 @@ def test_nested_configs_of_the_wrong_type_are_refused(values: dict[str, Any]) ->
 def test_bands_rows_derived_from_the_candidate_threshold(
     candidate_threshold: float, num_perm: int, weights: tuple[float, float]
 ) -> None:
-    config = DedupConfig(candidate_threshold=candidate_threshold, num_perm=num_perm,
-                         lsh_weights=weights, jaccard_threshold=0.9, containment_threshold=0.9)
+    config = DedupConfig(
+        candidate_threshold=candidate_threshold,
+        num_perm=num_perm,
+        lsh_weights=weights,
+        jaccard_threshold=0.9,
+        containment_threshold=0.9,
+    )
     bands, rows = config.bands_rows
     assert (bands, rows) == optimal_bands_rows(candidate_threshold, num_perm, weights)
     assert bands * rows <= num_perm

@@ -107,8 +107,7 @@ def test_optimal_bands_rows_datasketch_default_example() -> None:
     assert optimal_bands_rows(0.8, 128, (0.5, 0.5)) == (9, 13)
 
 
-def _weighted_error(threshold: float, bands: int, rows: int, weights: tuple[float, float]
-                    ) -> float:
+def _weighted_error(threshold: float, bands: int, rows: int, weights: tuple[float, float]) -> float:
     # The areas datasketch minimizes: false positives below the threshold, false
     # negatives above it, under P(candidate | s) = 1 - (1 - s^r)^b.
     def probability(s: float) -> float:

@@ -375,7 +375,9 @@ def test_the_caches_answer_whole_when_they_overflow(monkeypatch: pytest.MonkeyPa
     assert set(postings.lookup(reader, [0, 5, 6], limit=None)) == {5, 6}
     found = postings.lookup(reader, [5, 6, 20], limit=4)  # 5 and 6 cached, 20 overflows
     assert {t: a.tolist() for t, a in found.items()} == {
-        5: [1, 2, 3, 4], 6: [2, 3, 4, 5], 20: [16, 17, 18, 19]
+        5: [1, 2, 3, 4],
+        6: [2, 3, 4, 5],
+        20: [16, 17, 18, 19],
     }
     assert reader.asked == [0, 5, 6, 20]
     assert not postings.lists

@@ -50,10 +50,24 @@ def test_decode_entities(raw: str, expected: str) -> None:
 # ---------------------------------------------------------------------------
 # premap (rows 1, 2, 5, 7-11: before NFKC)
 
-FORMAT_CONTROLS = [0x200C, 0x200D, 0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F),
-                   *range(0x2066, 0x206A), 0x2060, 0xFEFF, 0x00AD]
-QURANIC_MARKS = [*range(0x0610, 0x061B), *range(0x06D6, 0x06DD), *range(0x06DF, 0x06E9),
-                 *range(0x06EA, 0x06EE)]
+FORMAT_CONTROLS = [
+    0x200C,
+    0x200D,
+    0x200E,
+    0x200F,
+    0x061C,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+    0x2060,
+    0xFEFF,
+    0x00AD,
+]
+QURANIC_MARKS = [
+    *range(0x0610, 0x061B),
+    *range(0x06D6, 0x06DD),
+    *range(0x06DF, 0x06E9),
+    *range(0x06EA, 0x06EE),
+]
 
 
 @pytest.mark.parametrize(
@@ -66,8 +80,9 @@ def test_premap_deletes_marks_and_format_controls_without_a_space(code_point: in
     assert premap(f"كت{chr(code_point)}اب") == "كتاب"
 
 
-@pytest.mark.parametrize("code_point", [0x00, 0x01, 0x1F, 0x7F, 0x80, 0x85, 0x9F],
-                         ids=lambda c: f"U+{c:04X}")
+@pytest.mark.parametrize(
+    "code_point", [0x00, 0x01, 0x1F, 0x7F, 0x80, 0x85, 0x9F], ids=lambda c: f"U+{c:04X}"
+)
 def test_premap_turns_control_characters_into_a_space(code_point: int) -> None:
     assert premap(f"كتاب{chr(code_point)}قلم") == "كتاب قلم"  # row 1
 
@@ -105,10 +120,14 @@ def test_premap_leaves_zwsp_to_the_space_step() -> None:
 @pytest.mark.parametrize(
     ("ligature", "expected"),
     [
-        ("\ufef5", "\u0644\u0622"), ("\ufef6", "\u0644\u0622"),  # lam + alef madda
-        ("\ufef7", "\u0644\u0623"), ("\ufef8", "\u0644\u0623"),  # lam + alef hamza above
-        ("\ufef9", "\u0644\u0625"), ("\ufefa", "\u0644\u0625"),  # lam + alef hamza below
-        ("\ufefb", "\u0644\u0627"), ("\ufefc", "\u0644\u0627"),  # lam + alef
+        ("\ufef5", "\u0644\u0622"),
+        ("\ufef6", "\u0644\u0622"),  # lam + alef madda
+        ("\ufef7", "\u0644\u0623"),
+        ("\ufef8", "\u0644\u0623"),  # lam + alef hamza above
+        ("\ufef9", "\u0644\u0625"),
+        ("\ufefa", "\u0644\u0625"),  # lam + alef hamza below
+        ("\ufefb", "\u0644\u0627"),
+        ("\ufefc", "\u0644\u0627"),  # lam + alef
     ],
     ids=lambda v: f"U+{ord(v[0]):04X}" if len(v) == 1 else "",
 )
@@ -152,21 +171,39 @@ def test_strip_after_nfkc_handles_isolated_harakat_forms() -> None:
 
 LETTER_FOLDS = [
     # row 13
-    ("\u0622", ALEF), ("\u0623", ALEF), ("\u0625", ALEF),
+    ("\u0622", ALEF),
+    ("\u0623", ALEF),
+    ("\u0625", ALEF),
     # row 14
-    ("\u0671", ALEF), ("\u0672", ALEF), ("\u0673", ALEF), ("\u0675", ALEF),
+    ("\u0671", ALEF),
+    ("\u0672", ALEF),
+    ("\u0673", ALEF),
+    ("\u0675", ALEF),
     # row 15
     ("\u0649", YEH),
     # row 16 (U+06CE is kept: row 23)
-    ("\u06cc", YEH), ("\u06cd", YEH), ("\u06d0", YEH), ("\u06d1", YEH), ("\u06d2", YEH),
+    ("\u06cc", YEH),
+    ("\u06cd", YEH),
+    ("\u06d0", YEH),
+    ("\u06d1", YEH),
+    ("\u06d2", YEH),
     # row 17
     ("\u0629", HEH),
     # row 18
-    ("\u06a9", KAF), ("\u063b", KAF), ("\u063c", KAF),
+    ("\u06a9", KAF),
+    ("\u063b", KAF),
+    ("\u063c", KAF),
     # row 19
-    ("\u06c0", HEH), ("\u06c1", HEH), ("\u06c2", HEH), ("\u06be", HEH), ("\u06ff", HEH),
+    ("\u06c0", HEH),
+    ("\u06c1", HEH),
+    ("\u06c2", HEH),
+    ("\u06be", HEH),
+    ("\u06ff", HEH),
     # row 21
-    ("\u066e", "\u0628"), ("\u066f", "\u0642"), ("\u06a2", "\u0641"), ("\u06a7", "\u0642"),
+    ("\u066e", "\u0628"),
+    ("\u066f", "\u0642"),
+    ("\u06a2", "\u0641"),
+    ("\u06a7", "\u0642"),
 ]
 
 
@@ -175,8 +212,9 @@ def test_fold_letter_variants(letter: str, target: str) -> None:
     assert fold_letters(f"ب{letter}ب") == f"ب{target}ب"
 
 
-@pytest.mark.parametrize("letter", ["\u06d5", "\u06c6", "\u0695", "\u06b5", "\u06ce"],
-                         ids=lambda v: f"U+{ord(v):04X}")
+@pytest.mark.parametrize(
+    "letter", ["\u06d5", "\u06c6", "\u0695", "\u06b5", "\u06ce"], ids=lambda v: f"U+{ord(v):04X}"
+)
 def test_kurdish_letters_are_kept(letter: str) -> None:
     # Row 23: folding or deleting them damages Sorani text.
     assert fold_letters(f"ب{letter}ب") == f"ب{letter}ب"
@@ -211,8 +249,21 @@ def test_fold_number_signs(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "punctuation",
-    ["\u060c", "\u061b", "\u061f", "\u06d4", "\u00ab", "\u00bb", "\u060d", "!", "(", "#", "@",
-     "\u2013", "\u201c"],
+    [
+        "\u060c",
+        "\u061b",
+        "\u061f",
+        "\u06d4",
+        "\u00ab",
+        "\u00bb",
+        "\u060d",
+        "!",
+        "(",
+        "#",
+        "@",
+        "\u2013",
+        "\u201c",
+    ],
     ids=lambda v: f"U+{ord(v):04X}",
 )
 def test_fold_punctuation_to_space(punctuation: str) -> None:
@@ -221,16 +272,26 @@ def test_fold_punctuation_to_space(punctuation: str) -> None:
 
 @pytest.mark.parametrize(
     "space",
-    ["\u200b", "\u00a0", *(chr(c) for c in range(0x2000, 0x200B)), "\u202f", "\u205f",
-     "\u3000", "\t", "\n", "\r"],
+    [
+        "\u200b",
+        "\u00a0",
+        *(chr(c) for c in range(0x2000, 0x200B)),
+        "\u202f",
+        "\u205f",
+        "\u3000",
+        "\t",
+        "\n",
+        "\r",
+    ],
     ids=lambda v: f"U+{ord(v):04X}",
 )
 def test_fold_spaces_of_every_width(space: str) -> None:
     assert fold_letters(f"كتب{space}قلم") == "كتب قلم"  # row 12
 
 
-@pytest.mark.parametrize("separator", ["\u06dd", "\u06de", "\u06e9"],
-                         ids=lambda v: f"U+{ord(v):04X}")
+@pytest.mark.parametrize(
+    "separator", ["\u06dd", "\u06de", "\u06e9"], ids=lambda v: f"U+{ord(v):04X}"
+)
 def test_quranic_separators_become_a_space(separator: str) -> None:
     assert normalize_text(f"كتب{separator}قلم") == "كتب قلم"  # row 8
 
@@ -253,8 +314,13 @@ def test_hamza_tier_merges_egyptian_and_levantine_spelling() -> None:
 
 @pytest.mark.parametrize(
     ("letter", "target"),
-    [("\u06a4", "\u0641"), ("\u067e", "\u0628"), ("\u0686", "\u062c"), ("\u0698", "\u0632"),
-     ("\u06af", KAF)],
+    [
+        ("\u06a4", "\u0641"),
+        ("\u067e", "\u0628"),
+        ("\u0686", "\u062c"),
+        ("\u0698", "\u0632"),
+        ("\u06af", KAF),
+    ],
     ids=lambda v: f"U+{ord(v):04X}",
 )
 def test_loanword_letters_kept_by_default_and_folded_when_asked(letter: str, target: str) -> None:
@@ -393,24 +459,30 @@ LINE_BREAKS = ["\n", "\r", "\r\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"]
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.one_of(normalizer_text(max_size=12), st.sampled_from(LINE_BREAKS)),
-                max_size=8).map("".join))
+@given(
+    st.lists(st.one_of(normalizer_text(max_size=12), st.sampled_from(LINE_BREAKS)), max_size=8).map(
+        "".join
+    )
+)
 def test_normalize_lines_is_normalize_text_per_line(text: str) -> None:
     expected = [line for line in map(normalize_text, text.splitlines()) if line]
     assert normalize_lines(text) == expected
     for options in (HAMZA_OPTIONS, LOANWORD_OPTIONS):
-        assert normalize_lines(text, options) == \
-            [line for line in (normalize_text(x, options) for x in text.splitlines()) if line]
+        assert normalize_lines(text, options) == [
+            line for line in (normalize_text(x, options) for x in text.splitlines()) if line
+        ]
 
 
 def test_normalize_lines_hand_example() -> None:
     assert normalize_lines("المصدر: واس\r\n\n  أعلنَ الوزيرُ\u2028٣٫٥٪") == [
-        "المصدر واس", "اعلن الوزير", "3.5%"]
+        "المصدر واس",
+        "اعلن الوزير",
+        "3.5%",
+    ]
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.text(st.sampled_from(FIXED_POINT_LETTERS), min_size=2, max_size=12),
-       st.integers(1, 11))
+@given(st.text(st.sampled_from(FIXED_POINT_LETTERS), min_size=2, max_size=12), st.integers(1, 11))
 def test_zwsp_inside_a_word_splits_it(word: str, cut: int) -> None:
     cut = min(cut, len(word) - 1)
     assert normalize_text(word[:cut] + "\u200b" + word[cut:]) == word[:cut] + " " + word[cut:]

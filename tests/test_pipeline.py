@@ -75,8 +75,9 @@ def test_shuffled_input_gives_identical_clusters_and_pairs(
     assert first["pairs.jsonl"] == second["pairs.jsonl"]
 
 
-def test_shuffled_planted_corpus_gives_identical_outputs(tmp_path: Path,
-                                                         oracle_config: DedupConfig) -> None:
+def test_shuffled_planted_corpus_gives_identical_outputs(
+    tmp_path: Path, oracle_config: DedupConfig
+) -> None:
     articles = planted_corpus(40, stories=20)
     shuffled = list(articles)
     random.Random(40).shuffle(shuffled)
@@ -91,16 +92,31 @@ def test_shuffled_planted_corpus_gives_identical_outputs(tmp_path: Path,
 # Nothing lost
 
 GOOD, SHORT, BAD_JSON, NOT_OBJECT, NO_ID, EMPTY_TEXT, DUPLICATE = (
-    "good", "short", "bad_json", "not_object", "no_id", "empty_text", "duplicate")
+    "good",
+    "short",
+    "bad_json",
+    "not_object",
+    "no_id",
+    "empty_text",
+    "duplicate",
+)
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kinds=st.lists(st.sampled_from([GOOD, GOOD, GOOD, SHORT, BAD_JSON, NOT_OBJECT, NO_ID,
-                                        EMPTY_TEXT, DUPLICATE]), max_size=25),
-       seed=st.integers(0, 10_000))
-def test_nothing_lost(kinds: list[str], seed: int, tmp_path_factory: pytest.TempPathFactory
-                      ) -> None:
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    kinds=st.lists(
+        st.sampled_from(
+            [GOOD, GOOD, GOOD, SHORT, BAD_JSON, NOT_OBJECT, NO_ID, EMPTY_TEXT, DUPLICATE]
+        ),
+        max_size=25,
+    ),
+    seed=st.integers(0, 10_000),
+)
+def test_nothing_lost(
+    kinds: list[str], seed: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     rng = random.Random(seed)
     folder = tmp_path_factory.mktemp("nothing-lost")
     stories = [random_sentence(rng, 40) for _ in range(3)]
@@ -165,8 +181,10 @@ def test_nothing_lost(kinds: list[str], seed: int, tmp_path_factory: pytest.Temp
 
 def test_summary_contents(oracle_config: DedupConfig) -> None:
     articles = planted_corpus(50, stories=10)
-    report = scan([*articles, Rejected("in.jsonl", 4, None, "invalid JSON: x at column 1")],
-                  config=oracle_config)
+    report = scan(
+        [*articles, Rejected("in.jsonl", 4, None, "invalid JSON: x at column 1")],
+        config=oracle_config,
+    )
     stats = report.stats
     assert stats["version"] == __version__
     assert stats["config_fingerprint"] == oracle_config.fingerprint
@@ -181,16 +199,22 @@ def test_summary_contents(oracle_config: DedupConfig) -> None:
     assert counts["rejected"] == len(report.rejected)
     assert counts["clusters"] == len(report.clusters)
     assert counts["duplicate_clusters"] == sum(1 for c in report.clusters if c.size > 1)
-    assert counts["articles_in_duplicate_clusters"] == sum(c.size for c in report.clusters
-                                                           if c.size > 1)
+    assert counts["articles_in_duplicate_clusters"] == sum(
+        c.size for c in report.clusters if c.size > 1
+    )
     assert counts["pairs"] == len(report.pairs)
     assert counts["pairs_by_relation"] == {
         r: sum(1 for p in report.pairs if p.relation == r)
-        for r in sorted({p.relation for p in report.pairs})}
+        for r in sorted({p.relation for p in report.pairs})
+    }
     assert sum(counts["rejects_by_reason"].values()) == len(report.rejected)
     assert counts["verified_exactly"] + counts["prefiltered_out"] == counts["candidates"]
-    tiny = [a for a in articles if a.id not in {r.id for r in report.rejected}
-            and len({a.text[i:i + 5] for i in range(len(a.text) - 4)}) < 20]
+    tiny = [
+        a
+        for a in articles
+        if a.id not in {r.id for r in report.rejected}
+        and len({a.text[i : i + 5] for i in range(len(a.text) - 4)}) < 20
+    ]
     assert counts["too_small_to_match"] == len(tiny)
     json.dumps(stats)  # plain JSON values only
 
@@ -205,10 +229,15 @@ def test_rejects_pass_through_and_are_sorted(oracle_config: DedupConfig) -> None
     ]
     report = scan(records, config=oracle_config)
     assert [(r.file, r.line, r.id) for r in report.rejected] == [
-        ("a.jsonl", 7, "dup"), ("a.jsonl", 9, "short"), ("b.jsonl", 2, None)]
+        ("a.jsonl", 7, "dup"),
+        ("a.jsonl", 9, "short"),
+        ("b.jsonl", 2, None),
+    ]
     too_short = report.rejected[1].reason
-    assert too_short == ("text too short to shingle (2 characters after normalization and "
-                         "furniture stripping; needs at least 5)")
+    assert too_short == (
+        "text too short to shingle (2 characters after normalization and "
+        "furniture stripping; needs at least 5)"
+    )
     assert [c.canonical for c in report.clusters] == ["ok"]
 
 
@@ -229,8 +258,11 @@ def test_empty_corpus(oracle_config: DedupConfig) -> None:
 def test_progress_reports_every_stage(oracle_config: DedupConfig) -> None:
     calls: list[tuple[str, int, int]] = []
     articles = planted_corpus(60, stories=5)
-    report = scan(articles, config=oracle_config,
-                  progress=lambda stage, done, total: calls.append((stage, done, total)))
+    report = scan(
+        articles,
+        config=oracle_config,
+        progress=lambda stage, done, total: calls.append((stage, done, total)),
+    )
     accepted = report.stats["counts"]["accepted"]
     final = {stage: (done, total) for stage, done, total in calls}
     assert set(final) == {"shingle", "signature", "candidates", "verify"}  # related is off
@@ -240,8 +272,10 @@ def test_progress_reports_every_stage(oracle_config: DedupConfig) -> None:
 def test_exact_copies_count(oracle_config: DedupConfig) -> None:
     story = random_sentence(random.Random(2), 40)
     other = random_sentence(random.Random(3), 40)
-    report = scan([Article("a", story), Article("b", story), Article("c", story),
-                   Article("d", other)], config=oracle_config)
+    report = scan(
+        [Article("a", story), Article("b", story), Article("c", story), Article("d", other)],
+        config=oracle_config,
+    )
     counts = report.stats["counts"]
     assert counts["exact_duplicate_articles"] == 2
     assert counts["pairs_by_relation"] == {"exact": 3}
@@ -253,11 +287,19 @@ def test_normalization_options_reach_the_shingles() -> None:
     body = random_sentence(rng, 6)
     egypt = f"{body} المسئول والمسئولة عن رئاسة الهيئة"
     levant = f"{body} المسؤول والمسؤولة عن رئاسة الهيئة"
-    base = DedupConfig(related=RelatedConfig(k=0), strip_furniture=False, learn_boilerplate=False,
-                       template_guard=False, jaccard_threshold=0.95, containment_threshold=0.95,
-                       candidate_threshold=0.3, min_shingles=5)
-    folded = DedupConfig.from_dict({**base.to_dict(),
-                                    "normalization": {"fold_hamza_carriers": True}})
+    base = DedupConfig(
+        related=RelatedConfig(k=0),
+        strip_furniture=False,
+        learn_boilerplate=False,
+        template_guard=False,
+        jaccard_threshold=0.95,
+        containment_threshold=0.95,
+        candidate_threshold=0.3,
+        min_shingles=5,
+    )
+    folded = DedupConfig.from_dict(
+        {**base.to_dict(), "normalization": {"fold_hamza_carriers": True}}
+    )
     articles = [Article("eg", egypt), Article("lv", levant)]
     assert scan(articles, config=base).pairs == ()
     (pair,) = scan(articles, config=folded).pairs
@@ -269,26 +311,29 @@ def test_normalization_options_reach_the_shingles() -> None:
 
 
 def _pair_config(**changes: object) -> DedupConfig:
-    return DedupConfig(related=RelatedConfig(k=0), template_guard=False,
-                       learn_boilerplate=False, **changes)  # type: ignore[arg-type]
+    return DedupConfig(
+        related=RelatedConfig(k=0), template_guard=False, learn_boilerplate=False, **changes
+    )  # type: ignore[arg-type]
 
 
 def _paired(articles: list[Article], config: DedupConfig) -> set[tuple[str, str]]:
     return {(p.a, p.b) for p in scan(articles, config=config).pairs}
 
 
-@pytest.mark.parametrize(("gap_days", "undated", "paired"), [
-    (2, False, True), (6.9, False, True), (30, False, False), (30, True, True)])
-def test_a_contained_copy_must_be_published_within_days(gap_days: float, undated: bool,
-                                                        paired: bool) -> None:
+@pytest.mark.parametrize(
+    ("gap_days", "undated", "paired"),
+    [(2, False, True), (6.9, False, True), (30, False, False), (30, True, True)],
+)
+def test_a_contained_copy_must_be_published_within_days(
+    gap_days: float, undated: bool, paired: bool
+) -> None:
     rng = random.Random(7)
     body = random_sentence(rng, 120)
     extension = random_sentence(rng, 110)  # the longer text adds as much again: J ~ 0.5
     first = Article(id="a", text=body, published_at="2024-03-01T08:00:00Z")
     later = datetime(2024, 3, 1, 8, tzinfo=UTC) + timedelta(days=gap_days)
     moment = later.isoformat().replace("+00:00", "Z")
-    second = Article(id="b", text=body + " " + extension,
-                     published_at="" if undated else moment)
+    second = Article(id="b", text=body + " " + extension, published_at="" if undated else moment)
     config = _pair_config()
     assert _paired([first, second], config) == ({("a", "b")} if paired else set())
     # Off, the dates play no part.
@@ -298,9 +343,10 @@ def test_a_contained_copy_must_be_published_within_days(gap_days: float, undated
 def test_a_close_copy_matches_whatever_its_date() -> None:
     rng = random.Random(8)
     body = random_sentence(rng, 150)
-    articles = [Article(id="a", text=body, published_at="2024-01-01"),
-                Article(id="b", text=body + " " + random_sentence(rng, 3),
-                        published_at="2024-06-01")]
+    articles = [
+        Article(id="a", text=body, published_at="2024-01-01"),
+        Article(id="b", text=body + " " + random_sentence(rng, 3), published_at="2024-06-01"),
+    ]
     report = scan(articles, config=_pair_config())
     assert [(p.a, p.b) for p in report.pairs] == [("a", "b")]
     assert report.pairs[0].jaccard >= 0.8

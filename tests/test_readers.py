@@ -33,14 +33,29 @@ def rejects(records: list[Article | Rejected]) -> list[Rejected]:
 
 
 def test_jsonl_fields_and_origin(write_jsonl: WriteJsonl) -> None:
-    path = write_jsonl([
-        {"id": "a1", "text": STORY, "title": "النفط", "source": "ina", "url": "http://x/1",
-         "date": "2023-05-01T08:00:00+03:00", "extra": [1, 2]},
-        {"id": 7, "text": OTHER},
-    ])
+    path = write_jsonl(
+        [
+            {
+                "id": "a1",
+                "text": STORY,
+                "title": "النفط",
+                "source": "ina",
+                "url": "http://x/1",
+                "date": "2023-05-01T08:00:00+03:00",
+                "extra": [1, 2],
+            },
+            {"id": 7, "text": OTHER},
+        ]
+    )
     first, second = read_corpus(path)
-    assert first == Article(id="a1", text=STORY, title="النفط", source="ina",
-                            published_at="2023-05-01T08:00:00+03:00", url="http://x/1")
+    assert first == Article(
+        id="a1",
+        text=STORY,
+        title="النفط",
+        source="ina",
+        published_at="2023-05-01T08:00:00+03:00",
+        url="http://x/1",
+    )
     assert (first.origin_file, first.origin_line) == (str(path), 1)
     assert second.id == "7"  # an integer id is accepted as its decimal text
     assert (second.title, second.source, second.published_at) == ("", "", "")
@@ -48,29 +63,43 @@ def test_jsonl_fields_and_origin(write_jsonl: WriteJsonl) -> None:
 
 def test_jsonl_line_numbers_count_blank_lines(tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
-    lines = ["", json.dumps({"id": "a", "text": STORY}), "   ", "{broken",
-             json.dumps({"id": "b", "text": OTHER})]
+    lines = [
+        "",
+        json.dumps({"id": "a", "text": STORY}),
+        "   ",
+        "{broken",
+        json.dumps({"id": "b", "text": OTHER}),
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     records = list(read_corpus(path))
-    assert [(type(r).__name__, r.origin_line if isinstance(r, Article) else r.line)
-            for r in records] == [("Article", 2), ("Rejected", 4), ("Article", 5)]
+    assert [
+        (type(r).__name__, r.origin_line if isinstance(r, Article) else r.line) for r in records
+    ] == [("Article", 2), ("Rejected", 4), ("Article", 5)]
 
 
 def test_jsonl_with_crlf_line_ends(tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
-    path.write_bytes((json.dumps({"id": "a", "text": STORY}, ensure_ascii=False) + "\r\n" +
-                      json.dumps({"id": "b", "text": OTHER}, ensure_ascii=False) + "\r\n")
-                     .encode("utf-8"))
+    path.write_bytes(
+        (
+            json.dumps({"id": "a", "text": STORY}, ensure_ascii=False)
+            + "\r\n"
+            + json.dumps({"id": "b", "text": OTHER}, ensure_ascii=False)
+            + "\r\n"
+        ).encode("utf-8")
+    )
     assert [a.text for a in articles(list(read_corpus(path)))] == [STORY, OTHER]
 
 
 def test_csv_and_tsv(tmp_path: Path) -> None:
     csv_path = tmp_path / "a.csv"
-    csv_path.write_text(f'id,text,source\nx1,"{STORY}",ina\nx2,"سطر أول\nسطر ثان",wam\n',
-                        encoding="utf-8")
+    csv_path.write_text(
+        f'id,text,source\nx1,"{STORY}",ina\nx2,"سطر أول\nسطر ثان",wam\n', encoding="utf-8"
+    )
     records = list(read_corpus(csv_path))
     assert [(a.id, a.text, a.source) for a in articles(records)] == [
-        ("x1", STORY, "ina"), ("x2", "سطر أول\nسطر ثان", "wam")]
+        ("x1", STORY, "ina"),
+        ("x2", "سطر أول\nسطر ثان", "wam"),
+    ]
     # Header is line 1; a record's line is the physical line where it ends.
     assert [a.origin_line for a in articles(records)] == [2, 4]
     tsv_path = tmp_path / "a.tsv"
@@ -89,9 +118,13 @@ def test_folder_of_txt_files(tmp_path: Path) -> None:
     (root / "empty.txt").write_text("  \n", encoding="utf-8")
     records = list(read_corpus(root))
     assert sorted((a.id, a.text) for a in articles(records)) == [
-        ("b.txt", OTHER), ("c.txt", STORY + " اليوم"), ("ina/2023/a.txt", STORY)]
+        ("b.txt", OTHER),
+        ("c.txt", STORY + " اليوم"),
+        ("ina/2023/a.txt", STORY),
+    ]
     assert [(r.id, r.reason) for r in rejects(records)] == [
-        ("empty.txt", "empty text field 'text'")]
+        ("empty.txt", "empty text field 'text'")
+    ]
 
 
 def test_empty_folder_is_an_input_error(tmp_path: Path) -> None:
@@ -119,12 +152,18 @@ def test_gzip_inputs(tmp_path: Path, suffix: str) -> None:
 
 
 def test_stdin_dash(monkeypatch: pytest.MonkeyPatch) -> None:
-    payload = (json.dumps({"id": "s1", "text": STORY}, ensure_ascii=False) + "\n" +
-               json.dumps({"id": "s2", "text": OTHER}, ensure_ascii=False) + "\n")
+    payload = (
+        json.dumps({"id": "s1", "text": STORY}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "s2", "text": OTHER}, ensure_ascii=False)
+        + "\n"
+    )
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(payload.encode("utf-8"))))
     records = list(read_corpus("-"))
     assert [(a.id, a.text, a.origin_file) for a in articles(records)] == [
-        ("s1", STORY, "<stdin>"), ("s2", OTHER, "<stdin>")]
+        ("s1", STORY, "<stdin>"),
+        ("s2", OTHER, "<stdin>"),
+    ]
 
 
 def test_cp1256_with_encoding(tmp_path: Path) -> None:
@@ -156,8 +195,9 @@ def test_invalid_utf8_in_one_line_rejects_only_that_record(tmp_path: Path) -> No
 
 def test_explicit_format_overrides_the_name(tmp_path: Path) -> None:
     path = tmp_path / "feed.txt"
-    path.write_text(json.dumps({"id": "f1", "text": STORY}, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"id": "f1", "text": STORY}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     assert [a.id for a in read_corpus(path, format="jsonl")] == ["f1"]
     assert [a.id for a in read_corpus(path)] == ["feed.txt"]  # by name: one text file
 
@@ -165,8 +205,11 @@ def test_explicit_format_overrides_the_name(tmp_path: Path) -> None:
 def test_unknown_suffix_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "feed.xml"
     path.write_text("<rss/>", encoding="utf-8")
-    with pytest.raises(InputError, match=r"feed\.xml: cannot tell the format from the name; "
-                                         r"use --format jsonl\|csv\|txt"):
+    with pytest.raises(
+        InputError,
+        match=r"feed\.xml: cannot tell the format from the name; "
+        r"use --format jsonl\|csv\|txt",
+    ):
         read_corpus(path)
 
 
@@ -178,8 +221,12 @@ def test_unknown_suffix_is_an_input_error(tmp_path: Path) -> None:
     ("line", "reason", "article_id"),
     [
         ('{"id": "x" "text": "خبر"}', r"invalid JSON: Expecting ',' delimiter at column 12", None),
-        ("{'id': 'x'}", r"invalid JSON: Expecting property name enclosed in double quotes at "
-                        r"column 2", None),
+        (
+            "{'id': 'x'}",
+            r"invalid JSON: Expecting property name enclosed in double quotes at "
+            r"column 2",
+            None,
+        ),
         ("[1, 2]", r"JSON line is not an object", None),
         ('"نص"', r"JSON line is not an object", None),
         ('{"text": "خبر قصير"}', r"missing or empty id field 'id'", None),
@@ -195,8 +242,9 @@ def test_unknown_suffix_is_an_input_error(tmp_path: Path) -> None:
         ('{"id": "good", "text": "نص مكرر"}', r"duplicate id \(first occurrence kept\)", "good"),
     ],
 )
-def test_bad_record_becomes_a_reject(tmp_path: Path, line: str, reason: str,
-                                     article_id: str | None) -> None:
+def test_bad_record_becomes_a_reject(
+    tmp_path: Path, line: str, reason: str, article_id: str | None
+) -> None:
     path = tmp_path / "a.jsonl"
     good = json.dumps({"id": "good", "text": STORY}, ensure_ascii=False)
     after = json.dumps({"id": "after", "text": OTHER}, ensure_ascii=False)
@@ -215,7 +263,8 @@ def test_duplicate_id_across_files_in_read_many(write_jsonl: WriteJsonl, tmp_pat
     records = list(read_many([first, second]))
     assert [a.id for a in articles(records)] == ["a", "b", "c"]
     assert rejects(records) == [
-        Rejected(str(second), 2, "b", "duplicate id (first occurrence kept)")]
+        Rejected(str(second), 2, "b", "duplicate id (first occurrence kept)")
+    ]
     # Each read_corpus call on its own has its own id space.
     assert len(articles(list(read_corpus(second)))) == 2
 
@@ -229,20 +278,35 @@ def test_read_many_of_nothing() -> None:
 
 
 def test_field_map(write_jsonl: WriteJsonl) -> None:
-    path = write_jsonl([{"doc": "d1", "body": STORY, "headline": "عنوان", "outlet": "wam",
-                         "when": "2023-01-02", "link": "http://x", "published_at": "ignored"}])
-    fields = FieldMap(id="doc", text="body", title="headline", source="outlet",
-                      published_at="when", url="link")
+    path = write_jsonl(
+        [
+            {
+                "doc": "d1",
+                "body": STORY,
+                "headline": "عنوان",
+                "outlet": "wam",
+                "when": "2023-01-02",
+                "link": "http://x",
+                "published_at": "ignored",
+            }
+        ]
+    )
+    fields = FieldMap(
+        id="doc", text="body", title="headline", source="outlet", published_at="when", url="link"
+    )
     (article,) = read_corpus(path, fields=fields)
-    assert article == Article(id="d1", text=STORY, title="عنوان", source="wam",
-                              published_at="2023-01-02", url="http://x")
+    assert article == Article(
+        id="d1", text=STORY, title="عنوان", source="wam", published_at="2023-01-02", url="http://x"
+    )
 
 
 def test_date_fallback_order(write_jsonl: WriteJsonl) -> None:
-    path = write_jsonl([
-        {"id": "a", "text": STORY, "date": "2023-01-02", "published_at": "2023-01-01"},
-        {"id": "b", "text": STORY, "pubdate": "2023-03-03"},
-    ])
+    path = write_jsonl(
+        [
+            {"id": "a", "text": STORY, "date": "2023-01-02", "published_at": "2023-01-01"},
+            {"id": "b", "text": STORY, "pubdate": "2023-03-03"},
+        ]
+    )
     assert [a.published_at for a in read_corpus(path)] == ["2023-01-01", "2023-03-03"]
 
 
@@ -257,9 +321,10 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_text_field_absent_from_every_record(write_jsonl: WriteJsonl) -> None:
     path = write_jsonl([{"body": STORY, "headline": "عنوان"}, {"body": OTHER, "headline": "آخر"}])
-    with pytest.raises(InputError, match=(
-        r"no field 'text' in any record; available: body, headline; use --text-field body$"
-    )):
+    with pytest.raises(
+        InputError,
+        match=(r"no field 'text' in any record; available: body, headline; use --text-field body$"),
+    ):
         list(read_corpus(path))
 
 
@@ -275,18 +340,24 @@ def test_text_field_present_in_some_records_is_not_a_whole_input_error(
 def test_csv_without_the_text_column(tmp_path: Path) -> None:
     path = tmp_path / "articles.csv"
     path.write_text(f"body,headline\n{STORY},عنوان\n", encoding="utf-8")
-    with pytest.raises(InputError, match=(
-        r"articles\.csv: no column named 'text'\. Available columns: body, headline\. "
-        r"Use --text-field body\.$"
-    )):
+    with pytest.raises(
+        InputError,
+        match=(
+            r"articles\.csv: no column named 'text'\. Available columns: body, headline\. "
+            r"Use --text-field body\.$"
+        ),
+    ):
         list(read_corpus(path))
 
 
 def test_csv_without_the_id_column(tmp_path: Path) -> None:
     path = tmp_path / "articles.csv"
     path.write_text(f"doc,text\n1,{STORY}\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"no column named 'id'\. Available columns: doc, text\. "
-                                         r"Use --id-field doc\."):
+    with pytest.raises(
+        InputError,
+        match=r"no column named 'id'\. Available columns: doc, text\. "
+        r"Use --id-field doc\.",
+    ):
         list(read_corpus(path))
 
 

@@ -27,10 +27,16 @@ def _load_sample() -> tuple[list[Article], dict[str, object]]:
     with (SAMPLE / "articles.jsonl").open(encoding="utf-8") as handle:
         for line in handle:
             row = json.loads(line)
-            articles.append(Article(id=row["id"], text=row["text"], title=row.get("title", ""),
-                                    source=row.get("source", ""),
-                                    published_at=row.get("published_at", ""),
-                                    url=row.get("url", "")))
+            articles.append(
+                Article(
+                    id=row["id"],
+                    text=row["text"],
+                    title=row.get("title", ""),
+                    source=row.get("source", ""),
+                    published_at=row.get("published_at", ""),
+                    url=row.get("url", ""),
+                )
+            )
     labels = json.loads((SAMPLE / "labels.json").read_text(encoding="utf-8"))
     return articles, labels
 
@@ -104,8 +110,10 @@ def test_sample_each_story_takes_one_slot_shown_by_its_canonical(
     family = _families(labels)
     moment = {a.id: datetime.fromisoformat(a.published_at) for a in articles}
     # Without canonical_of: the earliest published member, then the smallest id.
-    canonical = {f: min((m for m in family if family[m] == f), key=lambda m: (moment[m], m))
-                 for f in set(family.values())}
+    canonical = {
+        f: min((m for m in family if family[m] == f), key=lambda m: (moment[m], m))
+        for f in set(family.values())
+    }
     for items in sample_index.related().values():
         stories = [family.get(i, i) for i in _ids(items)]
         assert len(stories) == len(set(stories))
@@ -178,14 +186,28 @@ _DAY = "2024-03-{:02d}T10:00:00+00:00"
 def _toy(sources: list[str], days: list[int | None]) -> list[Article]:
     """A query article and near-synonymous follow-ups, one per (source, day)."""
     body = "فيضانات مدينة تريم وادي حضرموت أمطار غزيرة سيول الدفاع المدني"
-    articles = [Article(id="q", text=body, title="سيول تريم", source="wakaa",
-                        published_at=_DAY.format(10))]
-    extra = ["قافلة مساعدات", "حصيلة الضحايا", "زيارة المحافظ", "تعويض المزارعين",
-             "انقطاع الكهرباء", "إعادة فتح الطرق", "مخيمات النازحين", "تحذير الأرصاد"]
+    articles = [
+        Article(id="q", text=body, title="سيول تريم", source="wakaa", published_at=_DAY.format(10))
+    ]
+    extra = [
+        "قافلة مساعدات",
+        "حصيلة الضحايا",
+        "زيارة المحافظ",
+        "تعويض المزارعين",
+        "انقطاع الكهرباء",
+        "إعادة فتح الطرق",
+        "مخيمات النازحين",
+        "تحذير الأرصاد",
+    ]
     for n, (source, day) in enumerate(zip(sources, days, strict=True)):
-        articles.append(Article(
-            id=f"d{n}", text=f"{body} {extra[n % len(extra)]} {n}", source=source,
-            published_at="" if day is None else _DAY.format(day)))
+        articles.append(
+            Article(
+                id=f"d{n}",
+                text=f"{body} {extra[n % len(extra)]} {n}",
+                source=source,
+                published_at="" if day is None else _DAY.format(day),
+            )
+        )
     return articles
 
 
@@ -218,8 +240,10 @@ def test_recency_decay_halves_the_score_per_half_life() -> None:
     articles = _toy(["s", "s"], [10, 17])
     no_decay = RelatedConfig(recency_half_life_days=None)
     plain = {i.id: i.score for i in RelatedIndex(no_decay).fit(articles).related()["q"]}
-    decayed = {i.id: i.score for i in
-               RelatedIndex(RelatedConfig(recency_half_life_days=7)).fit(articles).related()["q"]}
+    decayed = {
+        i.id: i.score
+        for i in RelatedIndex(RelatedConfig(recency_half_life_days=7)).fit(articles).related()["q"]
+    }
     assert decayed["d0"] == plain["d0"]
     assert decayed["d1"] == pytest.approx(plain["d1"] / 2, abs=2e-6)
 
@@ -240,8 +264,7 @@ def test_mmr_prefers_another_angle_over_a_second_near_copy() -> None:
 
 def test_min_score_and_k_zero() -> None:
     articles = _toy(["s", "s"], [10, 11])
-    assert RelatedIndex(RelatedConfig(k=0)).fit(articles).related() == {
-        "d0": (), "d1": (), "q": ()}
+    assert RelatedIndex(RelatedConfig(k=0)).fit(articles).related() == {"d0": (), "d1": (), "q": ()}
     index = RelatedIndex(RelatedConfig(min_score=0.99)).fit(articles)
     assert all(items == () for items in index.related().values())
     assert index.query(articles[0], k=0) == ()
@@ -279,8 +302,9 @@ def test_bad_input_errors_say_what_to_do() -> None:
     with pytest.raises(InputError, match="cluster_of names 1 id"):
         RelatedIndex().fit([article], cluster_of={"nope": "c"})
     with pytest.raises(InputError, match="is not a member of cluster 'c'"):
-        RelatedIndex().fit([article, replace(article, id="2")], cluster_of={"1": "c"},
-                           canonical_of={"c": "2"})
+        RelatedIndex().fit(
+            [article, replace(article, id="2")], cluster_of={"1": "c"}, canonical_of={"c": "2"}
+        )
     with pytest.raises(InputError, match="canonical_of names 1 cluster"):
         RelatedIndex().fit([article], canonical_of={"ghost": "1"})
     with pytest.raises(DedupError, match="not fitted yet: call fit"):
@@ -305,8 +329,15 @@ def _ant_articles(count: int) -> list[Article]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             row = json.loads(line)
-            articles.append(Article(id=row["id"], text=row["text"], title=row["title"],
-                                    source=row["source"], published_at=row["date"]))
+            articles.append(
+                Article(
+                    id=row["id"],
+                    text=row["text"],
+                    title=row["title"],
+                    source=row["source"],
+                    published_at=row["date"],
+                )
+            )
             if len(articles) == count:
                 break
     return articles
@@ -330,8 +361,9 @@ def test_approximate_candidates_match_exact_lists_on_real_news(
         found += len(truth & {item.id for item in approximate[article_id]})
         total += len(truth)
         # Whatever the candidates, the scores shown are exact cosines.
-        exact_scores = {item.id: item.score for item in index.query(articles[
-            index.position_[article_id]], k=50)}
+        exact_scores = {
+            item.id: item.score for item in index.query(articles[index.position_[article_id]], k=50)
+        }
         for item in approximate[article_id]:
             assert item.score == pytest.approx(exact_scores[item.id], abs=2e-6)
     assert found / total >= 0.95

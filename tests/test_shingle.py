@@ -171,8 +171,9 @@ def test_take_selects_texts_in_the_given_order(texts: list[str], data: st.DataOb
     assert len(taken) == len(indices)
     assert taken.ngram == 3
     assert taken.hashes.dtype == np.uint64
-    assert [taken.of(k).tolist() for k in range(len(indices))] == \
-        [sets.of(i).tolist() for i in indices]
+    assert [taken.of(k).tolist() for k in range(len(indices))] == [
+        sets.of(i).tolist() for i in indices
+    ]
     assert taken.sizes.tolist() == [int(sets.sizes[i]) for i in indices]
 
 

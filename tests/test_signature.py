@@ -50,17 +50,22 @@ def test_signatures_equal_datasketch(num_perm: int, seed: int) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(texts=st.lists(st.text(st.sampled_from(FIXED_POINT_LETTERS[:6] + " "), max_size=40),
-                      max_size=6),
-       n=st.integers(2, 6), seed=st.integers(0, 2**32 - 1))
+@given(
+    texts=st.lists(
+        st.text(st.sampled_from(FIXED_POINT_LETTERS[:6] + " "), max_size=40), max_size=6
+    ),
+    n=st.integers(2, 6),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_signatures_equal_datasketch_property(texts: list[str], n: int, seed: int) -> None:
     assert_matches_datasketch(texts, n, num_perm=16, seed=seed)
 
 
 @pytest.mark.parametrize("num_perm", [16, 128])
 def test_empty_sets_have_the_empty_minhash_signature(num_perm: int) -> None:
-    signatures = minhash_signatures(shingle_texts(["", "ب", "وزير النفط", "بب"], 5),
-                                    num_perm=num_perm)
+    signatures = minhash_signatures(
+        shingle_texts(["", "ب", "وزير النفط", "بب"], 5), num_perm=num_perm
+    )
     empty = MinHash(num_perm=num_perm, seed=1, scheme="affine32").hashvalues
     assert (empty == 0xFFFFFFFF).all()
     for row in (0, 1, 3):
@@ -120,8 +125,9 @@ def test_to_lean_minhash_equals_datasketch_lean_minhash(seed: int) -> None:
 
 
 def test_to_lean_minhash_serialize_round_trip() -> None:
-    signature = minhash_signatures(shingle_texts(["وزير النفط يزور البصرة"], 5), num_perm=64,
-                                   seed=9)[0]
+    signature = minhash_signatures(
+        shingle_texts(["وزير النفط يزور البصرة"], 5), num_perm=64, seed=9
+    )[0]
     lean = to_lean_minhash(signature, seed=9)
     buffer = bytearray(lean.bytesize())
     lean.serialize(buffer)

@@ -16,16 +16,24 @@ from dedup.writers import (
 
 
 def hand_report(*, related: bool = True) -> ScanReport:
-    members = (Member("خبر-1", 1.0, 1.0, "canonical"),
-               Member("خبر-2", 0.123456789, 0.987654321, "near"),
-               Member("خبر-3", 0.5, 0.75, "near", via="خبر-2"))
+    members = (
+        Member("خبر-1", 1.0, 1.0, "canonical"),
+        Member("خبر-2", 0.123456789, 0.987654321, "near"),
+        Member("خبر-3", 0.5, 0.75, "near", via="خبر-2"),
+    )
     return ScanReport(
-        clusters=(Cluster("c1", "خبر-1", members), Cluster("c2", "x", (Member("x", 1.0, 1.0,
-                                                                              "canonical"),))),
-        pairs=(Pair("خبر-1", "خبر-2", 0.123456789, 0.987654321, "near"),
-               Pair("خبر-2", "خبر-3", 1.0, 1.0, "exact")),
-        rejected=(Rejected("a.jsonl", 3, None, "invalid JSON: Expecting value at column 1"),
-                  Rejected("a.jsonl", 9, "مكرر", "duplicate id (first occurrence kept)")),
+        clusters=(
+            Cluster("c1", "خبر-1", members),
+            Cluster("c2", "x", (Member("x", 1.0, 1.0, "canonical"),)),
+        ),
+        pairs=(
+            Pair("خبر-1", "خبر-2", 0.123456789, 0.987654321, "near"),
+            Pair("خبر-2", "خبر-3", 1.0, 1.0, "exact"),
+        ),
+        rejected=(
+            Rejected("a.jsonl", 3, None, "invalid JSON: Expecting value at column 1"),
+            Rejected("a.jsonl", 9, "مكرر", "duplicate id (first occurrence kept)"),
+        ),
         related={"x": (RelatedItem("خبر-1", 0.3333333333),)} if related else {},
         stats={"counts": {"accepted": 4}, "seconds": {"read": 0.1}, "عربي": "نعم"},
     )
@@ -38,8 +46,13 @@ def read_jsonl(path: Path) -> list[dict[str, object]]:
 
 
 def test_output_file_names() -> None:
-    assert OUTPUT_FILES == ("clusters.jsonl", "pairs.jsonl", "rejects.jsonl", "related.jsonl",
-                            "summary.json")
+    assert OUTPUT_FILES == (
+        "clusters.jsonl",
+        "pairs.jsonl",
+        "rejects.jsonl",
+        "related.jsonl",
+        "summary.json",
+    )
 
 
 def test_cluster_record_rounds_to_six_decimals_and_keeps_via() -> None:
@@ -49,25 +62,50 @@ def test_cluster_record_rounds_to_six_decimals_and_keeps_via() -> None:
         "canonical": "خبر-1",
         "size": 3,
         "members": [
-            {"id": "خبر-1", "similarity": 1.0, "containment": 1.0, "relation": "canonical",
-             "via": None},
-            {"id": "خبر-2", "similarity": 0.123457, "containment": 0.987654, "relation": "near",
-             "via": None},
-            {"id": "خبر-3", "similarity": 0.5, "containment": 0.75, "relation": "near",
-             "via": "خبر-2"},
+            {
+                "id": "خبر-1",
+                "similarity": 1.0,
+                "containment": 1.0,
+                "relation": "canonical",
+                "via": None,
+            },
+            {
+                "id": "خبر-2",
+                "similarity": 0.123457,
+                "containment": 0.987654,
+                "relation": "near",
+                "via": None,
+            },
+            {
+                "id": "خبر-3",
+                "similarity": 0.5,
+                "containment": 0.75,
+                "relation": "near",
+                "via": "خبر-2",
+            },
         ],
     }
 
 
 def test_pair_reject_and_related_records() -> None:
     report = hand_report()
-    assert pair_record(report.pairs[0]) == {"a": "خبر-1", "b": "خبر-2", "jaccard": 0.123457,
-                                            "containment": 0.987654, "relation": "near"}
+    assert pair_record(report.pairs[0]) == {
+        "a": "خبر-1",
+        "b": "خبر-2",
+        "jaccard": 0.123457,
+        "containment": 0.987654,
+        "relation": "near",
+    }
     assert reject_record(report.rejected[0]) == {
-        "file": "a.jsonl", "line": 3, "id": None,
-        "reason": "invalid JSON: Expecting value at column 1"}
-    assert related_record("x", report.related["x"]) == {"id": "x", "related": [
-        {"id": "خبر-1", "score": 0.333333}]}
+        "file": "a.jsonl",
+        "line": 3,
+        "id": None,
+        "reason": "invalid JSON: Expecting value at column 1",
+    }
+    assert related_record("x", report.related["x"]) == {
+        "id": "x",
+        "related": [{"id": "خبر-1", "score": 0.333333}],
+    }
 
 
 def test_write_report_files(tmp_path: Path) -> None:
@@ -97,8 +135,12 @@ def test_outputs_are_utf8_without_escapes_or_crlf(tmp_path: Path) -> None:
 
 def test_related_file_only_when_related_lists_were_computed(tmp_path: Path) -> None:
     written = write_report(hand_report(related=False), tmp_path)
-    assert [p.name for p in written] == ["clusters.jsonl", "pairs.jsonl", "rejects.jsonl",
-                                         "summary.json"]
+    assert [p.name for p in written] == [
+        "clusters.jsonl",
+        "pairs.jsonl",
+        "rejects.jsonl",
+        "summary.json",
+    ]
     assert not (tmp_path / "related.jsonl").exists()
 
 
