@@ -244,13 +244,7 @@ def _oracle_dedup(articles: Sequence[Article], config: DedupConfig) -> set[tuple
     texts = prepared.shingle_texts
     usable = [i for i, text in enumerate(texts) if len(text) >= config.ngram]
     shingles = shingle_texts([texts[i] for i in usable], config.ngram)
-    rule = SimilarityRule(
-        config.jaccard_threshold,
-        config.containment_threshold,
-        config.min_jaccard_for_containment,
-        config.min_shingles,
-        config.min_shingles_for_containment,
-    )
+    rule = SimilarityRule.of(config)
     found = oracle_pairs([shingles.of(i) for i in range(len(usable))], rule.accepts_many)
     ids = [articles[i].id for i in usable]
     return {tuple(sorted((ids[i], ids[j]))) for i, j in found.tolist()}  # type: ignore[misc]

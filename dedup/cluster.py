@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from dedup.config import DedupConfig
 from dedup.records import Cluster, Member, Pair
 from dedup.shingle import ShingleSets
 
@@ -68,6 +69,23 @@ class SimilarityRule:
     min_jaccard_for_containment: float
     min_shingles: int
     min_shingles_for_containment: int = 0
+
+    @classmethod
+    def of(cls, config: DedupConfig) -> SimilarityRule:
+        """The rule of a detector configuration.
+
+        Examples
+        --------
+        >>> SimilarityRule.of(DedupConfig(jaccard_threshold=0.9)).jaccard_threshold
+        0.9
+        """
+        return cls(
+            config.jaccard_threshold,
+            config.containment_threshold,
+            config.min_jaccard_for_containment,
+            config.min_shingles,
+            config.min_shingles_for_containment,
+        )
 
     def accepts(self, jaccard: float, containment: float, size_a: int, size_b: int) -> bool:
         """Whether one pair with these exact similarities is a duplicate."""

@@ -856,13 +856,7 @@ class Index:
         self._store = store
         self.config = config
         self._bands, self._rows = config.bands_rows
-        self._rule = SimilarityRule(
-            config.jaccard_threshold,
-            config.containment_threshold,
-            config.min_jaccard_for_containment,
-            config.min_shingles,
-            config.min_shingles_for_containment,
-        )
+        self._rule = SimilarityRule.of(config)
         self._link_rule = LinkRule(config.link_jaccard, config.link_containment)
         self._stats_template = LineStatistics(
             min_articles=config.boilerplate_min_articles

@@ -238,13 +238,7 @@ def verify_pairs(
     ``timestamps`` (seconds, NaN when undated; one per shingle set) apply
     ``config.containment_max_days_apart``; without them no pair is too far apart.
     """
-    rule = SimilarityRule(
-        config.jaccard_threshold,
-        config.containment_threshold,
-        config.min_jaccard_for_containment,
-        config.min_shingles,
-        config.min_shingles_for_containment,
-    )
+    rule = SimilarityRule.of(config)
     floor = rule.jaccard_floor
     sigma = math.sqrt(max(floor * (1 - floor), 1e-6) / config.num_perm)
     estimates = estimated_jaccard(signatures, candidates)
