@@ -149,7 +149,7 @@ def shingle_texts(texts: Sequence[str], ngram: int) -> ShingleSets:
         )
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     if int(lengths.sum()) <= _CHUNK_CHARACTERS:
-        return _shingle_chunk(texts, ngram)
+        return _shingle_chunk(texts, lengths, ngram)
     # Texts in groups of about _CHUNK_CHARACTERS characters, each hashed on its own: the
     # same sets, but every pass over the hashes stays in the CPU cache.
     bounds, filled = [0], 0
@@ -160,9 +160,8 @@ def shingle_texts(texts: Sequence[str], ngram: int) -> ShingleSets:
             filled = 0
     if bounds[-1] != len(texts):
         bounds.append(len(texts))
-    return concatenate(
-        [_shingle_chunk(texts[a:b], ngram) for a, b in itertools.pairwise(bounds)], ngram
-    )
+    groups = itertools.pairwise(bounds)
+    return concatenate([_shingle_chunk(texts[a:b], lengths[a:b], ngram) for a, b in groups], ngram)
 
 
 def concatenate(parts: Sequence[ShingleSets], ngram: int) -> ShingleSets:
@@ -185,10 +184,9 @@ def concatenate(parts: Sequence[ShingleSets], ngram: int) -> ShingleSets:
     )
 
 
-def _shingle_chunk(texts: Sequence[str], ngram: int) -> ShingleSets:
-    """:func:`shingle_texts` of texts hashed in one go."""
+def _shingle_chunk(texts: Sequence[str], lengths: I64Array, ngram: int) -> ShingleSets:
+    """:func:`shingle_texts` of texts (of ``lengths`` characters) hashed in one go."""
     count = len(texts)
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=count)
     starts = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
     code_points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
