@@ -150,6 +150,15 @@ def plot(rows: list[dict[str, Any]], image: Path) -> bool:
     return True
 
 
+def _scores(row: dict[str, Any]) -> dict[str, Any]:
+    """The F1, recall and false-merge columns of one evaluated row, mixed and judged."""
+    return {
+        f"{part}: {label}": row[part][key]
+        for part in ("mixed", "judged")
+        for label, key in (("F1", "f1"), ("recall", "recall"), ("false merges", "false_merges"))
+    }
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ngrams", type=int, nargs="+", default=[3, 4, 5, 6, 7])
@@ -241,13 +250,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "ngram": mark(row["ngram"]),
                 "num_perm": mark(row["num_perm"]),
                 "threshold": mark(row["threshold"]),
-                "mixed: F1": row["mixed"]["f1"],
-                "mixed: recall": row["mixed"]["recall"],
-                "mixed: false merges": row["mixed"]["false_merges"],
                 "mixed: seconds": row["mixed"]["seconds"],
-                "judged: F1": row["judged"]["f1"],
-                "judged: recall": row["judged"]["recall"],
-                "judged: false merges": row["judged"]["false_merges"],
+                **_scores(row),
             }
         )
     floor_table = Table(
@@ -270,12 +274,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         floor_table.add(
             **{
                 "min_jaccard_for_containment": row["min_jaccard_for_containment"],
-                "mixed: F1": row["mixed"]["f1"],
-                "mixed: recall": row["mixed"]["recall"],
-                "mixed: false merges": row["mixed"]["false_merges"],
-                "judged: F1": row["judged"]["f1"],
-                "judged: recall": row["judged"]["recall"],
-                "judged: false merges": row["judged"]["false_merges"],
+                **_scores(row),
             }
         )
     folder = RESULTS / "quick" if args.quick else RESULTS
