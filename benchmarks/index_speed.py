@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks._data import scale_corpus
-from dedup.ingest import Index
+from dedup.index.api import Index
 from dedup.records import Article
 
 

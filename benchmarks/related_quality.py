@@ -50,7 +50,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from benchmarks._data import load_articles, load_pairs, load_qrels, silver_clusters
 from dedup import DedupConfig, scan
 from dedup.config import RelatedConfig
-from dedup.ingest import Index
+from dedup.index.api import Index
 from dedup.normalize import normalize_text
 from dedup.records import Article
 from dedup.related import RelatedIndex

@@ -27,12 +27,12 @@ from dedup.records import Article, Cluster, Member, Pair, Rejected, RelatedItem,
 from dedup.writers import write_report
 
 if TYPE_CHECKING:
-    from dedup.ingest import Index, Match
+    from dedup.index.api import Index, Match
     from dedup.related import RelatedIndex
 
-# Imported on first use: scikit-learn (related) and the storage backends (ingest)
+# Imported on first use: scikit-learn (related) and the storage backends (index)
 # are not needed by every caller, and `dedup scan --related-k 0` skips them.
-_LAZY = {"Index": "dedup.ingest", "Match": "dedup.ingest", "RelatedIndex": "dedup.related"}
+_LAZY = {"Index": "dedup.index.api", "Match": "dedup.index.api", "RelatedIndex": "dedup.related"}
 
 
 def __getattr__(name: str) -> Any:

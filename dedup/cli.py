@@ -304,7 +304,7 @@ def _input_options(command: Any) -> Any:
 
 
 def _open_index(db: str, *, name: str, config_file: str | None = None) -> Any:
-    from dedup.ingest import Index
+    from dedup.index.api import Index
 
     config = None
     if config_file is not None:

@@ -253,7 +253,7 @@ class DedupConfig:
     @cached_property
     def bands_rows(self) -> tuple[int, int]:
         """LSH (bands, rows) from datasketch's optimizer at ``candidate_threshold``."""
-        from dedup.index import optimal_bands_rows
+        from dedup.lsh import optimal_bands_rows
 
         return optimal_bands_rows(self.candidate_threshold, self.num_perm, self.lsh_weights)
 

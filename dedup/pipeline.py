@@ -30,7 +30,7 @@ from dedup.cluster import (
     exact_similarities,
 )
 from dedup.config import DedupConfig
-from dedup.index import candidate_pairs
+from dedup.lsh import candidate_pairs
 from dedup.normalize import normalize_lines
 from dedup.records import Article, Pair, Rejected, Relation, ScanReport
 from dedup.shingle import ShingleSets, concatenate, shingle_texts

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from dedup import ConfigError, DedupConfig, DedupError, NormalizationOptions, RelatedConfig
-from dedup.index import optimal_bands_rows
+from dedup.lsh import optimal_bands_rows
 
 
 def test_config_error_is_a_dedup_error_and_a_value_error() -> None:

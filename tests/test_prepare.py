@@ -22,9 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import normalizer_text
 
-from dedup import Article, DedupConfig, Index, ingest
+import dedup.index.api as ingest
+from dedup import Article, DedupConfig, Index
 from dedup.boilerplate import LineStatistics, strip_furniture
-from dedup.ingest import _term_counts
+from dedup.index.api import _term_counts
 from dedup.normalize import (
     _FULL_PATH,
     NormalizationOptions,
@@ -59,7 +60,7 @@ def _real_texts(data_dir: Path, name: str, count: int) -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------------------
-# Term counts (dedup.ingest)
+# Term counts (dedup.index.api)
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -116,7 +117,7 @@ def test_term_id_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Line contributions (dedup.ingest.Index._contributions)
+# Line contributions (dedup.index.api.Index._contributions)
 
 
 def reference_contributions(lines: list[str], source: str, min_articles: int) -> dict[int, int]:

@@ -13,7 +13,7 @@ import pytest
 from redis_server import redis_index, redis_url  # noqa: F401
 
 from dedup.errors import DedupError, IndexFormatError
-from dedup.store import (
+from dedup.index.store import (
     FORMAT_VERSION,
     Changes,
     ClusterFields,

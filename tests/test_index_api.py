@@ -28,11 +28,11 @@ from hypothesis import strategies as st
 # The real Redis server (tests/redis_server.py): importing its fixtures registers them.
 from redis_server import redis_index, redis_url  # noqa: F401
 
-import dedup.ingest as ingest_module
+import dedup.index.api as ingest_module
 from dedup import Article, DedupConfig, RelatedConfig, ScanReport, read_corpus, scan
 from dedup.cli import main
 from dedup.errors import ConfigError, IndexFormatError, InputError
-from dedup.ingest import Index, Match
+from dedup.index.api import Index, Match
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_corpus" / "articles.jsonl"
@@ -124,7 +124,7 @@ def assert_same_view(
 SCAN_CHILD = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from test_ingest import NO_RELATED, articles_of, scan_view
+from test_index_api import NO_RELATED, articles_of, scan_view
 from dedup import scan
 from pathlib import Path
 report = scan(articles_of(Path(sys.argv[2])), config=NO_RELATED)
@@ -557,7 +557,7 @@ def test_a_file_that_is_not_an_index_is_refused(tmp_path: Path) -> None:
 WRITER = """
 import sys, json
 from dedup import Article, DedupConfig, RelatedConfig
-from dedup.ingest import Index
+from dedup.index.api import Index
 target, name, path, first, step, sizes = sys.argv[1:7]
 rows = [json.loads(line) for line in open(path, encoding="utf-8")]
 articles = [Article(id=r["id"], text=r["text"], title=r.get("title", ""),

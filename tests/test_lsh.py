@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy.integrate import quad
 
 from dedup import DedupConfig
-from dedup.index import candidate_pairs, candidate_pairs_datasketch, optimal_bands_rows
+from dedup.lsh import candidate_pairs, candidate_pairs_datasketch, optimal_bands_rows
 
 
 def brute_force_pairs(signatures: np.ndarray, bands: int, rows: int) -> list[list[int]]:

@@ -1,6 +1,6 @@
 """Persistence of the incremental index: one logical layout, two backends.
 
-:class:`dedup.ingest.Index` holds the logic (what an added article matches, which clusters
+:class:`dedup.index.api.Index` holds the logic (what an added article matches, which clusters
 change); this module only stores and fetches. Every write of a batch goes through one
 :class:`Changes` object applied atomically, so a process killed in the middle of a batch
 leaves the previous state intact:

@@ -1,7 +1,7 @@
 """The incremental index: add articles as they are crawled, get their matches at once.
 
 :class:`Index` runs the stages of :func:`dedup.scan` on each batch, against everything stored
-before (a SQLite file or a Redis database, see :mod:`dedup.store`):
+before (a SQLite file or a Redis database, see :mod:`dedup.index.store`):
 
 1. **prepare**: page furniture stripped and text normalized as the scan does
    (:func:`~dedup.boilerplate.strip_furniture`, :func:`~dedup.normalize.normalize_lines`);
@@ -14,7 +14,7 @@ before (a SQLite file or a Redis database, see :mod:`dedup.store`):
 3. **shingles, signatures, LSH bands**: :func:`~dedup.shingle.shingle_texts`,
    :func:`~dedup.signature.minhash_signatures`, the scan's ``(bands, rows)``; candidates are
    the stored articles sharing a band value (one indexed lookup per batch) and, inside the
-   batch, :func:`~dedup.index.candidate_pairs`;
+   batch, :func:`~dedup.lsh.candidate_pairs`;
 4. **verification**: :func:`~dedup.pipeline.verify_pairs` on the exact shingle sets
    (recomputed from the stored lines of the candidates that pass the MinHash prefilter);
 5. **clusters**: :func:`~dedup.cluster.build_clusters` (stars in canonical order, then the
@@ -29,13 +29,13 @@ before (a SQLite file or a Redis database, see :mod:`dedup.store`):
    document frequencies, then one slot per story, time window, recency and source cap.
 
 Clusters do not depend on arrival order: adding a corpus one article at a time, in any
-order, gives the clusters and pairs of ``dedup scan`` on it (``tests/test_ingest.py`` checks
+order, gives the clusters and pairs of ``dedup scan`` on it (``tests/test_index_api.py`` checks
 this on ``sample_corpus/`` and all of saudinewsnet). Related scores equal the scan's for the
 articles that are found; what differs is candidate generation (an article that shares no
 rare term with the query's best rare terms is not found).
 
 Durability and concurrency: a batch is planned from reads only, then written in one
-transaction (:mod:`dedup.store`), under the backend's writer lock, so a killed writer leaves
+transaction (:mod:`dedup.index.store`), under the backend's writer lock, so a killed writer leaves
 every committed batch and nothing of the one it was in, and concurrent writers serialize.
 The document frequencies read are cached in the ``Index`` object while no other connection
 commits (the store's data version says when).
@@ -65,13 +65,7 @@ from dedup.boilerplate import LineStatistics, line_contexts, strip_furniture
 from dedup.cluster import LinkRule, SimilarityRule, build_clusters, exact_similarities
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError, DedupError, IndexFormatError, InputError
-from dedup.index import candidate_pairs
-from dedup.normalize import normalize_lines, normalize_text
-from dedup.pipeline import sort_key_for, verify_pairs
-from dedup.records import Article, Pair, RelatedItem, Relation
-from dedup.shingle import ShingleSets, concatenate, shingle_texts
-from dedup.signature import minhash_signatures
-from dedup.store import (
+from dedup.index.store import (
     FORMAT_VERSION,
     Changes,
     ClusterFields,
@@ -83,6 +77,12 @@ from dedup.store import (
     check_format,
     open_store,
 )
+from dedup.lsh import candidate_pairs
+from dedup.normalize import normalize_lines, normalize_text
+from dedup.pipeline import sort_key_for, verify_pairs
+from dedup.records import Article, Pair, RelatedItem, Relation
+from dedup.shingle import ShingleSets, concatenate, shingle_texts
+from dedup.signature import minhash_signatures
 
 __all__ = ["Index", "IndexStats", "Match"]
 
