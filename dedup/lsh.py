@@ -1,11 +1,14 @@
-"""LSH banding: MinHash signatures in, candidate pairs out.
+"""LSH banding: MinHash signatures in, band keys and candidate pairs out.
 
-LSH only *proposes* candidates; :mod:`dedup.cluster` verifies every one on the
-exact shingle sets. Two implementations give the same pairs:
+LSH only *proposes* candidates; :mod:`dedup.verify` checks every one on the exact
+shingle sets. One encoding serves every driver: :func:`band_values` gives one int64 per
+(article, band), :func:`bucket_keys` one 64-bit key per (band, value) for a store's
+buckets (the index), and :func:`candidate_pairs` groups equal band values in memory
+(the scan). Two implementations give the same pairs:
 
-- :func:`candidate_pairs`, vectorized: per band, rows with identical band values
-  are grouped by one ``np.unique`` over the band's bytes (exact grouping, no
-  bucket-hash collisions), and every pair inside a group is emitted;
+- :func:`candidate_pairs`, vectorized: per band, rows with equal :func:`band_values`
+  are grouped by one sort (exact for ``rows <= 2``; above, a 64-bit hash whose
+  collisions only add candidates), and every pair inside a group is emitted;
 - :func:`candidate_pairs_datasketch`, the reference: datasketch ``MinHashLSH``
   with the same (bands, rows), queried for every inserted key.
 """
@@ -13,6 +16,7 @@ exact shingle sets. Two implementations give the same pairs:
 from __future__ import annotations
 
 from functools import cache
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -22,9 +26,71 @@ from datasketch.lsh import _optimal_param
 from dedup.arrays import distinct
 from dedup.signature import to_lean_minhash
 
-__all__ = ["candidate_pairs", "candidate_pairs_datasketch", "optimal_bands_rows"]
+__all__ = [
+    "band_values",
+    "bucket_keys",
+    "candidate_pairs",
+    "candidate_pairs_datasketch",
+    "optimal_bands_rows",
+]
 
 PairArray = npt.NDArray[np.int64]
+I64Array = npt.NDArray[np.int64]
+
+_FNV_OFFSET: Final = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME: Final = np.uint64(0x100000001B3)
+# splitmix64's constants (Steele, Lea and Flood, "Fast splittable pseudorandom number
+# generators", OOPSLA 2014), for bucket_keys.
+_GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1: Final = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2: Final = np.uint64(0x94D049BB133111EB)
+
+
+def band_values(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> I64Array:
+    """One int64 per (article, band): the band's values themselves when they fit in 8 bytes
+    (``rows <= 2``, the default 32 x 2: exact), else a 64-bit FNV-1a hash of them.
+
+    Stored in indexes (their bucket keys): never change it.
+
+    Examples
+    --------
+    >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9]], dtype=np.uint32)
+    >>> values = band_values(sig, 2, 2)
+    >>> bool(values[0, 0] == values[1, 0]), bool(values[0, 1] == values[1, 1])
+    (True, False)
+    """
+    count = len(signatures)
+    block = np.ascontiguousarray(signatures[:, : bands * rows], dtype=np.uint32)
+    block = block.reshape(count, bands, rows)
+    if rows <= 2:
+        padded = np.zeros((count, bands, 2), dtype="<u4")
+        padded[..., :rows] = block
+        return padded.view("<i8").reshape(count, bands).astype(np.int64)
+    values = np.full((count, bands), _FNV_OFFSET, dtype=np.uint64)
+    for row in range(rows):
+        values ^= block[..., row].astype(np.uint64)
+        values *= _FNV_PRIME
+    return values.view(np.int64)
+
+
+def bucket_keys(bands: I64Array, values: I64Array) -> I64Array:
+    """One 64-bit key per (band, band value): splitmix64 of both, so that every bucket of
+    every band sits in one sorted array. Two buckets that collide (about one pair in 2**64)
+    only add candidates, which the MinHash screen and the exact check then judge.
+
+    Examples
+    --------
+    >>> keys = bucket_keys(np.array([0, 1]), np.array([7, 7]))
+    >>> bool(keys[0] != keys[1])
+    True
+    """
+    mixed = values.astype(np.uint64) ^ ((bands.astype(np.uint64) + np.uint64(1)) * _GOLDEN)
+    mixed ^= mixed >> np.uint64(30)
+    mixed *= _MIX_1
+    mixed ^= mixed >> np.uint64(27)
+    mixed *= _MIX_2
+    mixed ^= mixed >> np.uint64(31)
+    return mixed.view(np.int64)
 
 
 @cache
@@ -109,17 +175,16 @@ def candidate_pairs(signatures: npt.NDArray[np.uint32], *, bands: int, rows: int
     count, num_perm = signatures.shape
     if bands * rows > num_perm:
         raise ValueError(f"bands*rows = {bands * rows} exceeds num_perm = {num_perm}")
+    values = band_values(signatures, bands, rows)
     found: list[PairArray] = []
     for band in range(bands):
-        block = np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
-        _, inverse, group_counts = np.unique(keys, return_inverse=True, return_counts=True)
+        order = np.argsort(values[:, band], kind="stable")
+        ordered = values[order, band]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        group_counts = np.diff(np.r_[starts, count])
         if group_counts.max(initial=0) < 2:
             continue
-        order = np.argsort(inverse, kind="stable")
-        group_starts = np.zeros(len(group_counts), dtype=np.intp)
-        np.cumsum(group_counts[:-1], out=group_starts[1:])
-        found.append(_pairs_within_groups(order, group_starts, group_counts.astype(np.intp)))
+        found.append(_pairs_within_groups(order, starts, group_counts.astype(np.intp)))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(found)

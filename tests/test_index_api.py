@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 # The real Redis server (tests/redis_server.py): importing its fixtures registers them.
 from redis_server import redis_index, redis_url  # noqa: F401
 
-import dedup.index.api as ingest_module
 from dedup import Article, DedupConfig, RelatedConfig, ScanReport, read_corpus, scan
 from dedup.cli import main
 from dedup.errors import ConfigError, IndexFormatError, InputError
+from dedup.index import caches, codec, plan
 from dedup.index.api import Index, Match
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -306,14 +306,14 @@ def test_the_document_frequency_table_gives_the_lists_the_dict_gives(
     articles = articles_of(SAMPLE)
     lists = {}
     for after, suffix in ((10**12, "dict"), (0, "table")):
-        monkeypatch.setattr(ingest_module, "_DF_TABLE_AFTER", after)
+        monkeypatch.setattr(caches, "_DF_TABLE_AFTER", after)
         where = (target[0] + suffix if target[0].endswith(".db") else target[0], target[1] + suffix)
         with open_index(where) as index:
             index.add(articles[:40])
             for article in articles[40:]:  # single adds: the table follows every commit
                 index.add(article)
             lists[suffix] = [index.query(replace(a, id=a.id + "?")).related for a in articles]
-            assert index._df_table.valid is (suffix == "table")
+            assert index._planner.related._df_table.valid is (suffix == "table")
     assert lists["dict"] == lists["table"]
     assert sum(len(items) for items in lists["table"]) > len(articles)
 
@@ -329,10 +329,10 @@ def test_the_in_memory_buckets_and_caches_give_what_the_store_gives(
     articles = articles_of(SAMPLE)
     results = {}
     for label, after, limit in (("store", 10**12, 0), ("memory", 0, 10**9)):
-        monkeypatch.setattr(ingest_module, "_SIGNATURES_AFTER", after)
-        monkeypatch.setattr(ingest_module, "_POSTINGS_CACHE_LIMIT", limit)
-        monkeypatch.setattr(ingest_module, "_VECTOR_CACHE_LIMIT", limit)
-        monkeypatch.setattr(ingest_module, "_SIMILARITY_LIMIT", limit - 1)
+        monkeypatch.setattr(caches, "_SIGNATURES_AFTER", after)
+        monkeypatch.setattr(caches, "_POSTINGS_CACHE_LIMIT", limit)
+        monkeypatch.setattr(caches, "_VECTOR_CACHE_LIMIT", limit)
+        monkeypatch.setattr(plan, "_SIMILARITY_LIMIT", limit - 1)
         where = (target[0] + label if target[0].endswith(".db") else target[0], target[1] + label)
         with open_index(where) as index:
             index.add(articles[:30])
@@ -342,8 +342,8 @@ def test_the_in_memory_buckets_and_caches_give_what_the_store_gives(
             index.remove([a.id for a in removed])
             index.add(removed)
             results[label] = [index.get(a.id) for a in articles]
-            assert index._band_index.valid is (label == "memory")
-            assert (len(index._postings.lists) > 0) is (label == "memory")
+            assert index._planner._band_index.valid is (label == "memory")
+            assert (len(index._planner.related._postings.lists) > 0) is (label == "memory")
     assert results["store"] == results["memory"]
     assert sum(m is not None and m.duplicate_of is not None for m in results["memory"]) > 10
 
@@ -353,7 +353,7 @@ class _CountingReader:
 
     def __init__(self) -> None:
         self.asked: list[int] = []
-        self.vector = ingest_module._pack_vector(
+        self.vector = codec.pack_vector(
             np.array([3, 7], dtype=np.uint32), np.array([1.0, 2.0]), np.array([True, False])
         )
 
@@ -370,8 +370,8 @@ def test_the_caches_answer_whole_when_they_overflow(monkeypatch: pytest.MonkeyPa
     """Past its size limit a cache starts over, but the lookup that got it there still
     answers for every term and article, the ones read before it included."""
     reader: Any = _CountingReader()
-    postings = ingest_module._PostingsCache()
-    monkeypatch.setattr(ingest_module, "_POSTINGS_CACHE_LIMIT", 15)  # 14 after the first
+    postings = caches.PostingsCache()
+    monkeypatch.setattr(caches, "_POSTINGS_CACHE_LIMIT", 15)  # 14 after the first
     assert set(postings.lookup(reader, [0, 5, 6], limit=None)) == {5, 6}
     found = postings.lookup(reader, [5, 6, 20], limit=4)  # 5 and 6 cached, 20 overflows
     assert {t: a.tolist() for t, a in found.items()} == {
@@ -381,8 +381,8 @@ def test_the_caches_answer_whole_when_they_overflow(monkeypatch: pytest.MonkeyPa
     }
     assert reader.asked == [0, 5, 6, 20]
     assert not postings.lists
-    vectors = ingest_module._VectorCache()
-    monkeypatch.setattr(ingest_module, "_VECTOR_CACHE_LIMIT", 3)
+    vectors = caches.VectorCache()
+    monkeypatch.setattr(caches, "_VECTOR_CACHE_LIMIT", 3)
     assert set(vectors.lookup(reader, [1, 2])) == {1, 2}
     assert set(vectors.lookup(reader, [1, 2, 3, 4])) == {1, 2, 3, 4}
     assert vectors.lookup(reader, [9])[9][0].tolist() == [3, 7]
@@ -391,7 +391,7 @@ def test_the_caches_answer_whole_when_they_overflow(monkeypatch: pytest.MonkeyPa
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.dictionaries(st.integers(0, 60), st.integers(0, 9), max_size=12), max_size=8))
 def test_the_document_frequency_table_follows_its_updates(updates: list[dict[int, int]]) -> None:
-    table = ingest_module._DocFreqTable()
+    table = caches.DocFreqTable()
     table.valid = True
     reference: dict[int, int] = {}
     for changed in updates:
@@ -418,10 +418,10 @@ def test_the_hash_buckets_search_as_searchsorted(
     for values in (terms, [(t * (spread | 1)) % 2**32 for t in terms], [t % 97 for t in terms]):
         table = np.array(sorted(set(values)), dtype=np.int64)
         keys = np.array(values[::2] + others + [t + 1 for t in values[:20]], dtype=np.int64)
-        buckets = ingest_module._HashBuckets(table)
+        buckets = caches.HashBuckets(table)
         assert buckets.search(keys).tolist() == np.searchsorted(table, keys).tolist()
         with pytest.MonkeyPatch.context() as patch:  # long key arrays go in blocks
-            patch.setattr(ingest_module, "_SEARCH_BLOCK", 7)
+            patch.setattr(caches, "_SEARCH_BLOCK", 7)
             assert buckets.search(keys).tolist() == np.searchsorted(table, keys).tolist()
 
 

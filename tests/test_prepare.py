@@ -22,10 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import normalizer_text
 
-import dedup.index.api as ingest
+import dedup.index.related as ingest
 from dedup import Article, DedupConfig, Index
 from dedup.boilerplate import LineStatistics, strip_furniture
-from dedup.index.api import _term_counts
+from dedup.index.related import _term_counts
 from dedup.normalize import (
     _FULL_PATH,
     NormalizationOptions,
@@ -144,7 +144,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
 )  # fmt: skip
 def test_contributions_equal_line_statistics(index: Index, lines: list[str], source: str) -> None:
     expected = reference_contributions(lines, source, index.config.boilerplate_min_articles)
-    got = index._contributions(lines, source)
+    got = index._planner._contributions(lines, source)
     assert list(got.items()) == list(expected.items())  # the order too
 
 
@@ -161,7 +161,7 @@ def test_real_articles_prepare_as_the_references(
         body = strip_furniture(text).body
         lines = normalize_lines(body)
         assert lines == reference_lines(body)
-        assert list(index._contributions(lines, source).items()) == list(
+        assert list(index._planner._contributions(lines, source).items()) == list(
             reference_contributions(lines, source, min_articles).items()
         )
         joined = " ".join(lines)
@@ -177,12 +177,12 @@ def test_real_articles_term_vectors_as_the_reference(data_dir: Path, index: Inde
     weight = index.config.related.title_weight
     order = sort_key_for(articles)
     for num, article in enumerate(articles):
-        new = index._prepare(article, num, order)
+        new = index._planner._prepare(article, num, order)
         counts: Counter[int] = reference_term_counts("\n".join(new.lines))
         for term in reference_term_counts(normalize_text(article.title)).elements():
             counts[term] += weight  # type: ignore[assignment]  # float counts, as before
-        assert new.terms.tolist() == sorted(counts)
-        assert new.counts.tolist() == [counts[t] for t in sorted(counts)]
+        assert new.vector.terms.tolist() == sorted(counts)
+        assert new.vector.counts.tolist() == [counts[t] for t in sorted(counts)]
 
 
 # ---------------------------------------------------------------------------

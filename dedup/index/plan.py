@@ -1,0 +1,564 @@
+"""One batch of the index: everything it writes, planned from reads only.
+
+:meth:`BatchPlanner.plan` runs the scan's stages on the batch's new articles and on the
+stored articles the batch affects, against the store (see :mod:`dedup.index.api` for the
+order of the stages), and returns the store's :class:`~dedup.index.store.Changes` with the
+state after them, so a query can run it too without writing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.arrays import distinct
+from dedup.boilerplate import LineStatistics, line_contexts, strip_furniture
+from dedup.cluster import LinkRule, SimilarityRule, build_clusters, exact_similarities
+from dedup.config import DedupConfig
+from dedup.index.caches import BandIndex, SignatureCache
+from dedup.index.codec import pack_dropped, pack_lines, signed64, unpack_dropped, unpack_lines
+from dedup.index.related import RelatedLists, TermVector
+from dedup.index.store import Changes, ClusterFields, Edge, Record, StoreReader
+from dedup.lsh import band_values, candidate_pairs
+from dedup.normalize import normalize_lines
+from dedup.pipeline import sort_key_for, verify_pairs
+from dedup.records import Article, Pair, Relation
+from dedup.shingle import ShingleSets, concatenate, shingle_texts
+from dedup.signature import minhash_signatures
+
+__all__ = ["RELATION_CODE", "RELATION_NAME", "BatchPlanner", "Plan"]
+
+I64Array = npt.NDArray[np.int64]
+
+# verify_pairs drops a candidate whose MinHash estimate is 3 standard deviations under the
+# lowest acceptable Jaccard; the stored candidates are screened a little more loosely
+# first (3.5), so only the ones verify_pairs may keep have their shingles recomputed, and
+# verify_pairs itself makes the decision, exactly as in the scan.
+_SCREEN_SIGMAS: Final = 3.5
+_SIMILARITY_LIMIT: Final = 1_000_000
+_MASK64: Final = (1 << 64) - 1
+RELATION_CODE: Final[dict[str, int]] = {"canonical": 0, "exact": 1, "near": 2, "template": 3}
+RELATION_NAME: Final[dict[int, Relation]] = {1: "exact", 2: "near", 3: "template"}
+
+
+def shingle_text(lines: Sequence[str], dropped: set[int]) -> str:
+    # As prepare_texts: the kept lines joined by one space.
+    return " ".join(line for i, line in enumerate(lines) if line and i not in dropped)
+
+
+@dataclass
+class _New:
+    """A new article, prepared."""
+
+    article: Article
+    num: int
+    lines: list[str]
+    contributions: dict[int, int]
+    vector: TermVector
+    published_ts: float | None
+
+
+@dataclass
+class _Doc:
+    """An article shingled in this batch: new, or stored and filtered anew."""
+
+    num: int
+    lines: list[str]
+    dropped: tuple[int, ...]
+    record: Record | None  # the stored record; None for a new article
+
+
+@dataclass
+class Plan:
+    """A batch's writes, and the state after it (for query results)."""
+
+    changes: Changes
+    records: dict[int, Record] = field(default_factory=dict)
+    edges: dict[int, list[Edge]] = field(default_factory=dict)
+    ids: dict[int, str] = field(default_factory=dict)
+    vectors: dict[int, bytes] = field(default_factory=dict)
+
+
+class BatchPlanner:
+    """Plans batches for one :class:`~dedup.index.api.Index`, with the caches it reads.
+
+    The caches (signatures, LSH buckets, exact similarities, and the related stage's) follow
+    the Index's own commits (:meth:`update`) and are dropped when another connection commits
+    (:meth:`invalidate`).
+    """
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+        self._bands, self._rows = config.bands_rows
+        self._rule = SimilarityRule.of(config)
+        self._link_rule = LinkRule(config.link_jaccard, config.link_containment)
+        self._stats_template = LineStatistics(
+            min_articles=config.boilerplate_min_articles
+        ).to_json()
+        self._signatures = SignatureCache(config.num_perm)
+        self._band_index = BandIndex(self._bands, self._rows, config.min_shingles)
+        # Exact (Jaccard, containment) of article pairs the clusters asked for, by (low, high)
+        # number: a component is clustered again whenever a new copy joins it, and most of
+        # its pairs were computed for the previous one (with their shingles read anew).
+        self._similarities: dict[tuple[int, int], tuple[float, float]] = {}
+        self._new_similarities: dict[tuple[int, int], tuple[float, float]] = {}
+        self.related = RelatedLists(config)
+
+    def begin(self) -> None:
+        """Forget the similarities of a query, or of a batch that was not committed."""
+        self._new_similarities.clear()
+
+    def oversized(self) -> bool:
+        """Whether a cache has grown past its bound (then the caller invalidates)."""
+        return self.related.oversized()
+
+    def invalidate(self) -> None:
+        """Forget every value read or computed from the store (another writer changed it)."""
+        self._signatures.invalidate()
+        self._band_index.invalidate()
+        self.related.invalidate()
+        self._similarities.clear()
+        self._new_similarities.clear()
+
+    def update(self, changes: Changes) -> None:
+        """Follow a commit of this Index."""
+        self.related.update(changes)
+        self._signatures.update(changes)
+        self._band_index.update(changes, self._signatures)
+        rewritten = set(changes.blobs["signature"]) - set(changes.blobs["lines"])
+        if changes.deleted or rewritten or len(self._similarities) > _SIMILARITY_LIMIT:
+            self._similarities.clear()  # their texts changed or are gone
+            self._new_similarities.clear()
+
+    def committed(self) -> None:
+        """Keep the similarities the committed batches computed."""
+        self._similarities.update(self._new_similarities)
+        self._new_similarities.clear()
+
+    def _prepare(
+        self, article: Article, num: int, order: Callable[[str], tuple[object, ...]]
+    ) -> _New:
+        """As :func:`dedup.pipeline.prepare_texts` for one article, plus its term vector."""
+        config = self.config
+        body = strip_furniture(article.text).body if config.strip_furniture else article.text
+        lines = normalize_lines(body, config.normalization)
+        contributions = (
+            self._contributions(lines, article.source) if config.learn_boilerplate else {}
+        )
+        vector = self.related.term_vector(article, lines)
+        undated, moment, _, _ = order(article.id)
+        # sort_key_for's key is (undated, timestamp, -length, id), typed as plain objects.
+        published = None if undated else float(moment)  # type: ignore[arg-type]
+        return _New(article, num, lines, contributions, vector, published)
+
+    def _threshold(self, source: str) -> int:
+        # LineStatistics.threshold: twice the bar for the pooled unknown source.
+        return self.config.boilerplate_min_articles * (1 if source else 2)
+
+    def _statistics(self, counts: dict[int, int]) -> LineStatistics:
+        """A LineStatistics holding these distinct-context counts (its filter is the scan's)."""
+        cap = 2 * self.config.boilerplate_min_articles  # LineStatistics' own cap
+        data = dict(self._stats_template)
+        data["lines"] = {
+            format(key & _MASK64, "016x"): list(range(min(n, cap)))
+            for key, n in counts.items()
+            if n > 0
+        }
+        return LineStatistics.from_json(data)
+
+    @staticmethod
+    def _dropped(statistics: LineStatistics, lines: list[str], source: str) -> tuple[int, ...]:
+        kept = statistics.filter_lines(lines, source)
+        if len(kept) == len(lines):
+            return ()
+        return tuple(i for i, line in enumerate(lines) if statistics.is_boilerplate(line, source))
+
+    def _contributions(self, lines: list[str], source: str) -> dict[int, int]:
+        # What LineStatistics.add of this one article would hold, in its to_json order
+        # (ascending keys); a key two lines share keeps the smaller context, as there.
+        contributions: dict[int, int] = {}
+        for key, context in sorted(line_contexts(lines, source)):
+            contributions.setdefault(signed64(key), context)
+        return contributions
+
+    # ------------------------------------------------------------------ the batch plan
+
+    def plan(
+        self, reader: StoreReader, inserts: list[Article], deletes: list[int], *, now: float
+    ) -> Plan:
+        """Everything a batch writes, computed from reads only (so a query can run it too)."""
+        config = self.config
+        next_num, n_docs = reader.counters()
+        order = sort_key_for(inserts)
+        news = [self._prepare(a, next_num + i, order) for i, a in enumerate(inserts)]
+        changes = Changes(next_num=next_num + len(news), n_docs=n_docs + len(news))
+        plan = Plan(changes)
+        deleted = reader.records(deletes)
+        changes.deleted = deleted
+        changes.n_docs -= len(deleted)
+        deleted_lines = {n: unpack_lines(b) for n, b in reader.blobs("lines", deleted).items()}
+        ids: dict[int, str] = {n.num: n.article.id for n in news}
+        ids.update({num: r.id for num, r in deleted.items()})
+
+        # Learned boilerplate: per-context counts, flips, stored articles to filter again.
+        counts: dict[int, int] = {}
+        affected: dict[int, Record] = {}
+        affected_lines: dict[int, list[str]] = {}
+        if config.learn_boilerplate:
+            delta: Counter[tuple[int, int]] = Counter()
+            source_of: dict[int, str] = {}
+            for new in news:
+                for key, context in new.contributions.items():
+                    delta[key, context] += 1
+                    source_of[key] = new.article.source
+                    changes.ref_add.append((key, new.num))
+            for num, record in deleted.items():
+                for key, context in self._contributions(
+                    deleted_lines.get(num, []), record.source
+                ).items():
+                    delta[key, context] -= 1
+                    source_of[key] = record.source
+                    changes.ref_remove.append((key, num))
+            touched = [pair for pair, d in delta.items() if d]
+            before_n = reader.line_contexts(touched)
+            before = reader.line_counts(source_of)
+            counts = dict(before)
+            for pair in touched:
+                old = before_n.get(pair, 0)
+                new_n = old + delta[pair]
+                changes.line_contexts[pair] = new_n
+                counts[pair[0]] = counts.get(pair[0], 0) + (old == 0 < new_n) - (new_n <= 0 < old)
+            flipped = []
+            for key, source in source_of.items():
+                if counts.get(key, 0) != before.get(key, 0):
+                    changes.line_counts[key] = counts.get(key, 0)
+                bar = self._threshold(source)
+                if (before.get(key, 0) >= bar) != (counts.get(key, 0) >= bar):
+                    flipped.append(key)
+            if flipped:
+                nums = {n for found in reader.line_refs(flipped).values() for n in found}
+                affected = reader.records(nums - set(deleted))
+                affected_lines = {
+                    n: unpack_lines(b) for n, b in reader.blobs("lines", affected).items()
+                }
+                extra = {
+                    key
+                    for num, record in affected.items()
+                    for key in self._contributions(affected_lines[num], record.source)
+                } - set(counts)
+                counts.update(reader.line_counts(extra))
+        statistics = self._statistics(counts) if config.learn_boilerplate else None
+
+        docs: list[_Doc] = []
+        for new in news:
+            dropped = self._dropped(statistics, new.lines, new.article.source) if statistics else ()
+            docs.append(_Doc(new.num, new.lines, dropped, None))
+        if statistics is not None:  # stored articles whose learned lines changed
+            for num, record in sorted(affected.items()):
+                dropped = self._dropped(statistics, affected_lines[num], record.source)
+                if dropped != unpack_dropped(record.dropped):
+                    docs.append(_Doc(num, affected_lines[num], dropped, record))
+                    ids[num] = record.id
+
+        if any(doc.record is not None for doc in docs):
+            self._similarities.clear()  # stored texts change in this batch
+        # Shingles, signatures, band keys of everything (re)shingled in this batch.
+        texts = [shingle_text(doc.lines, set(doc.dropped)) for doc in docs]
+        shingles = shingle_texts(texts, config.ngram)
+        signatures = minhash_signatures(shingles, num_perm=config.num_perm, seed=config.seed)
+        sizes = shingles.sizes
+        values = band_values(signatures, self._bands, self._rows)
+        doc_nums = np.array([doc.num for doc in docs], dtype=np.int64)
+        void = {doc.num for doc in docs if doc.record is not None} | set(deleted)
+        for num, old_signature in reader.blobs("signature", void).items():
+            old_values = band_values(
+                np.frombuffer(old_signature, dtype="<u4").reshape(1, -1), self._bands, self._rows
+            )[0]
+            changes.bucket_remove.extend(
+                (band, value, num) for band, value in enumerate(old_values.tolist())
+            )
+        eligible = np.flatnonzero(sizes >= config.min_shingles)
+        if len(eligible):
+            triples = np.column_stack(
+                [
+                    np.tile(np.arange(self._bands, dtype=np.int64), len(eligible)),
+                    values[eligible].ravel(),
+                    np.repeat(doc_nums[eligible], self._bands),
+                ]
+            )
+            changes.bucket_add.extend(map(tuple, triples.tolist()))
+        for i, doc in enumerate(docs):
+            changes.blobs["signature"][doc.num] = signatures[i].astype("<u4").tobytes()
+
+        # Candidates: stored articles sharing a band value, then inside the batch.
+        queries = np.repeat(eligible, self._bands)
+        band_ids = np.tile(np.arange(self._bands, dtype=np.int64), len(eligible))
+        found_q, found_num = self._bucket_members(
+            reader, queries, band_ids, values[eligible].ravel()
+        )
+        if void and len(found_num):
+            keep = ~np.isin(found_num, np.fromiter(void, dtype=np.int64))
+            found_q, found_num = found_q[keep], found_num[keep]
+        # One row per (batch article, stored article), however many bands they share.
+        width = np.int64(max(int(found_num.max(initial=0)), int(queries.max(initial=0))) + 1)
+        codes = distinct(found_q * width + found_num)
+        stored_pairs = np.stack([codes // width, codes % width], axis=1).reshape(-1, 2)
+        candidates = distinct(stored_pairs[:, 1])
+        matrix = self._signatures.lookup(reader, candidates, n_docs)
+        survivors = np.empty(0, dtype=np.int64)
+        if len(stored_pairs):
+            where = np.searchsorted(candidates, stored_pairs[:, 1])
+            estimates = np.empty(len(stored_pairs), dtype=np.float64)
+            step = 1 << 15  # pairs per block: two 16 MiB comparison operands at 128 slots
+            for begin in range(0, len(stored_pairs), step):
+                block = slice(begin, begin + step)
+                equal = signatures[stored_pairs[block, 0]] == matrix[where[block]]
+                estimates[block] = equal.mean(axis=1)
+            floor = self._rule.jaccard_floor
+            sigma = math.sqrt(max(floor * (1 - floor), 1e-6) / config.num_perm)
+            screened = estimates >= floor - _SCREEN_SIGMAS * sigma
+            stored_pairs = stored_pairs[screened]
+            survivors = distinct(stored_pairs[:, 1])
+        survivor_records = reader.records(survivors.tolist())
+        survivor_lines = reader.blobs("lines", survivors.tolist())
+        text_of: dict[int, str] = {doc.num: text for doc, text in zip(docs, texts, strict=True)}
+        survivor_texts = [
+            shingle_text(
+                unpack_lines(survivor_lines[n]), set(unpack_dropped(survivor_records[n].dropped))
+            )
+            for n in survivors.tolist()
+        ]
+        for n, text in zip(survivors.tolist(), survivor_texts, strict=True):
+            text_of[n] = text
+            ids[n] = survivor_records[n].id
+        universe = concatenate(
+            [shingles, shingle_texts(survivor_texts, config.ngram)], config.ngram
+        )
+        universe_sigs = np.concatenate(
+            [signatures, matrix[np.searchsorted(candidates, survivors)]]
+        ).reshape(-1, config.num_perm)
+        universe_nums = np.concatenate([doc_nums, survivors]).astype(np.int64)
+        pair_parts = [
+            np.stack(
+                [stored_pairs[:, 0], len(docs) + np.searchsorted(survivors, stored_pairs[:, 1])],
+                axis=1,
+            ).astype(np.int64)
+        ]
+        if len(eligible) > 1:
+            inside = candidate_pairs(signatures[eligible], bands=self._bands, rows=self._rows)
+            pair_parts.append(eligible[inside].astype(np.int64))
+        candidate_index = np.concatenate(pair_parts).reshape(-1, 2)
+        published = {new.num: new.published_ts for new in news}
+        published.update({n: r.published_ts for n, r in affected.items()})
+        published.update({n: r.published_ts for n, r in survivor_records.items()})
+        moments = [published.get(n) for n in universe_nums.tolist()]
+        timestamps = np.array([np.nan if m is None else m for m in moments], dtype=np.float64)
+        accepted, jaccard, containment, relations, _ = verify_pairs(
+            candidate_index, universe, universe_sigs, texts + survivor_texts, config, timestamps
+        )
+        new_edges: dict[int, list[Edge]] = defaultdict(list)
+        for (left, right), j, c, relation in zip(
+            accepted.tolist(), jaccard.tolist(), containment.tolist(), relations, strict=True
+        ):
+            a, b = int(universe_nums[left]), int(universe_nums[right])
+            edge = Edge(a, b, j, c, RELATION_CODE[relation])
+            changes.edge_add.append(edge)
+            new_edges[a].append(edge)
+            new_edges[b].append(Edge(b, a, j, c, edge.relation))
+
+        # Stored edges of re-shingled and deleted articles are replaced or gone.
+        old_edges = reader.edges(void)
+        removed = {(min(e.a, e.b), max(e.a, e.b)) for edges in old_edges.values() for e in edges}
+        changes.edge_remove.extend(sorted(removed))
+
+        # Affected components of the verified-pair graph (template pairs do not connect).
+        seeds = set(doc_nums.tolist()) | {
+            n for edges in new_edges.values() for e in edges for n in (e.a, e.b)
+        }
+        seeds |= {e.b for edges in old_edges.values() for e in edges}
+        seeds -= set(deleted)
+        stored_edges: dict[int, list[Edge]] = {}
+
+        def adjacency(num: int) -> list[Edge]:
+            if num in void:
+                return new_edges.get(num, [])
+            return [e for e in stored_edges.get(num, []) if e.b not in void] + new_edges.get(
+                num, []
+            )
+
+        component = set(seeds)
+        frontier = sorted(seeds)
+        while frontier:
+            need = [n for n in frontier if n not in void and n not in stored_edges]
+            loaded = reader.edges(need)
+            for n in need:
+                stored_edges[n] = loaded.get(n, [])
+            following = []
+            for num in frontier:
+                for e in adjacency(num):
+                    if e.relation != RELATION_CODE["template"] and e.b not in component:
+                        component.add(e.b)
+                        following.append(e.b)
+            frontier = following
+
+        records: dict[int, Record] = {}
+        known = {**survivor_records, **affected}
+        new_nums = {new.num for new in news}
+        records.update(
+            reader.records([n for n in component if n not in known and n not in new_nums])
+        )
+        records.update({n: known[n] for n in component if n in known})
+        for new in news:
+            records[new.num] = Record(
+                num=new.num,
+                id=new.article.id,
+                published_ts=new.published_ts,
+                added_ts=now,
+                text_len=len(new.article.text),
+                source=new.article.source,
+                size=0,
+                norm=0.0,
+                cluster=ClusterFields(new.num),
+            )
+        for num in component:
+            ids[num] = records[num].id
+        clusters = self._clusters(reader, component, records, adjacency, text_of, ids, next_num)
+
+        # Records of (re)shingled articles, cluster changes of the others.
+        doc_index = {doc.num: i for i, doc in enumerate(docs)}
+        for num, fields in clusters.items():
+            record = records[num]
+            if num in doc_index:
+                doc = docs[doc_index[num]]
+                changes.records[num] = replace(
+                    record,
+                    size=int(sizes[doc_index[num]]),
+                    cluster=fields,
+                    dropped=pack_dropped(doc.dropped),
+                )
+            elif record.cluster != fields:
+                changes.clusters[num] = fields
+        for new in news:
+            changes.blobs["lines"][new.num] = pack_lines(new.lines)
+
+        self.related.plan_terms(reader, [(n.num, n.vector) for n in news], deleted, changes)
+        plan.records = {**records, **changes.records}
+        plan.records.update(
+            {n: replace(records[n], cluster=f) for n, f in changes.clusters.items()}
+        )
+        plan.edges = dict(new_edges)
+        plan.ids = ids
+        plan.vectors = changes.blobs["vector"]
+        return plan
+
+    def _bucket_members(
+        self, reader: StoreReader, queries: I64Array, bands: I64Array, values: I64Array
+    ) -> tuple[I64Array, I64Array]:
+        """Stored articles in the probed buckets: from memory once the signatures are."""
+        if self._signatures.valid and not self._band_index.valid:
+            banded = np.zeros(self._signatures.matrix.shape[0], dtype=bool)
+            sizes = {r.num: r.size for r in reader.all_records()}
+            nums = np.fromiter(sizes, dtype=np.int64, count=len(sizes))
+            counts = np.fromiter(sizes.values(), dtype=np.int64, count=len(sizes))
+            nums = nums[(counts >= self.config.min_shingles) & (nums < len(banded))]
+            banded[nums] = True
+            self._band_index.build(self._signatures, banded)
+        if self._band_index.valid:
+            return self._band_index.members(queries, bands, values)
+        return reader.bucket_members(queries, bands, values)
+
+    def _clusters(
+        self,
+        reader: StoreReader,
+        component: set[int],
+        records: dict[int, Record],
+        adjacency: Callable[[int], list[Edge]],
+        text_of: dict[int, str],
+        ids: dict[int, str],
+        first_new: int,
+    ) -> dict[int, ClusterFields]:
+        """build_clusters on the affected components; cluster fields by article number.
+
+        Similarities of stored pairs are kept in ``self._similarities``; those with an article
+        of this batch (number ``first_new`` or higher) wait in ``self._new_similarities``
+        until the batch is committed (a query's numbers are given out again).
+        """
+        if not component:
+            return {}
+        num_of = {ids[n]: n for n in component}
+        pairs = {}
+        for num in component:
+            for e in adjacency(num):
+                if e.b in component and num < e.b:
+                    a, b = sorted((ids[num], ids[e.b]))
+                    pairs[a, b] = Pair(a, b, e.jaccard, e.containment, RELATION_NAME[e.relation])
+        priority = {
+            ids[n]: (r.published_ts is None, r.published_ts or 0.0, -r.text_len, r.id)
+            for n, r in records.items()
+            if n in component
+        }
+        shingle_cache: dict[int, npt.NDArray[np.uint64]] = {}
+
+        def shingles_of(num: int) -> npt.NDArray[np.uint64]:
+            if num not in shingle_cache:
+                # The first similarity asked for loads and shingles the whole component at
+                # once (one read, one vectorized call): stars and links ask for most of it.
+                wanted = sorted(n for n in component if n not in shingle_cache)
+                stored = reader.blobs("lines", [n for n in wanted if n not in text_of])
+                for n, data in stored.items():
+                    dropped = set(unpack_dropped(records[n].dropped))
+                    text_of[n] = shingle_text(unpack_lines(data), dropped)
+                sets = shingle_texts([text_of[n] for n in wanted], self.config.ngram)
+                for position, n in enumerate(wanted):
+                    shingle_cache[n] = sets.of(position)
+            return shingle_cache[num]
+
+        known, pending = self._similarities, self._new_similarities
+
+        def similarity(first: str, second: str) -> tuple[float, float]:
+            low, high = sorted((num_of[first], num_of[second]))
+            if (low, high) in known:
+                return known[low, high]
+            if (low, high) in pending:
+                return pending[low, high]
+            left, right = shingles_of(low), shingles_of(high)
+            both = ShingleSets(
+                hashes=np.concatenate([left, right]),
+                offsets=np.array([0, len(left), len(left) + len(right)], dtype=np.int64),
+                ngram=self.config.ngram,
+            )
+            j, c = exact_similarities(both, np.array([[0, 1]], dtype=np.int64))
+            found = (float(j[0]), float(c[0]))
+            (pending if high >= first_new else known)[low, high] = found
+            return found
+
+        found = build_clusters(
+            sorted(num_of),
+            sorted(pairs.values(), key=lambda p: (p.a, p.b)),
+            priority.__getitem__,
+            similarity=similarity,
+            link_rule=self._link_rule,
+            # Exactly as dedup.pipeline.scan calls it (the parity tests catch a drift).
+            strong_jaccard=self.config.jaccard_threshold,
+            same_story_rule=LinkRule(
+                self.config.same_story_jaccard, self.config.same_story_containment
+            ),
+        )
+        fields: dict[int, ClusterFields] = {}
+        for cluster in found:
+            canonical = num_of[cluster.canonical]
+            for member in cluster.members:
+                fields[num_of[member.id]] = ClusterFields(
+                    canonical=canonical,
+                    similarity=member.similarity,
+                    containment=member.containment,
+                    relation=RELATION_CODE[member.relation],
+                    via=-1 if member.via is None else num_of[member.via],
+                )
+        return fields
