@@ -64,7 +64,7 @@ from benchmarks.recipes import (
 )
 from dedup import Article, DedupConfig, RelatedConfig, read_corpus
 from dedup.cluster import SimilarityRule
-from dedup.pipeline import prepare_texts
+from dedup.prepare import prepare_texts
 from dedup.shingle import shingle_texts
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_corpus"

@@ -10,14 +10,9 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("dedup")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
-
+from dedup._version import __version__
 from dedup.config import DedupConfig, RelatedConfig
 from dedup.errors import ConfigError, DedupError, InputError
 from dedup.normalize import NormalizationOptions, normalize_text

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from dedup import __version__
+from dedup._version import __version__
 from dedup.config import DedupConfig, RelatedConfig
 from dedup.errors import ConfigError, DedupError
 from dedup.pipeline import scan

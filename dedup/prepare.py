@@ -15,9 +15,163 @@ The order, the same for every driver (the scan, the index):
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-__all__ = ["published_timestamp"]
+from dedup.boilerplate import LineStatistics, strip_furniture
+from dedup.config import DedupConfig
+from dedup.normalize import normalize_lines
+from dedup.records import Article, Rejected
+
+__all__ = [
+    "PreparedPage",
+    "PreparedTexts",
+    "dropped_lines",
+    "prepare_page",
+    "prepare_texts",
+    "published_timestamp",
+    "shingle_text",
+    "too_short",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPage:
+    """One article after furniture stripping and normalization (steps 1 and 2)."""
+
+    body: str
+    """The text with its page furniture stripped (what the related lists read)."""
+    lines: list[str]
+    """The body's normalized lines."""
+    stripped_chars: dict[str, int] = field(default_factory=dict)
+    stripped_lines: dict[str, int] = field(default_factory=dict)
+    kept_whole: bool = False
+
+
+def prepare_page(text: str, config: DedupConfig) -> PreparedPage:
+    """Strip page furniture (unless ``config.strip_furniture`` is off) and normalize the lines.
+
+    Examples
+    --------
+    >>> page = prepare_page("أَعلنت الوزارة اليوم عن مشروع جديد", DedupConfig())
+    >>> page.lines
+    ['اعلنت الوزاره اليوم عن مشروع جديد']
+    """
+    if not config.strip_furniture:
+        return PreparedPage(text, normalize_lines(text, config.normalization))
+    result = strip_furniture(text)
+    return PreparedPage(
+        result.body,
+        normalize_lines(result.body, config.normalization),
+        result.stripped_chars,
+        result.stripped_lines,
+        result.kept_whole,
+    )
+
+
+def dropped_lines(
+    statistics: LineStatistics | None, lines: Sequence[str], source: str
+) -> tuple[int, ...]:
+    """Positions of the lines learned as boilerplate of ``source`` (step 3).
+
+    None when every line is boilerplate: an article made only of recurring lines (a
+    one-line notice repeated daily) keeps its text, so an empty shingle set never reaches
+    the clusterer (as :meth:`~dedup.boilerplate.LineStatistics.filter_lines`).
+
+    Examples
+    --------
+    >>> dropped_lines(None, ["سطر"], "واس")
+    ()
+    """
+    if statistics is None:
+        return ()
+    flags = [statistics.is_boilerplate(line, source) for line in lines]
+    if all(flags):
+        return ()
+    return tuple(i for i, flag in enumerate(flags) if flag)
+
+
+def shingle_text(lines: Sequence[str], dropped: Sequence[int] = ()) -> str:
+    """The kept non-empty lines joined by one space: the text that is shingled (step 4).
+
+    Examples
+    --------
+    >>> shingle_text(["خبر عاجل", "", "إعلان", "نص الخبر"], dropped=(2,))
+    'خبر عاجل نص الخبر'
+    """
+    if not dropped:
+        return " ".join(line for line in lines if line)
+    skip = set(dropped)
+    return " ".join(line for i, line in enumerate(lines) if line and i not in skip)
+
+
+def too_short(article: Article, text: str, config: DedupConfig) -> Rejected | None:
+    """The reject of an article whose prepared ``text`` is too short to shingle (step 5).
+
+    Examples
+    --------
+    >>> too_short(Article(id="a", text="لا"), "لا", DedupConfig()).reason.split(";")[1]
+    ' needs at least 5)'
+    >>> too_short(Article(id="b", text="خبر طويل"), "خبر طويل", DedupConfig()) is None
+    True
+    """
+    if len(text) >= config.ngram:
+        return None
+    return Rejected(
+        article.origin_file,
+        article.origin_line,
+        article.id,
+        f"text too short to shingle ({len(text)} characters after normalization "
+        f"and furniture stripping; needs at least {config.ngram})",
+    )
+
+
+@dataclass(frozen=True)
+class PreparedTexts:
+    """A corpus prepared at once (the scan): texts ready for shingling, what was removed."""
+
+    shingle_texts: list[str]
+    stripped_chars: dict[str, int] = field(default_factory=dict)
+    stripped_lines: dict[str, int] = field(default_factory=dict)
+    kept_whole: int = 0
+    boilerplate_lines_dropped: int = 0
+    bodies: list[str] = field(default_factory=list)
+
+
+def prepare_texts(articles: Sequence[Article], config: DedupConfig) -> PreparedTexts:
+    """Steps 1-4 for a whole corpus, the boilerplate lines learned from the corpus itself.
+
+    Examples
+    --------
+    >>> prepared = prepare_texts([Article(id="a", text="عاجل\\nارتفاع أسعار النفط")], DedupConfig())
+    >>> prepared.shingle_texts
+    ['عاجل ارتفاع اسعار النفط']
+    """
+    pages = [prepare_page(article.text, config) for article in articles]
+    statistics = None
+    if config.learn_boilerplate:
+        statistics = LineStatistics(min_articles=config.boilerplate_min_articles)
+        for page, article in zip(pages, articles, strict=True):
+            statistics.add(page.lines, article.source)
+    dropped = [
+        dropped_lines(statistics, page.lines, article.source)
+        for page, article in zip(pages, articles, strict=True)
+    ]
+    stripped_chars: Counter[str] = Counter()
+    stripped_lines: Counter[str] = Counter()
+    for page in pages:
+        stripped_chars.update(page.stripped_chars)
+        stripped_lines.update(page.stripped_lines)
+    return PreparedTexts(
+        shingle_texts=[shingle_text(p.lines, d) for p, d in zip(pages, dropped, strict=True)],
+        stripped_chars=dict(sorted(stripped_chars.items())),
+        stripped_lines=dict(sorted(stripped_lines.items())),
+        kept_whole=sum(page.kept_whole for page in pages),
+        boilerplate_lines_dropped=sum(map(len, dropped)),
+        bodies=[page.body for page in pages],
+    )
 
 
 def published_timestamp(value: str) -> float | None:

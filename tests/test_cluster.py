@@ -38,7 +38,7 @@ from dedup.cluster import (
     exact_similarities,
 )
 from dedup.normalize import normalize_text
-from dedup.pipeline import prepare_texts
+from dedup.prepare import prepare_texts
 from dedup.shingle import shingle_texts
 from dedup.signature import minhash_signatures
 

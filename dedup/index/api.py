@@ -15,7 +15,7 @@ before (a SQLite file or a Redis database, see :mod:`dedup.index.store`):
    :func:`~dedup.signature.minhash_signatures`, the scan's ``(bands, rows)``; candidates are
    the stored articles sharing a band value (one indexed lookup per batch) and, inside the
    batch, :func:`~dedup.lsh.candidate_pairs`;
-4. **verification**: :func:`~dedup.pipeline.verify_pairs` on the exact shingle sets
+4. **verification**: :func:`~dedup.verify.verify_pairs` on the exact shingle sets
    (recomputed from the stored lines of the candidates that pass the MinHash prefilter);
 5. **clusters**: :func:`~dedup.cluster.build_clusters` (stars in canonical order, then the
    link rule) is local to a connected component of the verified pairs, so after a batch it

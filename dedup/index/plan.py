@@ -27,10 +27,11 @@ from dedup.index.related import RelatedLists, TermVector
 from dedup.index.store import Changes, ClusterFields, Edge, Record, StoreReader
 from dedup.lsh import band_values, candidate_pairs
 from dedup.normalize import normalize_lines
-from dedup.pipeline import sort_key_for, verify_pairs
+from dedup.pipeline import sort_key_for
 from dedup.records import Article, Pair, Relation
 from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
+from dedup.verify import verify_pairs
 
 __all__ = ["RELATION_CODE", "RELATION_NAME", "BatchPlanner", "Plan"]
 
