@@ -7,11 +7,13 @@ traceback: it is a bug.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sys
 import time
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -20,7 +22,8 @@ from dedup.config import DedupConfig, RelatedConfig
 from dedup.errors import ConfigError, DedupError
 from dedup.pipeline import scan
 from dedup.readers import FieldMap, read_many
-from dedup.writers import write_report
+from dedup.records import Article, Rejected
+from dedup.writers import reject_record, write_report
 
 # CLI option name -> DedupConfig field, for flags that override the config.
 _SCAN_FLAGS = {
@@ -297,6 +300,13 @@ def _input_options(command: Any) -> Any:
             default=None,
             help="JSON Lines file for the matches [default: stdout].",
         ),
+        click.option(
+            "--rejects",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="JSON Lines file for the records not used, as the scan's rejects.jsonl "
+            "[default: reported on stderr only].",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -318,13 +328,15 @@ def _open_index(db: str, *, name: str, config_file: str | None = None) -> Any:
         raise click.ClickException(str(error)) from error
 
 
+def _open_output(stack: contextlib.ExitStack, path: str | None) -> TextIO | None:
+    if path is None:
+        return None
+    return stack.enter_context(open(path, "w", encoding="utf-8"))
+
+
 def _run_index(
     db: str, inputs: tuple[str, ...], *, store: bool, config_file: str | None, **options: Any
 ) -> None:
-    import json
-
-    from dedup.records import Article
-
     fields = FieldMap(
         id=options["id_field"],
         text=options["text_field"],
@@ -334,47 +346,52 @@ def _run_index(
         url=options["url_field"],
     )
     started = time.perf_counter()
-    out = options["out"]
-    handle = open(out, "w", encoding="utf-8") if out else None  # noqa: SIM115  # closed below
-    stream = handle if handle is not None else sys.stdout
     counts = {"articles": 0, "duplicates": 0, "rejected": 0}
-    try:
-        with _open_index(db, name=options["name"], config_file=config_file) as index:
-            records = read_many(
-                inputs,
-                format=options["input_format"],
-                fields=fields,
-                encoding=options["encoding"],
+    with contextlib.ExitStack() as stack:
+        stream = _open_output(stack, options["out"]) or sys.stdout
+        rejects = _open_output(stack, options["rejects"])
+
+        def reject(record: Rejected) -> None:
+            counts["rejected"] += 1
+            click.echo(
+                f"dedup index: rejected {record.file}:{record.line} ({record.id}): {record.reason}",
+                err=True,
             )
-            batch: list[Article] = []
+            if rejects is not None:
+                rejects.write(json.dumps(reject_record(record), ensure_ascii=False) + "\n")
 
-            def flush() -> None:
-                matches = index.add(batch) if store else [index.query(a) for a in batch]
-                for match in matches:
-                    stream.write(json.dumps(match.to_dict(), ensure_ascii=False) + "\n")
-                    counts["duplicates"] += match.duplicate_of is not None
-                counts["articles"] += len(batch)
-                batch.clear()
+        try:
+            with _open_index(db, name=options["name"], config_file=config_file) as index:
+                batch: list[Article] = []
 
-            for record in records:
-                if isinstance(record, Article):
+                def flush() -> None:
+                    matches = index.add(batch) if store else [index.query(a) for a in batch]
+                    for article, match in zip(batch, matches, strict=True):
+                        if match.rejected is not None:
+                            file, line = article.origin_file, article.origin_line
+                            reject(Rejected(file, line, article.id, match.rejected))
+                            continue
+                        stream.write(json.dumps(match.to_dict(), ensure_ascii=False) + "\n")
+                        counts["articles"] += 1
+                        counts["duplicates"] += match.duplicate_of is not None
+                    batch.clear()
+
+                for record in read_many(
+                    inputs,
+                    format=options["input_format"],
+                    fields=fields,
+                    encoding=options["encoding"],
+                ):
+                    if not isinstance(record, Article):
+                        reject(record)
+                        continue
                     batch.append(record)
                     if len(batch) >= options["batch_size"]:
                         flush()
-                else:
-                    counts["rejected"] += 1
-                    click.echo(
-                        f"dedup index: rejected {record.file}:{record.line}"
-                        f" ({record.id}): {record.reason}",
-                        err=True,
-                    )
-            if batch:
-                flush()
-    except DedupError as error:
-        raise click.ClickException(str(error)) from error
-    finally:
-        if handle is not None:
-            handle.close()
+                if batch:
+                    flush()
+        except DedupError as error:
+            raise click.ClickException(str(error)) from error
     verb = "added" if store else "queried"
     click.echo(
         f"dedup index: {counts['articles']} articles {verb}, {counts['duplicates']} duplicates, "

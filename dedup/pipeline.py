@@ -94,8 +94,9 @@ def _admit(
 ) -> _Corpus:
     """The articles whose prepared text can be shingled; the others go to ``rejected``."""
     kept = []
-    for index, (article, text) in enumerate(zip(articles, prepared.shingle_texts, strict=True)):
-        reject = too_short(article, text, config)
+    lengths = prepared.page_lengths
+    for index, (article, length) in enumerate(zip(articles, lengths, strict=True)):
+        reject = too_short(article, length, config)
         if reject is None:
             kept.append(index)
         else:

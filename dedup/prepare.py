@@ -16,7 +16,7 @@ The order, the same for every driver (the scan, the index):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -29,6 +29,7 @@ __all__ = [
     "PreparedPage",
     "PreparedTexts",
     "dropped_lines",
+    "page_length",
     "prepare_page",
     "prepare_texts",
     "published_timestamp",
@@ -93,7 +94,7 @@ def dropped_lines(
     return tuple(i for i, flag in enumerate(flags) if flag)
 
 
-def shingle_text(lines: Sequence[str], dropped: Sequence[int] = ()) -> str:
+def shingle_text(lines: Sequence[str], dropped: Collection[int] = ()) -> str:
     """The kept non-empty lines joined by one space: the text that is shingled (step 4).
 
     Examples
@@ -107,23 +108,37 @@ def shingle_text(lines: Sequence[str], dropped: Sequence[int] = ()) -> str:
     return " ".join(line for i, line in enumerate(lines) if line and i not in skip)
 
 
-def too_short(article: Article, text: str, config: DedupConfig) -> Rejected | None:
-    """The reject of an article whose prepared ``text`` is too short to shingle (step 5).
+def page_length(lines: Sequence[str]) -> int:
+    """The length of the page's text: ``len(shingle_text(lines))``, without joining.
 
     Examples
     --------
-    >>> too_short(Article(id="a", text="لا"), "لا", DedupConfig()).reason.split(";")[1]
-    ' needs at least 5)'
-    >>> too_short(Article(id="b", text="خبر طويل"), "خبر طويل", DedupConfig()) is None
+    >>> page_length(["خبر عاجل", "", "نص"]) == len(shingle_text(["خبر عاجل", "", "نص"]))
     True
     """
-    if len(text) >= config.ngram:
+    nonempty = [len(line) for line in lines if line]
+    return sum(nonempty) + max(len(nonempty) - 1, 0)
+
+
+def too_short(article: Article, length: int, config: DedupConfig) -> Rejected | None:
+    """The reject of an article whose page text (furniture stripped and normalized, before
+    the learned boilerplate, so that admission depends on the article alone) has ``length``
+    characters, too few to shingle; None when it is admitted (step 5).
+
+    Examples
+    --------
+    >>> too_short(Article(id="a", text="لا"), 2, DedupConfig()).reason.split(";")[1]
+    ' needs at least 5)'
+    >>> too_short(Article(id="b", text="خبر طويل"), 8, DedupConfig()) is None
+    True
+    """
+    if length >= config.ngram:
         return None
     return Rejected(
         article.origin_file,
         article.origin_line,
         article.id,
-        f"text too short to shingle ({len(text)} characters after normalization "
+        f"text too short to shingle ({length} characters after normalization "
         f"and furniture stripping; needs at least {config.ngram})",
     )
 
@@ -138,6 +153,8 @@ class PreparedTexts:
     kept_whole: int = 0
     boilerplate_lines_dropped: int = 0
     bodies: list[str] = field(default_factory=list)
+    page_lengths: list[int] = field(default_factory=list)
+    """Length of each page's text before the learned boilerplate (for :func:`too_short`)."""
 
 
 def prepare_texts(articles: Sequence[Article], config: DedupConfig) -> PreparedTexts:
@@ -171,6 +188,7 @@ def prepare_texts(articles: Sequence[Article], config: DedupConfig) -> PreparedT
         kept_whole=sum(page.kept_whole for page in pages),
         boilerplate_lines_dropped=sum(map(len, dropped)),
         bodies=[page.body for page in pages],
+        page_lengths=[page_length(page.lines) for page in pages],
     )
 
 

@@ -666,7 +666,7 @@ def test_cli_adds_queries_reports_and_evicts(tmp_path: Path) -> None:
     assert len(lines) == 92
     assert set(lines[0]) == {
         "id", "cluster_id", "duplicate_of", "similarity", "containment", "relation", "via",
-        "template_of", "related",
+        "template_of", "related", "rejected",
     }  # fmt: skip
     assert sum(1 for line in lines if line["duplicate_of"]) == 30
     assert "92 articles added, 30 duplicates, 0 rejected" in added.stderr

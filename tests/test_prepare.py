@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from strategies import normalizer_text
 
 import dedup.index.related as ingest
-from dedup import Article, DedupConfig, Index
+from dedup import Article, DedupConfig, Index, Rejected
 from dedup.boilerplate import LineStatistics, strip_furniture
 from dedup.index.related import _term_counts
 from dedup.normalize import (
@@ -39,7 +39,6 @@ from dedup.normalize import (
     premap,
     unicode_nfkc,
 )
-from dedup.pipeline import sort_key_for
 
 # Source, at most this many articles from the start of each corpus.
 REAL_CORPORA = [
@@ -175,9 +174,9 @@ def test_real_articles_term_vectors_as_the_reference(data_dir: Path, index: Inde
         for n, (text, source) in enumerate(rows)
     ]
     weight = index.config.related.title_weight
-    order = sort_key_for(articles)
     for num, article in enumerate(articles):
-        new = index._planner._prepare(article, num, order)
+        new = index._planner._prepare(article, num)
+        assert not isinstance(new, Rejected)
         counts: Counter[int] = reference_term_counts("\n".join(new.lines))
         for term in reference_term_counts(normalize_text(article.title)).elements():
             counts[term] += weight  # type: ignore[assignment]  # float counts, as before

@@ -67,7 +67,7 @@ from dedup.index.store import (
     check_format,
     open_store,
 )
-from dedup.records import Article, RelatedItem, Relation
+from dedup.records import Article, Rejected, RelatedItem, Relation
 
 __all__ = ["Index", "IndexStats", "Match"]
 
@@ -105,6 +105,9 @@ class Match:
         The most similar template sibling, when ``relation`` is ``"template"``.
     related
         Related articles of other stories (best first).
+    rejected
+        Why the article was not stored (too short to shingle, as ``dedup scan`` rejects
+        it), else None; a rejected article has no cluster (``cluster_id`` is ``""``).
     """
 
     id: str
@@ -116,6 +119,7 @@ class Match:
     via: str | None = None
     template_of: str | None = None
     related: tuple[RelatedItem, ...] = ()
+    rejected: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values (one line of ``dedup index add`` output).
@@ -135,6 +139,7 @@ class Match:
             "via": self.via,
             "template_of": self.template_of,
             "related": [{"id": item.id, "score": item.score} for item in self.related],
+            "rejected": self.rejected,
         }
 
 
@@ -175,6 +180,10 @@ def _check_articles(articles: object) -> list[Article]:
             f"{repeated[:3]}; ids must be unique"
         )
     return items
+
+
+def _rejected_match(rejected: Rejected) -> Match:
+    return Match(id=rejected.id or "", cluster_id="", rejected=rejected.reason)
 
 
 def _cutoff(older_than: timedelta | datetime | float, now: float) -> float:
@@ -412,14 +421,22 @@ class Index:
         single = isinstance(articles, Article)
         items = _check_articles([articles] if isinstance(articles, Article) else articles)
 
-        def work(reader: StoreReader, commit: Callable[[Changes], None]) -> None:
+        def work(reader: StoreReader, commit: Callable[[Changes], None]) -> dict[str, Rejected]:
             stored = reader.nums_of([a.id for a in items])
             fresh = [a for a in items if a.id not in stored]
-            if fresh:
-                commit(self._planner.plan(reader, fresh, [], now=time.time()).changes)
+            if not fresh:
+                return {}
+            plan = self._planner.plan(reader, fresh, [], now=time.time())
+            if len(plan.rejected) < len(fresh):  # something to store
+                commit(plan.changes)
+            return plan.rejected
 
-        self._write(work)
-        matches = self._read(lambda reader: self._matches(reader, [a.id for a in items]))
+        rejected: dict[str, Rejected] = self._write(work)
+        admitted = [a.id for a in items if a.id not in rejected]
+        found = iter(self._read(lambda reader: self._matches(reader, admitted)))
+        matches = [
+            _rejected_match(rejected[a.id]) if a.id in rejected else next(found) for a in items
+        ]
         return matches[0] if single else matches
 
     def query(self, article: Article) -> Match:
@@ -447,6 +464,8 @@ class Index:
             if reader.nums_of([article.id]):
                 return self._matches(reader, [article.id])[0]
             plan = self._planner.plan(reader, [article], [], now=time.time())
+            if article.id in plan.rejected:
+                return _rejected_match(plan.rejected[article.id])
             num = plan.changes.next_num - 1
             return self._matches(reader, [num], plan=plan)[0]
 

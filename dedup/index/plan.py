@@ -8,9 +8,8 @@ state after them, so a query can run it too without writing.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -18,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.arrays import distinct
-from dedup.boilerplate import LineStatistics, line_contexts, strip_furniture
+from dedup.boilerplate import LineStatistics, line_contexts
 from dedup.cluster import LinkRule, SimilarityRule, build_clusters, exact_similarities
 from dedup.config import DedupConfig
 from dedup.index.caches import BandIndex, SignatureCache
@@ -26,12 +25,18 @@ from dedup.index.codec import pack_dropped, pack_lines, signed64, unpack_dropped
 from dedup.index.related import RelatedLists, TermVector
 from dedup.index.store import Changes, ClusterFields, Edge, Record, StoreReader
 from dedup.lsh import band_values, candidate_pairs
-from dedup.normalize import normalize_lines
-from dedup.pipeline import sort_key_for
-from dedup.records import Article, Pair, Relation
+from dedup.prepare import (
+    dropped_lines,
+    page_length,
+    prepare_page,
+    published_timestamp,
+    shingle_text,
+    too_short,
+)
+from dedup.records import Article, Pair, Rejected, Relation
 from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
-from dedup.verify import verify_pairs
+from dedup.verify import estimated_between, minimum_estimate, verify_pairs
 
 __all__ = ["RELATION_CODE", "RELATION_NAME", "BatchPlanner", "Plan"]
 
@@ -46,11 +51,6 @@ _SIMILARITY_LIMIT: Final = 1_000_000
 _MASK64: Final = (1 << 64) - 1
 RELATION_CODE: Final[dict[str, int]] = {"canonical": 0, "exact": 1, "near": 2, "template": 3}
 RELATION_NAME: Final[dict[int, Relation]] = {1: "exact", 2: "near", 3: "template"}
-
-
-def shingle_text(lines: Sequence[str], dropped: set[int]) -> str:
-    # As prepare_texts: the kept lines joined by one space.
-    return " ".join(line for i, line in enumerate(lines) if line and i not in dropped)
 
 
 @dataclass
@@ -84,6 +84,42 @@ class Plan:
     edges: dict[int, list[Edge]] = field(default_factory=dict)
     ids: dict[int, str] = field(default_factory=dict)
     vectors: dict[int, bytes] = field(default_factory=dict)
+    rejected: dict[str, Rejected] = field(default_factory=dict)
+    """New articles not admitted (too short to shingle), by id: nothing of them is written."""
+
+
+@dataclass
+class _Batch:
+    """What the steps of one plan compute, in the order they run."""
+
+    changes: Changes
+    news: list[_New]
+    deleted: dict[int, Record]
+    deleted_lines: dict[int, list[str]]
+    ids: dict[int, str]
+    stored_docs: int
+    """Articles stored before the batch."""
+    statistics: LineStatistics | None = None
+    affected: dict[int, Record] = field(default_factory=dict)
+    affected_lines: dict[int, list[str]] = field(default_factory=dict)
+    docs: list[_Doc] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    void: set[int] = field(default_factory=set)
+    """Stored articles whose text changes or goes: their old buckets and edges are void."""
+    text_of: dict[int, str] = field(default_factory=dict)
+    survivor_records: dict[int, Record] = field(default_factory=dict)
+    new_edges: dict[int, list[Edge]] = field(default_factory=lambda: defaultdict(list))
+
+
+@dataclass
+class _Shingled:
+    """The shingles, signatures and band values of a batch's (re)shingled articles."""
+
+    shingles: ShingleSets
+    signatures: npt.NDArray[np.uint32]
+    values: I64Array
+    nums: I64Array
+    eligible: I64Array
 
 
 class BatchPlanner:
@@ -142,21 +178,20 @@ class BatchPlanner:
         self._similarities.update(self._new_similarities)
         self._new_similarities.clear()
 
-    def _prepare(
-        self, article: Article, num: int, order: Callable[[str], tuple[object, ...]]
-    ) -> _New:
-        """As :func:`dedup.pipeline.prepare_texts` for one article, plus its term vector."""
+    def _prepare(self, article: Article, num: int) -> _New | Rejected:
+        """The scan's preparation of one article (:mod:`dedup.prepare`), plus its term
+        vector and its line contributions; a reject when it is too short to shingle."""
         config = self.config
-        body = strip_furniture(article.text).body if config.strip_furniture else article.text
-        lines = normalize_lines(body, config.normalization)
+        page = prepare_page(article.text, config)
+        rejected = too_short(article, page_length(page.lines), config)
+        if rejected is not None:
+            return rejected
         contributions = (
-            self._contributions(lines, article.source) if config.learn_boilerplate else {}
+            self._contributions(page.lines, article.source) if config.learn_boilerplate else {}
         )
-        vector = self.related.term_vector(article, lines)
-        undated, moment, _, _ = order(article.id)
-        # sort_key_for's key is (undated, timestamp, -length, id), typed as plain objects.
-        published = None if undated else float(moment)  # type: ignore[arg-type]
-        return _New(article, num, lines, contributions, vector, published)
+        vector = self.related.term_vector(article, page.lines)
+        published = published_timestamp(article.published_at)
+        return _New(article, num, page.lines, contributions, vector, published)
 
     def _threshold(self, source: str) -> int:
         # LineStatistics.threshold: twice the bar for the pooled unknown source.
@@ -173,13 +208,6 @@ class BatchPlanner:
         }
         return LineStatistics.from_json(data)
 
-    @staticmethod
-    def _dropped(statistics: LineStatistics, lines: list[str], source: str) -> tuple[int, ...]:
-        kept = statistics.filter_lines(lines, source)
-        if len(kept) == len(lines):
-            return ()
-        return tuple(i for i, line in enumerate(lines) if statistics.is_boilerplate(line, source))
-
     def _contributions(self, lines: list[str], source: str) -> dict[int, int]:
         # What LineStatistics.add of this one article would hold, in its to_json order
         # (ascending keys); a key two lines share keeps the smaller context, as there.
@@ -193,208 +221,267 @@ class BatchPlanner:
     def plan(
         self, reader: StoreReader, inserts: list[Article], deletes: list[int], *, now: float
     ) -> Plan:
-        """Everything a batch writes, computed from reads only (so a query can run it too)."""
-        config = self.config
+        """Everything a batch writes, computed from reads only (so a query can run it too).
+
+        The steps, in order: prepare and admit the new articles; count their learned
+        boilerplate lines (and refilter the stored articles whose lines flip); shingle,
+        sign and band what is (re)shingled; candidates from the stored buckets and inside
+        the batch; verification; the affected components and their clusters; the records;
+        the related stage's terms.
+        """
+        batch, rejected = self._start(reader, inserts, deletes)
+        if self.config.learn_boilerplate:
+            self._learn_lines(reader, batch)
+        self._docs(batch)
+        shingled = self._shingle(reader, batch)
+        self._verify(reader, batch, shingled)
+        old_edges = reader.edges(batch.void)
+        removed = {(min(e.a, e.b), max(e.a, e.b)) for edges in old_edges.values() for e in edges}
+        batch.changes.edge_remove.extend(sorted(removed))
+        component, adjacency = self._component(reader, batch, shingled, old_edges)
+        records = self._component_records(reader, batch, component, now)
+        first_new = batch.changes.next_num - len(batch.news)
+        clusters = self._clusters(
+            reader, component, records, adjacency, batch.text_of, batch.ids, first_new
+        )
+        self._write_records(batch, shingled, clusters, records)
+        self.related.plan_terms(
+            reader, [(n.num, n.vector) for n in batch.news], batch.deleted, batch.changes
+        )
+        return self._result(batch, records, rejected)
+
+    def _start(
+        self, reader: StoreReader, inserts: list[Article], deletes: list[int]
+    ) -> tuple[_Batch, dict[str, Rejected]]:
+        """Prepare and admit the new articles (numbered in order), read the deleted ones."""
         next_num, n_docs = reader.counters()
-        order = sort_key_for(inserts)
-        news = [self._prepare(a, next_num + i, order) for i, a in enumerate(inserts)]
+        news: list[_New] = []
+        rejected: dict[str, Rejected] = {}
+        for article in inserts:
+            prepared = self._prepare(article, next_num + len(news))
+            if isinstance(prepared, Rejected):
+                rejected[article.id] = prepared
+            else:
+                news.append(prepared)
         changes = Changes(next_num=next_num + len(news), n_docs=n_docs + len(news))
-        plan = Plan(changes)
         deleted = reader.records(deletes)
         changes.deleted = deleted
         changes.n_docs -= len(deleted)
         deleted_lines = {n: unpack_lines(b) for n, b in reader.blobs("lines", deleted).items()}
         ids: dict[int, str] = {n.num: n.article.id for n in news}
         ids.update({num: r.id for num, r in deleted.items()})
+        return _Batch(changes, news, deleted, deleted_lines, ids, n_docs), rejected
 
-        # Learned boilerplate: per-context counts, flips, stored articles to filter again.
-        counts: dict[int, int] = {}
-        affected: dict[int, Record] = {}
-        affected_lines: dict[int, list[str]] = {}
-        if config.learn_boilerplate:
-            delta: Counter[tuple[int, int]] = Counter()
-            source_of: dict[int, str] = {}
-            for new in news:
-                for key, context in new.contributions.items():
-                    delta[key, context] += 1
-                    source_of[key] = new.article.source
-                    changes.ref_add.append((key, new.num))
-            for num, record in deleted.items():
-                for key, context in self._contributions(
-                    deleted_lines.get(num, []), record.source
-                ).items():
-                    delta[key, context] -= 1
-                    source_of[key] = record.source
-                    changes.ref_remove.append((key, num))
-            touched = [pair for pair, d in delta.items() if d]
-            before_n = reader.line_contexts(touched)
-            before = reader.line_counts(source_of)
-            counts = dict(before)
-            for pair in touched:
-                old = before_n.get(pair, 0)
-                new_n = old + delta[pair]
-                changes.line_contexts[pair] = new_n
-                counts[pair[0]] = counts.get(pair[0], 0) + (old == 0 < new_n) - (new_n <= 0 < old)
-            flipped = []
-            for key, source in source_of.items():
-                if counts.get(key, 0) != before.get(key, 0):
-                    changes.line_counts[key] = counts.get(key, 0)
-                bar = self._threshold(source)
-                if (before.get(key, 0) >= bar) != (counts.get(key, 0) >= bar):
-                    flipped.append(key)
-            if flipped:
-                nums = {n for found in reader.line_refs(flipped).values() for n in found}
-                affected = reader.records(nums - set(deleted))
-                affected_lines = {
-                    n: unpack_lines(b) for n, b in reader.blobs("lines", affected).items()
-                }
-                extra = {
-                    key
-                    for num, record in affected.items()
-                    for key in self._contributions(affected_lines[num], record.source)
-                } - set(counts)
-                counts.update(reader.line_counts(extra))
-        statistics = self._statistics(counts) if config.learn_boilerplate else None
+    def _line_deltas(self, batch: _Batch) -> tuple[Counter[tuple[int, int]], dict[int, str]]:
+        """How the batch changes each (line key, context) count, and the source of each key."""
+        changes = batch.changes
+        delta: Counter[tuple[int, int]] = Counter()
+        source_of: dict[int, str] = {}
+        for new in batch.news:
+            for key, context in new.contributions.items():
+                delta[key, context] += 1
+                source_of[key] = new.article.source
+                changes.ref_add.append((key, new.num))
+        for num, record in batch.deleted.items():
+            lines = batch.deleted_lines.get(num, [])
+            for key, context in self._contributions(lines, record.source).items():
+                delta[key, context] -= 1
+                source_of[key] = record.source
+                changes.ref_remove.append((key, num))
+        return delta, source_of
 
-        docs: list[_Doc] = []
-        for new in news:
-            dropped = self._dropped(statistics, new.lines, new.article.source) if statistics else ()
-            docs.append(_Doc(new.num, new.lines, dropped, None))
-        if statistics is not None:  # stored articles whose learned lines changed
-            for num, record in sorted(affected.items()):
-                dropped = self._dropped(statistics, affected_lines[num], record.source)
+    def _learn_lines(self, reader: StoreReader, batch: _Batch) -> None:
+        """Learned boilerplate: per-context counts, lines that flip, stored articles to refilter."""
+        changes = batch.changes
+        delta, source_of = self._line_deltas(batch)
+        touched = [pair for pair, d in delta.items() if d]
+        before_n = reader.line_contexts(touched)
+        before = reader.line_counts(source_of)
+        counts = dict(before)
+        for pair in touched:
+            old = before_n.get(pair, 0)
+            new_n = old + delta[pair]
+            changes.line_contexts[pair] = new_n
+            counts[pair[0]] = counts.get(pair[0], 0) + (old == 0 < new_n) - (new_n <= 0 < old)
+        flipped = []
+        for key, source in source_of.items():
+            if counts.get(key, 0) != before.get(key, 0):
+                changes.line_counts[key] = counts.get(key, 0)
+            bar = self._threshold(source)
+            if (before.get(key, 0) >= bar) != (counts.get(key, 0) >= bar):
+                flipped.append(key)
+        if flipped:
+            nums = {n for found in reader.line_refs(flipped).values() for n in found}
+            batch.affected = reader.records(nums - set(batch.deleted))
+            batch.affected_lines = {
+                n: unpack_lines(b) for n, b in reader.blobs("lines", batch.affected).items()
+            }
+            extra = {
+                key
+                for num, record in batch.affected.items()
+                for key in self._contributions(batch.affected_lines[num], record.source)
+            } - set(counts)
+            counts.update(reader.line_counts(extra))
+        batch.statistics = self._statistics(counts)
+
+    def _docs(self, batch: _Batch) -> None:
+        """The articles to shingle: the new ones, and the stored ones whose kept lines changed."""
+        statistics = batch.statistics
+        for new in batch.news:
+            dropped = dropped_lines(statistics, new.lines, new.article.source)
+            batch.docs.append(_Doc(new.num, new.lines, dropped, None))
+        if statistics is not None:
+            for num, record in sorted(batch.affected.items()):
+                lines = batch.affected_lines[num]
+                dropped = dropped_lines(statistics, lines, record.source)
                 if dropped != unpack_dropped(record.dropped):
-                    docs.append(_Doc(num, affected_lines[num], dropped, record))
-                    ids[num] = record.id
-
-        if any(doc.record is not None for doc in docs):
+                    batch.docs.append(_Doc(num, lines, dropped, record))
+                    batch.ids[num] = record.id
+        batch.void = {doc.num for doc in batch.docs if doc.record is not None} | set(batch.deleted)
+        if any(doc.record is not None for doc in batch.docs):
             self._similarities.clear()  # stored texts change in this batch
-        # Shingles, signatures, band keys of everything (re)shingled in this batch.
-        texts = [shingle_text(doc.lines, set(doc.dropped)) for doc in docs]
-        shingles = shingle_texts(texts, config.ngram)
+        batch.texts = [shingle_text(doc.lines, doc.dropped) for doc in batch.docs]
+        batch.text_of = {doc.num: text for doc, text in zip(batch.docs, batch.texts, strict=True)}
+
+    def _shingle(self, reader: StoreReader, batch: _Batch) -> _Shingled:
+        """Shingles, signatures and band values of the docs; their bucket and signature writes."""
+        config, changes = self.config, batch.changes
+        shingles = shingle_texts(batch.texts, config.ngram)
         signatures = minhash_signatures(shingles, num_perm=config.num_perm, seed=config.seed)
-        sizes = shingles.sizes
         values = band_values(signatures, self._bands, self._rows)
-        doc_nums = np.array([doc.num for doc in docs], dtype=np.int64)
-        void = {doc.num for doc in docs if doc.record is not None} | set(deleted)
-        for num, old_signature in reader.blobs("signature", void).items():
+        nums = np.array([doc.num for doc in batch.docs], dtype=np.int64)
+        for num, old_signature in reader.blobs("signature", batch.void).items():
             old_values = band_values(
                 np.frombuffer(old_signature, dtype="<u4").reshape(1, -1), self._bands, self._rows
             )[0]
             changes.bucket_remove.extend(
                 (band, value, num) for band, value in enumerate(old_values.tolist())
             )
-        eligible = np.flatnonzero(sizes >= config.min_shingles)
+        eligible = np.flatnonzero(shingles.sizes >= config.min_shingles)
         if len(eligible):
             triples = np.column_stack(
                 [
                     np.tile(np.arange(self._bands, dtype=np.int64), len(eligible)),
                     values[eligible].ravel(),
-                    np.repeat(doc_nums[eligible], self._bands),
+                    np.repeat(nums[eligible], self._bands),
                 ]
             )
             changes.bucket_add.extend(map(tuple, triples.tolist()))
-        for i, doc in enumerate(docs):
+        for i, doc in enumerate(batch.docs):
             changes.blobs["signature"][doc.num] = signatures[i].astype("<u4").tobytes()
+        return _Shingled(shingles, signatures, values, nums, eligible)
 
-        # Candidates: stored articles sharing a band value, then inside the batch.
+    def _stored_candidates(
+        self, reader: StoreReader, batch: _Batch, shingled: _Shingled
+    ) -> tuple[I64Array, I64Array, npt.NDArray[np.uint32]]:
+        """(doc position, stored number) pairs sharing a bucket that pass the MinHash screen,
+        with the distinct screened stored numbers and their signatures."""
+        eligible, values = shingled.eligible, shingled.values
         queries = np.repeat(eligible, self._bands)
         band_ids = np.tile(np.arange(self._bands, dtype=np.int64), len(eligible))
         found_q, found_num = self._bucket_members(
             reader, queries, band_ids, values[eligible].ravel()
         )
-        if void and len(found_num):
-            keep = ~np.isin(found_num, np.fromiter(void, dtype=np.int64))
+        if batch.void and len(found_num):
+            keep = ~np.isin(found_num, np.fromiter(batch.void, dtype=np.int64))
             found_q, found_num = found_q[keep], found_num[keep]
         # One row per (batch article, stored article), however many bands they share.
         width = np.int64(max(int(found_num.max(initial=0)), int(queries.max(initial=0))) + 1)
         codes = distinct(found_q * width + found_num)
-        stored_pairs = np.stack([codes // width, codes % width], axis=1).reshape(-1, 2)
-        candidates = distinct(stored_pairs[:, 1])
-        matrix = self._signatures.lookup(reader, candidates, n_docs)
-        survivors = np.empty(0, dtype=np.int64)
-        if len(stored_pairs):
-            where = np.searchsorted(candidates, stored_pairs[:, 1])
-            estimates = np.empty(len(stored_pairs), dtype=np.float64)
-            step = 1 << 15  # pairs per block: two 16 MiB comparison operands at 128 slots
-            for begin in range(0, len(stored_pairs), step):
-                block = slice(begin, begin + step)
-                equal = signatures[stored_pairs[block, 0]] == matrix[where[block]]
-                estimates[block] = equal.mean(axis=1)
-            floor = self._rule.jaccard_floor
-            sigma = math.sqrt(max(floor * (1 - floor), 1e-6) / config.num_perm)
-            screened = estimates >= floor - _SCREEN_SIGMAS * sigma
-            stored_pairs = stored_pairs[screened]
-            survivors = distinct(stored_pairs[:, 1])
-        survivor_records = reader.records(survivors.tolist())
-        survivor_lines = reader.blobs("lines", survivors.tolist())
-        text_of: dict[int, str] = {doc.num: text for doc, text in zip(docs, texts, strict=True)}
+        pairs = np.stack([codes // width, codes % width], axis=1).reshape(-1, 2)
+        candidates = distinct(pairs[:, 1])
+        matrix = self._signatures.lookup(reader, candidates, batch.stored_docs)
+        if not len(pairs):
+            return pairs, np.empty(0, dtype=np.int64), matrix[:0]
+        where = np.searchsorted(candidates, pairs[:, 1])
+        estimates = estimated_between(shingled.signatures, pairs[:, 0], matrix, where)
+        pairs = pairs[estimates >= minimum_estimate(self.config, _SCREEN_SIGMAS)]
+        survivors = distinct(pairs[:, 1])
+        return pairs, survivors, matrix[np.searchsorted(candidates, survivors)]
+
+    def _verify(self, reader: StoreReader, batch: _Batch, shingled: _Shingled) -> None:
+        """The scan's verification of the batch's candidates; the accepted pairs as edges."""
+        config = self.config
+        stored_pairs, survivors, survivor_sigs = self._stored_candidates(reader, batch, shingled)
+        batch.survivor_records = records = reader.records(survivors.tolist())
+        lines = reader.blobs("lines", survivors.tolist())
         survivor_texts = [
-            shingle_text(
-                unpack_lines(survivor_lines[n]), set(unpack_dropped(survivor_records[n].dropped))
-            )
+            shingle_text(unpack_lines(lines[n]), unpack_dropped(records[n].dropped))
             for n in survivors.tolist()
         ]
         for n, text in zip(survivors.tolist(), survivor_texts, strict=True):
-            text_of[n] = text
-            ids[n] = survivor_records[n].id
+            batch.text_of[n] = text
+            batch.ids[n] = records[n].id
         universe = concatenate(
-            [shingles, shingle_texts(survivor_texts, config.ngram)], config.ngram
+            [shingled.shingles, shingle_texts(survivor_texts, config.ngram)], config.ngram
         )
-        universe_sigs = np.concatenate(
-            [signatures, matrix[np.searchsorted(candidates, survivors)]]
-        ).reshape(-1, config.num_perm)
-        universe_nums = np.concatenate([doc_nums, survivors]).astype(np.int64)
+        universe_sigs = np.concatenate([shingled.signatures, survivor_sigs]).reshape(
+            -1, config.num_perm
+        )
+        universe_nums = np.concatenate([shingled.nums, survivors]).astype(np.int64)
         pair_parts = [
             np.stack(
-                [stored_pairs[:, 0], len(docs) + np.searchsorted(survivors, stored_pairs[:, 1])],
+                [
+                    stored_pairs[:, 0],
+                    len(batch.docs) + np.searchsorted(survivors, stored_pairs[:, 1]),
+                ],
                 axis=1,
             ).astype(np.int64)
         ]
+        eligible = shingled.eligible
         if len(eligible) > 1:
-            inside = candidate_pairs(signatures[eligible], bands=self._bands, rows=self._rows)
+            inside = candidate_pairs(
+                shingled.signatures[eligible], bands=self._bands, rows=self._rows
+            )
             pair_parts.append(eligible[inside].astype(np.int64))
-        candidate_index = np.concatenate(pair_parts).reshape(-1, 2)
-        published = {new.num: new.published_ts for new in news}
-        published.update({n: r.published_ts for n, r in affected.items()})
-        published.update({n: r.published_ts for n, r in survivor_records.items()})
+        published = {new.num: new.published_ts for new in batch.news}
+        published.update({n: r.published_ts for n, r in batch.affected.items()})
+        published.update({n: r.published_ts for n, r in records.items()})
         moments = [published.get(n) for n in universe_nums.tolist()]
         timestamps = np.array([np.nan if m is None else m for m in moments], dtype=np.float64)
         accepted, jaccard, containment, relations, _ = verify_pairs(
-            candidate_index, universe, universe_sigs, texts + survivor_texts, config, timestamps
+            np.concatenate(pair_parts).reshape(-1, 2),
+            universe,
+            universe_sigs,
+            batch.texts + survivor_texts,
+            config,
+            timestamps,
         )
-        new_edges: dict[int, list[Edge]] = defaultdict(list)
         for (left, right), j, c, relation in zip(
             accepted.tolist(), jaccard.tolist(), containment.tolist(), relations, strict=True
         ):
             a, b = int(universe_nums[left]), int(universe_nums[right])
             edge = Edge(a, b, j, c, RELATION_CODE[relation])
-            changes.edge_add.append(edge)
-            new_edges[a].append(edge)
-            new_edges[b].append(Edge(b, a, j, c, edge.relation))
+            batch.changes.edge_add.append(edge)
+            batch.new_edges[a].append(edge)
+            batch.new_edges[b].append(Edge(b, a, j, c, edge.relation))
 
-        # Stored edges of re-shingled and deleted articles are replaced or gone.
-        old_edges = reader.edges(void)
-        removed = {(min(e.a, e.b), max(e.a, e.b)) for edges in old_edges.values() for e in edges}
-        changes.edge_remove.extend(sorted(removed))
-
-        # Affected components of the verified-pair graph (template pairs do not connect).
-        seeds = set(doc_nums.tolist()) | {
+    def _component(
+        self,
+        reader: StoreReader,
+        batch: _Batch,
+        shingled: _Shingled,
+        old_edges: dict[int, list[Edge]],
+    ) -> tuple[set[int], Callable[[int], list[Edge]]]:
+        """The affected components of the verified-pair graph (template pairs do not connect),
+        with the edges of each article after the batch."""
+        void, new_edges = batch.void, batch.new_edges
+        seeds = set(shingled.nums.tolist()) | {
             n for edges in new_edges.values() for e in edges for n in (e.a, e.b)
         }
         seeds |= {e.b for edges in old_edges.values() for e in edges}
-        seeds -= set(deleted)
+        seeds -= set(batch.deleted)
         stored_edges: dict[int, list[Edge]] = {}
 
         def adjacency(num: int) -> list[Edge]:
             if num in void:
                 return new_edges.get(num, [])
-            return [e for e in stored_edges.get(num, []) if e.b not in void] + new_edges.get(
-                num, []
-            )
+            stored = [e for e in stored_edges.get(num, []) if e.b not in void]
+            return stored + new_edges.get(num, [])
 
         component = set(seeds)
         frontier = sorted(seeds)
+        template = RELATION_CODE["template"]
         while frontier:
             need = [n for n in frontier if n not in void and n not in stored_edges]
             loaded = reader.edges(need)
@@ -403,19 +490,21 @@ class BatchPlanner:
             following = []
             for num in frontier:
                 for e in adjacency(num):
-                    if e.relation != RELATION_CODE["template"] and e.b not in component:
+                    if e.relation != template and e.b not in component:
                         component.add(e.b)
                         following.append(e.b)
             frontier = following
+        return component, adjacency
 
-        records: dict[int, Record] = {}
-        known = {**survivor_records, **affected}
-        new_nums = {new.num for new in news}
-        records.update(
-            reader.records([n for n in component if n not in known and n not in new_nums])
-        )
+    def _component_records(
+        self, reader: StoreReader, batch: _Batch, component: set[int], now: float
+    ) -> dict[int, Record]:
+        """The records of the component's articles, the new ones made up."""
+        known = {**batch.survivor_records, **batch.affected}
+        new_nums = {new.num for new in batch.news}
+        records = reader.records([n for n in component if n not in known and n not in new_nums])
         records.update({n: known[n] for n in component if n in known})
-        for new in news:
+        for new in batch.news:
             records[new.num] = Record(
                 num=new.num,
                 id=new.article.id,
@@ -428,15 +517,24 @@ class BatchPlanner:
                 cluster=ClusterFields(new.num),
             )
         for num in component:
-            ids[num] = records[num].id
-        clusters = self._clusters(reader, component, records, adjacency, text_of, ids, next_num)
+            batch.ids[num] = records[num].id
+        return records
 
-        # Records of (re)shingled articles, cluster changes of the others.
-        doc_index = {doc.num: i for i, doc in enumerate(docs)}
+    @staticmethod
+    def _write_records(
+        batch: _Batch,
+        shingled: _Shingled,
+        clusters: dict[int, ClusterFields],
+        records: dict[int, Record],
+    ) -> None:
+        """Records of (re)shingled articles, cluster changes of the others, new lines."""
+        changes = batch.changes
+        doc_index = {doc.num: i for i, doc in enumerate(batch.docs)}
+        sizes = shingled.shingles.sizes
         for num, fields in clusters.items():
             record = records[num]
             if num in doc_index:
-                doc = docs[doc_index[num]]
+                doc = batch.docs[doc_index[num]]
                 changes.records[num] = replace(
                     record,
                     size=int(sizes[doc_index[num]]),
@@ -445,18 +543,22 @@ class BatchPlanner:
                 )
             elif record.cluster != fields:
                 changes.clusters[num] = fields
-        for new in news:
+        for new in batch.news:
             changes.blobs["lines"][new.num] = pack_lines(new.lines)
 
-        self.related.plan_terms(reader, [(n.num, n.vector) for n in news], deleted, changes)
-        plan.records = {**records, **changes.records}
-        plan.records.update(
-            {n: replace(records[n], cluster=f) for n, f in changes.clusters.items()}
+    @staticmethod
+    def _result(batch: _Batch, records: dict[int, Record], rejected: dict[str, Rejected]) -> Plan:
+        changes = batch.changes
+        after = {**records, **changes.records}
+        after.update({n: replace(records[n], cluster=f) for n, f in changes.clusters.items()})
+        return Plan(
+            changes,
+            records=after,
+            edges=dict(batch.new_edges),
+            ids=batch.ids,
+            vectors=changes.blobs["vector"],
+            rejected=rejected,
         )
-        plan.edges = dict(new_edges)
-        plan.ids = ids
-        plan.vectors = changes.blobs["vector"]
-        return plan
 
     def _bucket_members(
         self, reader: StoreReader, queries: I64Array, bands: I64Array, values: I64Array
