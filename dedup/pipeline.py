@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from dedup import __version__
 from dedup.arrays import distinct_with_inverse
-from dedup.boilerplate import LineStatistics, strip_furniture
+from dedup.boilerplate import LineStatistics
 from dedup.cluster import (
     LinkRule,
     SimilarityRule,
@@ -30,6 +30,7 @@ from dedup.cluster import (
     exact_similarities,
 )
 from dedup.config import DedupConfig
+from dedup.furniture import strip_furniture
 from dedup.lsh import candidate_pairs
 from dedup.normalize import normalize_lines
 from dedup.records import Article, Pair, Rejected, Relation, ScanReport
