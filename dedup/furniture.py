@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Final
+from typing import Any, Final
 
 from dedup.errors import ConfigError
 from dedup.normalize import normalize_text
@@ -174,13 +174,26 @@ def _normalized_set(words: Iterable[str]) -> frozenset[str]:
     return frozenset(n for n in (normalize_text(w) for w in words) if n)
 
 
-@cache
-def _table() -> _Table:
-    raw = json.loads(
-        resources.files("dedup").joinpath("data/furniture_markers.json").read_text("utf-8")
-    )
+def _token_set(words: Iterable[str]) -> frozenset[str]:
+    """Every token of the normalized ``words`` ("تشرين الثاني" gives two)."""
+    return frozenset(t for n in _normalized_set(words) for t in n.split())
+
+
+def _raw_alternation(wordings: Iterable[str]) -> str:
+    # Longest first, as in _alternation; each wording in every raw spelling.
+    return "|".join(_raw_pattern(w) for w in sorted(wordings, key=lambda w: -len(w)))
+
+
+def _read_markers_file() -> dict[str, Any]:
+    path = resources.files("dedup").joinpath("data/furniture_markers.json")
+    raw: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return raw
+
+
+def _markers(entries: Iterable[dict[str, Any]]) -> dict[str, _Marker]:
+    """Normalized wording -> marker, checking that no wording is listed twice differently."""
     markers: dict[str, _Marker] = {}
-    for entry in raw["markers"]:
+    for entry in entries:
         marker = _Marker(
             kind=entry["kind"],
             line_only=entry["match"] == "line",
@@ -196,18 +209,24 @@ def _table() -> _Table:
                     "kinds or match forms; keep one."
                 )
             markers[key] = marker
-    calendar = raw["calendar"]
-    month_of = {
+    return markers
+
+
+def _month_of(calendar: dict[str, Any]) -> dict[str, int]:
+    return {
         normalize_text(name): int(number)
         for number, names in calendar["months"].items()
         for name in names
     }
-    calendar_names = [*month_of, *calendar["hijri_months"], *calendar["weekdays"]]
-    calendar_tokens = frozenset(t for n in _normalized_set(calendar_names) for t in n.split())
-    time_tokens = frozenset(t for n in _normalized_set(calendar["time_words"]) for t in n.split())
-    relative = frozenset(
-        t for n in _normalized_set(calendar["relative_time_words"]) for t in n.split()
-    )
+
+
+@cache
+def _table() -> _Table:
+    raw = _read_markers_file()
+    markers = _markers(raw["markers"])
+    calendar = raw["calendar"]
+    month_of = _month_of(calendar)
+    calendar_tokens = _token_set([*month_of, *calendar["hijri_months"], *calendar["weekdays"]])
     agencies = _normalized_set(raw["agencies"])
     share_words = _normalized_set(raw["share_words"])
     share_networks = frozenset(t for w in share_words for t in w.split())
@@ -216,12 +235,7 @@ def _table() -> _Table:
         version=int(raw["version"]),
         markers=markers,
         marker_re=re.compile(rf"^(?:{_alternation(markers)})(?= |$)"),
-        marker_head_re=re.compile(
-            r"^[\W_]*(?:"
-            + "|".join(_raw_pattern(w) for w in sorted(markers, key=lambda w: -len(w)))
-            + ")",
-            re.IGNORECASE,
-        ),
+        marker_head_re=re.compile(rf"^[\W_]*(?:{_raw_alternation(markers)})", re.IGNORECASE),
         max_line_chars={k: int(v) for k, v in raw["max_marker_line_chars"].items()},
         footer_symbols=tuple(raw["footer_symbols"]),
         agency_re=re.compile(rf"(?:^| )(?:{_alternation(agencies)})(?= |$)"),
@@ -234,14 +248,13 @@ def _table() -> _Table:
         share_tokens=share_networks | {"شارك", "من", "خلال", "عبر", "علي", "في"},
         share_networks=share_networks,
         share_words=share_words,
-        date_tokens=calendar_tokens | time_tokens,
+        date_tokens=calendar_tokens | _token_set(calendar["time_words"]),
         calendar_tokens=calendar_tokens,
-        relative_tokens=relative,
+        relative_tokens=_token_set(calendar["relative_time_words"]),
         month_of=month_of,
         glued_marker_re=re.compile(
-            r"[.!؟?…»\"”)]\s*(?P<marker>"
-            + "|".join(_raw_pattern(w) for w in sorted(glued_wordings, key=lambda w: -len(w)))
-            + r")(?P<after>\s*[:：]|(?=\s|$))",
+            rf"[.!؟?…»\"”)]\s*(?P<marker>{_raw_alternation(glued_wordings)})"
+            r"(?P<after>\s*[:：]|(?=\s|$))",
             re.IGNORECASE,
         ),
         glued_tags=_normalized_set(raw["glued_tag_wordings"]),
@@ -298,9 +311,7 @@ def _date_profile(tokens: Sequence[str]) -> tuple[int, int, int]:
     table = _table()
     numbers = sum(1 for t in tokens if _is_number(t))
     names = sum(1 for t in tokens if t in table.calendar_tokens)
-    vocabulary = sum(
-        1 for t in tokens if _is_number(t) or t in table.date_tokens or t in table.relative_tokens
-    )
+    vocabulary = sum(1 for t in tokens if _is_date_word(t))
     return vocabulary, numbers, names
 
 
@@ -315,30 +326,41 @@ def _is_date_line(norm: str) -> bool:
 
 def _header_kind(raw: str, norm: str) -> str | None:
     """'header' or 'dateline' for a leading furniture line, else None."""
-    table = _table()
     tokens = norm.split()
     if not tokens:
         return None
-    if len(norm) <= 100 and (match := table.header_label_re.match(norm)):
-        rest = norm[match.end() :].split()
-        vocabulary, numbers, names = _date_profile(rest)
-        # "آخر تحديث: 4 نونبر 2023", "منذ ساعتين", "وقت القراءة: 3 دقائق":
-        # the label is followed by date or time words only. A story opening
-        # with the verb "نشر" goes on with ordinary words and is not matched.
-        if rest and vocabulary >= len(rest) - 1 and (numbers or names or vocabulary == len(rest)):
-            return "header"
-        if not rest and norm != "نشر":
-            return "header"
-    if _is_date_line(norm):
-        return "header"
-    breadcrumb = _BREADCRUMB_SEPARATOR.search(raw) or len(tokens) <= 2
-    if len(norm) <= 150 and norm.startswith(table.header_line_prefixes) and breadcrumb:
-        return "header"
-    if _is_share_line(tokens):
+    if (
+        _is_labelled_timestamp(norm)
+        or _is_date_line(norm)
+        or _is_breadcrumb(raw, norm, tokens)
+        or _is_share_line(tokens)
+    ):
         return "header"
     if _is_dateline_line(raw, norm, tokens):
         return "dateline"
     return None
+
+
+def _is_labelled_timestamp(norm: str) -> bool:
+    """A header label alone, or followed by date or time words only.
+
+    "آخر تحديث: 4 نونبر 2023", "منذ ساعتين", "وقت القراءة: 3 دقائق". A story
+    opening with the verb "نشر" goes on with ordinary words and is not matched.
+    """
+    match = _table().header_label_re.match(norm) if len(norm) <= 100 else None
+    if match is None:
+        return False
+    rest = norm[match.end() :].split()
+    if not rest:
+        return norm != "نشر"
+    vocabulary, numbers, names = _date_profile(rest)
+    return vocabulary >= len(rest) - 1 and bool(numbers or names or vocabulary == len(rest))
+
+
+def _is_breadcrumb(raw: str, norm: str, tokens: Sequence[str]) -> bool:
+    """'الرئيسية » أخبار » محليات': a home-page prefix, then separators or one more word."""
+    separated = _BREADCRUMB_SEPARATOR.search(raw) is not None or len(tokens) <= 2
+    return len(norm) <= 150 and norm.startswith(_table().header_line_prefixes) and separated
 
 
 def _is_share_line(tokens: Sequence[str]) -> bool:
@@ -558,9 +580,18 @@ def _header_prefix_end(line: str) -> int:
     opening a sentence ('في 4 نوفمبر 2023 أعلنت…') is kept: without a label
     only a timestamp that includes a clock time is furniture.
     """
-    table = _table()
     spans = _Tokens(line, 20)
-    start = 0
+    start = _glued_label_width(line, spans)
+    end, facts, clock = _timestamp_run(line, spans, start)
+    if end == 0 or facts == 0 or (start == 0 and not clock):
+        return 0
+    separator = re.match(r"\s*[-–—|]?\s*", line[end:])
+    return end + (separator.end() if separator else 0)
+
+
+def _glued_label_width(line: str, spans: _Tokens) -> int:
+    """Tokens of a header label opening the line ('آخر تحديث:' → 2), or 0."""
+    table = _table()
     for width in (3, 2, 1):
         label = " ".join(spans[i][2] for i in range(min(width, len(spans))))
         if len(spans) <= width or table.header_label_re.fullmatch(label) is None:
@@ -568,30 +599,39 @@ def _header_prefix_end(line: str) -> int:
         # A label needs its colon, or several words: "نشر في 4 نوفمبر تقرير…"
         # may open a sentence, "آخر تحديث 4 نوفمبر" does not.
         has_colon = ":" in line[: spans[width - 1][1] + 2]
-        if has_colon or (" " in label and label != "نشر في"):
-            start = width
-        break
+        return width if has_colon or (" " in label and label != "نشر في") else 0
+    return 0
+
+
+def _timestamp_run(line: str, spans: _Tokens, start: int) -> tuple[int, int, bool]:
+    """The date and time tokens from ``start`` on: (end, dates or numbers, has a clock time)."""
     end, facts, clock = 0, 0, False
     for index in range(start, len(spans)):
         token_start, token_end, norm = spans[index]
         parts = norm.split()
-        if parts and not all(
-            _is_number(p) or p in table.date_tokens or p in table.relative_tokens for p in parts
-        ):
+        if parts and not all(_is_date_word(p) for p in parts):
             break
-        facts += sum(
-            1
-            for p in parts
-            if _is_number(p) or p in table.calendar_tokens or p in table.relative_tokens
-        )
+        facts += sum(1 for p in parts if _is_date_fact(p))
         clock = clock or bool(_CLOCK.search(line[token_start:token_end]))
         end = token_end
-        if clock and norm in {"ص", "م", "مساء", "صباحا", "pm", "am"}:
+        if clock and norm in _AM_PM:
             break  # am/pm closes the timestamp; a number after it is the story's
-    if end == 0 or facts == 0 or (start == 0 and not clock):
-        return 0
-    separator = re.match(r"\s*[-–—|]?\s*", line[end:])
-    return end + (separator.end() if separator else 0)
+    return end, facts, clock
+
+
+_AM_PM: Final = frozenset({"ص", "م", "مساء", "صباحا", "pm", "am"})
+
+
+def _is_date_word(token: str) -> bool:
+    """A number, or a word of a date, a time or a relative time ('منذ', 'ساعتين')."""
+    table = _table()
+    return _is_number(token) or token in table.date_tokens or token in table.relative_tokens
+
+
+def _is_date_fact(token: str) -> bool:
+    """A number, a month or weekday name, or a relative time: what makes a timestamp."""
+    table = _table()
+    return _is_number(token) or token in table.calendar_tokens or token in table.relative_tokens
 
 
 def _dateline_prefix_end(line: str) -> int:
@@ -603,56 +643,91 @@ def _dateline_prefix_end(line: str) -> int:
     an agency, a parenthesized agency, 'place/outlet', a date, or a place of
     one or two words before a dash with spaces on both sides ('القاهرة – ').
     """
-    table = _table()
     best = 0
+    for prefix in _dateline_candidates(line):
+        if _is_dateline_prefix(prefix):
+            best = prefix.separator.end()
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class _Prefix:
+    """The start of a line up to a separator that may end a dateline."""
+
+    separator: re.Match[str]
+    text: str  # the raw prefix, stripped
+    norm: str  # the prefix normalized
+    rest: str  # the line after the separator
+
+    @property
+    def words(self) -> list[str]:
+        return self.norm.split()
+
+
+def _dateline_candidates(line: str) -> Iterator[_Prefix]:
+    """Prefixes ending at each separator, until one could no longer be a dateline."""
     for separator in _DATELINE_SEPARATOR.finditer(line, 0, _MAX_DATELINE_CHARS + 4):
         prefix = line[: separator.start()].strip()
         rest = line[separator.end() :]
         if not prefix or separator.start() > _MAX_DATELINE_CHARS or len(rest.strip()) < 20:
             continue
         if ":" in prefix or _HAS_SENTENCE_PUNCT.search(prefix):
-            break  # a colon or a sentence end closes any dateline
+            return  # a colon or a sentence end closes any dateline
         norm = normalize_text(prefix)
         words = norm.split()
         if not words or len(words) > _MAX_DATELINE_WORDS:
-            break
-        pieces = _INNER_SEPARATOR.split(prefix)
-        segments = [s for s in (normalize_text(p).split() for p in pieces) if s]
-        if not segments or any(len(s) > 6 for s in segments):
-            continue
-        evidence = (
-            bool(table.agency_re.search(norm))
-            or bool(_PARENTHESIZED.search(prefix))
-            or bool(_SLASH_BETWEEN_WORDS.search(prefix))
-            or (
-                any(t in table.calendar_tokens for t in words) and any(_is_number(t) for t in words)
-            )
-        )
-        last = segments[-1]
-        after_slash = bool(re.search(r"/[^/\-–—]*$", prefix))
-        # "الرياض - واس - أعلن وزير الصحة -": after the agency come three
-        # words of the sentence; the dateline ended earlier.
-        sentence_tail = len(segments) > 1 and len(last) > 2 and not after_slash
-        if evidence and sentence_tail and not table.agency_re.search(" ".join(last)):
-            continue
-        colon = separator.group().strip() in {":", "："}
-        # A dash glued to the next word opens a parenthesis ("كان -أعني أحد …-").
-        spaced_dash = (
-            not colon and separator.group()[:1].isspace() and separator.group()[-1:].isspace()
-        )
-        place_only = (
-            not evidence
-            and len(segments) == 1
-            and spaced_dash
-            and len(words) <= 2
-            and not any(_is_number(w) or w in _SENTENCE_OPENERS for w in words)
-            and not words[0].startswith("و")
-            and rest[:1].isalpha()
-            and _first_word(rest) not in _HONORIFICS
-        )
-        if evidence or place_only:
-            best = separator.end()
-    return best
+            return
+        yield _Prefix(separator, prefix, norm, rest)
+
+
+def _is_dateline_prefix(prefix: _Prefix) -> bool:
+    """Whether the prefix is a dateline: evidence of one, or a lone place before a dash."""
+    pieces = _INNER_SEPARATOR.split(prefix.text)
+    segments = [s for s in (normalize_text(p).split() for p in pieces) if s]
+    if not segments or any(len(s) > 6 for s in segments):
+        return False
+    if _has_dateline_evidence(prefix):
+        return not _runs_into_sentence(prefix, segments)
+    return len(segments) == 1 and _is_place_before_dash(prefix)
+
+
+def _has_dateline_evidence(prefix: _Prefix) -> bool:
+    """An agency, a parenthesized agency, 'place/outlet', or a date with a number."""
+    table, words = _table(), prefix.words
+    return (
+        table.agency_re.search(prefix.norm) is not None
+        or _PARENTHESIZED.search(prefix.text) is not None
+        or _SLASH_BETWEEN_WORDS.search(prefix.text) is not None
+        or (any(t in table.calendar_tokens for t in words) and any(_is_number(t) for t in words))
+    )
+
+
+def _runs_into_sentence(prefix: _Prefix, segments: list[list[str]]) -> bool:
+    """Words of the sentence after the dateline's last separator.
+
+    "الرياض - واس - أعلن وزير الصحة -": after the agency come three words of
+    the sentence; the dateline ended earlier.
+    """
+    last = segments[-1]
+    after_slash = re.search(r"/[^/\-–—]*$", prefix.text) is not None
+    sentence_tail = len(segments) > 1 and len(last) > 2 and not after_slash
+    return sentence_tail and not _table().agency_re.search(" ".join(last))
+
+
+def _is_place_before_dash(prefix: _Prefix) -> bool:
+    """One or two words of a place name, then a dash with spaces on both sides ('القاهرة – ')."""
+    separator, words, rest = prefix.separator.group(), prefix.words, prefix.rest
+    colon = separator.strip() in {":", "："}
+    # A dash glued to the next word opens a parenthesis ("كان -أعني أحد …-").
+    spaced_dash = not colon and separator[:1].isspace() and separator[-1:].isspace()
+    return (
+        spaced_dash
+        and len(words) <= 2
+        and not any(_is_number(w) or w in _SENTENCE_OPENERS for w in words)
+        and not words[0].startswith("و")
+        and rest[:1].isalpha()
+        and _first_word(rest) not in _HONORIFICS
+    )
 
 
 # Words that open sentences, never a place name: "قال الوزير - في تصريح -".
@@ -802,11 +877,18 @@ def strip_furniture(text: str, *, max_strip_fraction: float = 0.6) -> FurnitureR
         return _unchanged(text, kept_whole=False)
     _strip_leading(page, live)
     confirmed = _strip_trailing(page)
+    return _result_or_whole(text, page, confirmed=confirmed, max_fraction=max_strip_fraction)
+
+
+def _result_or_whole(
+    text: str, page: _Page, *, confirmed: bool, max_fraction: float
+) -> FurnitureResult:
+    """What the page lost, or the text whole when that is too much (the conservative fallback)."""
     body, chars, lines = page.result(text)
     removed = sum(chars.values())
     if removed == 0:
         return _unchanged(text, kept_whole=False)
-    too_much = removed > max_strip_fraction * len(text.strip()) and not confirmed
+    too_much = removed > max_fraction * len(text.strip()) and not confirmed
     if too_much or len(body.strip()) < _MIN_BODY_CHARS:
         return _unchanged(text, kept_whole=True)
     return FurnitureResult(body=body, stripped_chars=chars, stripped_lines=lines, kept_whole=False)
@@ -848,13 +930,26 @@ def _strip_leading(page: _Page, live: list[int]) -> None:
 
 def _strip_trailing(page: _Page) -> bool:
     """Remove trailing sections; True when two markers of different kinds confirm the cut."""
-    live = page.live()
-    body_start = page.first_body
-    candidates = [i for i in live if i > body_start]
+    candidates = [i for i in page.live() if i > page.first_body]
     found = {i: _marker_of_line(page.lines[i]) for i in candidates}
     markers = {i: m for i, m in found.items() if m is not None}
-    confirmed = False
-    cut = None
+    cut = _section_start(page, candidates, markers)
+    confirmed = cut is not None and _remove_section(page, candidates, markers, cut)
+    _remove_inline_links(page, markers, before=cut)
+    _strip_headline_list(page)
+    _strip_signoff(page)
+    _strip_glued_marker(page)
+    return confirmed
+
+
+def _section_start(
+    page: _Page, candidates: list[int], markers: dict[int, tuple[_Marker, bool]]
+) -> int | None:
+    """The first marker from which every line to the end is furniture, or None.
+
+    A read-also heading with its links inside the story is no section: only
+    the heading and the links go, and the search goes on.
+    """
     for start in sorted(markers):
         links = _inline_link_list(page, candidates, markers, start)
         if links:
@@ -862,30 +957,38 @@ def _strip_trailing(page: _Page) -> bool:
                 page.remove(index, "read_also")
             continue
         if _valid_section(page, candidates, markers, start):
-            cut = start
-            break
-    if cut is not None:
-        kinds: set[str] = set()
-        kind = markers[cut][0].kind
-        for index in candidates:
-            if index < cut:
-                continue
-            if index in markers:
-                kind = markers[index][0].kind
-                kinds.add(kind)
-            page.remove(index, kind)
-        confirmed = len(kinds) >= 2
-    # Inline read-also links inside the story ("للمزيد: عنوان مقال آخر"):
-    # only the link line goes.
+            return start
+    return None
+
+
+def _remove_section(
+    page: _Page, candidates: list[int], markers: dict[int, tuple[_Marker, bool]], cut: int
+) -> bool:
+    """Remove the lines from ``cut`` on, each under the kind of the marker above it.
+
+    True when markers of two kinds or more lie in the section.
+    """
+    kinds: set[str] = set()
+    kind = markers[cut][0].kind
+    for index in candidates:
+        if index < cut:
+            continue
+        if index in markers:
+            kind = markers[index][0].kind
+            kinds.add(kind)
+        page.remove(index, kind)
+    return len(kinds) >= 2
+
+
+def _remove_inline_links(
+    page: _Page, markers: dict[int, tuple[_Marker, bool]], *, before: int | None
+) -> None:
+    """Read-also links inside the story ("للمزيد: عنوان مقال آخر"): only the link line goes."""
     for index, (marker, bare) in markers.items():
-        if cut is not None and index >= cut:
+        if before is not None and index >= before:
             break
         if marker.kind == "read_also" and not bare:
             page.remove(index, "read_also")
-    _strip_headline_list(page)
-    _strip_signoff(page)
-    _strip_glued_marker(page)
-    return confirmed
 
 
 def _inline_link_list(
@@ -953,33 +1056,58 @@ def _is_prose(line: str) -> bool:
 
 
 def _strip_headline_list(page: _Page) -> None:
-    live = page.live()
-    body = [i for i in live if i >= page.first_body]
+    """Remove three or more headline lines closing the page: titles of other articles."""
+    body = [i for i in page.live() if i >= page.first_body]
+    run = _trailing_headlines(page, body)
+    if len(run) < _MIN_HEADLINE_RUN:
+        return
+    before = page.lines[body[len(body) - len(run) - 1]].strip()
+    if _introduces_list(before):
+        return  # "على النحو التالي:" introduces a list that is part of the story
+    items = [page.lines[index].strip() for index in run]
+    if _share_first_word(items):
+        return  # "أفضل مخرج: …", "أفضل ممثل: …": parallel items of the story's own list
+    if _are_titles(page, run, items):
+        for index in run:
+            page.remove(index, "headline_list")
+
+
+def _are_titles(page: _Page, run: list[int], items: Sequence[str]) -> bool:
+    """Whether the trailing run is a list of other articles' titles, not the story's own lines."""
+    # Furniture already removed after the run (a related list, a footer)
+    # vouches for it; so do bullets. Otherwise the run must look like titles
+    # rather than verse: poems close many columns, in short rhyming lines.
+    followed = any(kind is not None for kind in page.removed[max(run) + 1 :])
+    return not _is_verse(items) and (
+        _is_bulleted(items) or followed or _long_enough_for_titles(items)
+    )
+
+
+def _trailing_headlines(page: _Page, body: list[int]) -> list[int]:
+    """The headline-like lines closing the body, last first (never its first line)."""
     run: list[int] = []
     for index in reversed(body[1:]):
         if not _is_headline_like(page.lines[index]):
             break
         run.append(index)
-    if len(run) < _MIN_HEADLINE_RUN:
-        return
-    before = page.lines[body[len(body) - len(run) - 1]].strip()
-    if before.endswith((":", "：")) or _INTRODUCES_LIST.search(normalize_text(before)[-60:]):
-        return  # "على النحو التالي:" introduces a list that is part of the story
-    items = [page.lines[index].strip() for index in run]
+    return run
+
+
+def _introduces_list(line: str) -> bool:
+    return line.endswith((":", "：")) or bool(_INTRODUCES_LIST.search(normalize_text(line)[-60:]))
+
+
+def _share_first_word(items: Sequence[str]) -> bool:
+    """More than half of the items open with the same word."""
     first_words = [(normalize_text(item).split() or [""])[0] for item in items]
-    if 2 * max(first_words.count(w) for w in first_words) > len(items):
-        return  # "أفضل مخرج: …", "أفضل ممثل: …": parallel items of the story's own list
-    bulleted = 2 * sum(1 for item in items if _BULLET.match(item)) > len(items) and sum(
-        len(item) for item in items
-    ) >= _MIN_MEAN_BULLET_CHARS * len(items)
-    # Furniture already removed after the run (a related list, a footer)
-    # vouches for it; so do bullets. Otherwise the run must look like titles
-    # rather than verse: poems close many columns, in short rhyming lines.
-    followed = any(kind is not None for kind in page.removed[max(run) + 1 :])
-    if _is_verse(items) or not (bulleted or followed or _long_enough_for_titles(items)):
-        return
-    for index in run:
-        page.remove(index, "headline_list")
+    return 2 * max(first_words.count(w) for w in first_words) > len(items)
+
+
+def _is_bulleted(items: Sequence[str]) -> bool:
+    """Mostly bulleted items, long enough on average not to be keywords of the story."""
+    bullets = sum(1 for item in items if _BULLET.match(item))
+    long_enough = sum(len(item) for item in items) >= _MIN_MEAN_BULLET_CHARS * len(items)
+    return 2 * bullets > len(items) and long_enough
 
 
 def _strip_signoff(page: _Page) -> None:
