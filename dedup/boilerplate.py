@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 from dedup.errors import ConfigError, IndexFormatError
 
@@ -238,28 +238,38 @@ class LineStatistics:
         IndexFormatError
             When the data has another version or is damaged.
         """
-        if data.get("version") != _STATS_VERSION or data.get("context_chars") != _CONTEXT_CHARS:
-            raise IndexFormatError(
-                f"line statistics version {data.get('version')!r} is not supported "
-                f"(expected {_STATS_VERSION}); rebuild them with a fresh scan."
-            )
-        missing = [f for f in ("min_articles", "min_line_chars", "lines") if f not in data]
-        if missing:
-            raise IndexFormatError(
-                f"line statistics lack the field {missing[0]!r}; present: {sorted(data)}."
-            )
-        min_articles, min_line_chars, lines = (
-            data["min_articles"],
-            data["min_line_chars"],
-            data["lines"],
-        )
-        if not (
-            isinstance(min_articles, int)
-            and isinstance(min_line_chars, int)
-            and isinstance(lines, dict)
-            and all(isinstance(v, list) for v in lines.values())
-        ):
-            raise IndexFormatError("line statistics are damaged: a field has the wrong type.")
+        _check_version(data)
+        min_articles, min_line_chars, lines = _stored_fields(data)
         stats = cls(min_articles=min_articles, min_line_chars=min_line_chars)
         stats._contexts = {str(k): [int(c) for c in v] for k, v in lines.items()}
         return stats
+
+
+def _check_version(data: dict[str, object]) -> None:
+    if data.get("version") != _STATS_VERSION or data.get("context_chars") != _CONTEXT_CHARS:
+        raise IndexFormatError(
+            f"line statistics version {data.get('version')!r} is not supported "
+            f"(expected {_STATS_VERSION}); rebuild them with a fresh scan."
+        )
+
+
+def _stored_fields(data: dict[str, object]) -> tuple[int, int, dict[Any, list[Any]]]:
+    """``min_articles``, ``min_line_chars`` and ``lines`` of stored statistics, type-checked."""
+    missing = [f for f in ("min_articles", "min_line_chars", "lines") if f not in data]
+    if missing:
+        raise IndexFormatError(
+            f"line statistics lack the field {missing[0]!r}; present: {sorted(data)}."
+        )
+    min_articles, min_line_chars, lines = (
+        data["min_articles"],
+        data["min_line_chars"],
+        data["lines"],
+    )
+    if not (
+        isinstance(min_articles, int)
+        and isinstance(min_line_chars, int)
+        and isinstance(lines, dict)
+        and all(isinstance(v, list) for v in lines.values())
+    ):
+        raise IndexFormatError("line statistics are damaged: a field has the wrong type.")
+    return min_articles, min_line_chars, lines
