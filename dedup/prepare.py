@@ -20,8 +20,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from dedup.boilerplate import LineStatistics, strip_furniture
+from dedup.boilerplate import LineStatistics
 from dedup.config import DedupConfig
+from dedup.furniture import strip_furniture
 from dedup.normalize import normalize_lines
 from dedup.records import Article, Rejected
 

@@ -43,7 +43,7 @@ from functools import lru_cache
 from typing import Final
 
 from dedup.align import opcodes
-from dedup.boilerplate import date_words
+from dedup.furniture import date_words
 
 __all__ = ["TemplateVerdict", "template_verdict"]
 

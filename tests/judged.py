@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dedup.boilerplate import split_lines, strip_furniture
+from dedup.furniture import split_lines, strip_furniture
 from dedup.normalize import normalize_text
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

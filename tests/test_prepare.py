@@ -24,7 +24,8 @@ from strategies import normalizer_text
 
 import dedup.index.related as ingest
 from dedup import Article, DedupConfig, Index, Rejected
-from dedup.boilerplate import LineStatistics, strip_furniture
+from dedup.boilerplate import LineStatistics
+from dedup.furniture import strip_furniture
 from dedup.index.related import _term_counts
 from dedup.normalize import (
     _FULL_PATH,

@@ -4,7 +4,7 @@
 before (a SQLite file or a Redis database, see :mod:`dedup.index.store`):
 
 1. **prepare**: page furniture stripped and text normalized as the scan does
-   (:func:`~dedup.boilerplate.strip_furniture`, :func:`~dedup.normalize.normalize_lines`);
+   (:func:`~dedup.furniture.strip_furniture`, :func:`~dedup.normalize.normalize_lines`);
 2. **learned boilerplate**: each article's line contributions are counted as
    :class:`~dedup.boilerplate.LineStatistics` counts them (distinct contexts per
    ``(source, line)``), with per-context article counts, so removals can be undone. When a
