@@ -13,15 +13,16 @@ incremental index share it; :func:`line_contexts` gives what one article adds.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from dedup.errors import ConfigError, IndexFormatError
 
-__all__ = ["LineStatistics", "line_contexts"]
+__all__ = ["LineStatistics", "line_contexts", "line_contributions"]
 
 
 _STATS_VERSION: Final = 1
+_MASK64: Final = (1 << 64) - 1
 # A line's context in one article is the start of the article's longest other
 # line, the main paragraph of the story. Copies of one story (a wire story run
 # by many outlets, a text filed under two categories, an update) mostly share
@@ -68,6 +69,27 @@ def _context(line: str) -> int:
     # 4 bytes: a context only has to differ from the few others of one line.
     digest = hashlib.blake2b(line[:_CONTEXT_CHARS].encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big")
+
+
+def line_contributions(
+    lines: Sequence[str], source: str, *, min_line_chars: int = _DEFAULT_MIN_LINE_CHARS
+) -> dict[int, int]:
+    """One article's context per line key, as :meth:`LineStatistics.add` would record it.
+
+    In ascending key order; a key two lines share (a 64-bit collision) keeps the smaller
+    context. An incremental index counts these per (key, context) so that removing an
+    article undoes exactly what adding it did.
+
+    Examples
+    --------
+    >>> found = line_contributions(["جميع الحقوق محفوظة", "ارتفع المؤشر العام للسوق"], "ina")
+    >>> len(found), list(found) == sorted(found)
+    (2, True)
+    """
+    contributions: dict[int, int] = {}
+    for key, context in sorted(line_contexts(lines, source, min_line_chars=min_line_chars)):
+        contributions.setdefault(key, context)
+    return contributions
 
 
 def line_contexts(
@@ -168,6 +190,37 @@ class LineStatistics:
     def __len__(self) -> int:
         """Number of distinct (source, line) pairs seen."""
         return len(self._contexts)
+
+    @classmethod
+    def from_counts(
+        cls,
+        counts: Mapping[int, int],
+        *,
+        min_articles: int = _DEFAULT_MIN_ARTICLES,
+        min_line_chars: int = _DEFAULT_MIN_LINE_CHARS,
+    ) -> LineStatistics:
+        """Statistics that answer :meth:`count` and :meth:`is_boilerplate` from counts.
+
+        For a driver that keeps the number of distinct contexts per line key itself (the
+        index stores them per context, so that removals can be undone): ``counts`` maps a
+        line key (:func:`line_contexts`' key, taken modulo 2**64) to its number of distinct
+        contexts. The contexts themselves are not known, so :meth:`add` must not follow.
+
+        Examples
+        --------
+        >>> (key, _), = line_contexts(["جميع الحقوق محفوظة"], "ina")
+        >>> stats = LineStatistics.from_counts({key: 4}, min_articles=4)
+        >>> stats.is_boilerplate("جميع الحقوق محفوظة", "ina"), stats.count("جميع الحقوق محفوظة", "")
+        (True, 0)
+        """
+        statistics = cls(min_articles=min_articles, min_line_chars=min_line_chars)
+        cap = 2 * min_articles  # as add(): the highest bar
+        statistics._contexts = {
+            format(key & _MASK64, "016x"): list(range(min(n, cap)))
+            for key, n in counts.items()
+            if n > 0
+        }
+        return statistics
 
     def threshold(self, source: str) -> int:
         """Articles needed for a line of ``source`` to be boilerplate (twice as many for "")."""

@@ -12,6 +12,7 @@ import json
 import sys
 import time
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -328,10 +329,53 @@ def _open_index(db: str, *, name: str, config_file: str | None = None) -> Any:
         raise click.ClickException(str(error)) from error
 
 
-def _open_output(stack: contextlib.ExitStack, path: str | None) -> TextIO | None:
-    if path is None:
-        return None
-    return stack.enter_context(open(path, "w", encoding="utf-8"))
+class _IndexRun:
+    """One `dedup index add/query` run: batches to the index, matches out, rejects kept."""
+
+    def __init__(self, index: Any, *, store: bool, stream: TextIO) -> None:
+        self.index, self.store, self.stream = index, store, stream
+        self.counts = {"articles": 0, "duplicates": 0, "rejected": 0}
+        self.rejected: list[Rejected] = []
+
+    def reject(self, record: Rejected) -> None:
+        self.counts["rejected"] += 1
+        self.rejected.append(record)
+        click.echo(
+            f"dedup index: rejected {record.file}:{record.line} ({record.id}): {record.reason}",
+            err=True,
+        )
+
+    def flush(self, batch: list[Article]) -> None:
+        index = self.index
+        matches = index.add(batch) if self.store else [index.query(a) for a in batch]
+        for article, match in zip(batch, matches, strict=True):
+            if match.rejected is not None:
+                file, line = article.origin_file, article.origin_line
+                self.reject(Rejected(file, line, article.id, match.rejected))
+                continue
+            self.stream.write(json.dumps(match.to_dict(), ensure_ascii=False) + "\n")
+            self.counts["articles"] += 1
+            self.counts["duplicates"] += match.duplicate_of is not None
+        batch.clear()
+
+    def feed(self, records: Iterable[Article | Rejected], batch_size: int) -> None:
+        batch: list[Article] = []
+        for record in records:
+            if not isinstance(record, Article):
+                self.reject(record)
+                continue
+            batch.append(record)
+            if len(batch) >= batch_size:
+                self.flush(batch)
+        if batch:
+            self.flush(batch)
+
+    def write_rejects(self, path: str) -> None:
+        """The rejects as the scan writes them: sorted by file, line and id."""
+        self.rejected.sort(key=lambda r: (r.file, r.line, r.id or ""))
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            for record in self.rejected:
+                out.write(json.dumps(reject_record(record), ensure_ascii=False) + "\n")
 
 
 def _run_index(
@@ -346,52 +390,23 @@ def _run_index(
         url=options["url_field"],
     )
     started = time.perf_counter()
-    counts = {"articles": 0, "duplicates": 0, "rejected": 0}
+    out = options["out"]
     with contextlib.ExitStack() as stack:
-        stream = _open_output(stack, options["out"]) or sys.stdout
-        rejects = _open_output(stack, options["rejects"])
-
-        def reject(record: Rejected) -> None:
-            counts["rejected"] += 1
-            click.echo(
-                f"dedup index: rejected {record.file}:{record.line} ({record.id}): {record.reason}",
-                err=True,
-            )
-            if rejects is not None:
-                rejects.write(json.dumps(reject_record(record), ensure_ascii=False) + "\n")
-
+        stream = stack.enter_context(open(out, "w", encoding="utf-8")) if out else sys.stdout
         try:
-            with _open_index(db, name=options["name"], config_file=config_file) as index:
-                batch: list[Article] = []
-
-                def flush() -> None:
-                    matches = index.add(batch) if store else [index.query(a) for a in batch]
-                    for article, match in zip(batch, matches, strict=True):
-                        if match.rejected is not None:
-                            file, line = article.origin_file, article.origin_line
-                            reject(Rejected(file, line, article.id, match.rejected))
-                            continue
-                        stream.write(json.dumps(match.to_dict(), ensure_ascii=False) + "\n")
-                        counts["articles"] += 1
-                        counts["duplicates"] += match.duplicate_of is not None
-                    batch.clear()
-
-                for record in read_many(
-                    inputs,
-                    format=options["input_format"],
-                    fields=fields,
-                    encoding=options["encoding"],
-                ):
-                    if not isinstance(record, Article):
-                        reject(record)
-                        continue
-                    batch.append(record)
-                    if len(batch) >= options["batch_size"]:
-                        flush()
-                if batch:
-                    flush()
+            index = stack.enter_context(
+                _open_index(db, name=options["name"], config_file=config_file)
+            )
+            run = _IndexRun(index, store=store, stream=stream)
+            records = read_many(
+                inputs, format=options["input_format"], fields=fields, encoding=options["encoding"]
+            )
+            run.feed(records, options["batch_size"])
         except DedupError as error:
             raise click.ClickException(str(error)) from error
+    if options["rejects"] is not None:
+        run.write_rejects(options["rejects"])
+    counts = run.counts
     verb = "added" if store else "queried"
     click.echo(
         f"dedup index: {counts['articles']} articles {verb}, {counts['duplicates']} duplicates, "
@@ -447,6 +462,35 @@ def index_stats(db: str, name: str) -> None:
         except DedupError as error:
             raise click.ClickException(str(error)) from error
     click.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))
+
+
+@index_group.command("export")
+@click.argument("db")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for clusters.jsonl, pairs.jsonl, related.jsonl (the scan's format).",
+)
+@click.option("--name", default="default", show_default=True, help="Redis: index name.")
+@click.option("--no-related", is_flag=True, help="Leave related.jsonl empty (faster).")
+def index_export(db: str, out_dir: str, name: str, no_related: bool) -> None:
+    """Write the final clusters, pairs and related lists of DB in the scan's format.
+
+    A match line of `dedup index add` holds the cluster at add time; a later arrival can
+    change it (an earlier copy becomes the canonical). This is the state now.
+    """
+    with _open_index(db, name=name) as index:
+        try:
+            report = index.export(related=not no_related)
+        except DedupError as error:
+            raise click.ClickException(str(error)) from error
+    write_report(report, out_dir)
+    click.echo(
+        f"dedup index: {len(report.clusters)} clusters, {len(report.pairs)} pairs -> {out_dir}",
+        err=True,
+    )
 
 
 def _parse_age(value: str) -> Any:

@@ -55,6 +55,7 @@ from typing import Any, Final, TypeVar, overload
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError, DedupError, IndexFormatError, InputError
 from dedup.index.codec import unpack_vector
+from dedup.index.export import export_clusters, export_pairs, export_related
 from dedup.index.plan import RELATION_NAME, BatchPlanner, Plan
 from dedup.index.related import Query
 from dedup.index.store import (
@@ -67,7 +68,7 @@ from dedup.index.store import (
     check_format,
     open_store,
 )
-from dedup.records import Article, Rejected, RelatedItem, Relation
+from dedup.records import Article, Rejected, RelatedItem, Relation, ScanReport
 
 __all__ = ["Index", "IndexStats", "Match"]
 
@@ -592,6 +593,47 @@ class Index:
             )
 
         result: IndexStats = self._read(work)
+        return result
+
+    def export(self, *, related: bool = True) -> ScanReport:
+        """The index's current clusters, verified pairs and related lists, as a scan's report.
+
+        What :func:`dedup.write_report` writes from it has the scan's format (``rejects`` is
+        empty: the index keeps no rejects). Later arrivals can change an article's cluster
+        after its :meth:`add`; this is the state now.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> from dedup import Article
+        >>> body = "أعلن البنك المركزي اليوم خفض سعر الفائدة الرئيسي بنصف نقطة مئوية"
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     with Index.open(os.path.join(folder, "news.db")) as index:
+        ...         _ = index.add([Article(id="e1", text=body), Article(id="e2", text=body)])
+        ...         report = index.export()
+        >>> [(c.canonical, c.size) for c in report.clusters], len(report.pairs)
+        ([('e1', 2)], 1)
+        """
+
+        def work(reader: StoreReader) -> ScanReport:
+            records = reader.all_records()
+            ids = sorted(r.id for r in records)
+            lists = (
+                export_related(ids, lambda chunk: [m.related for m in self._matches(reader, chunk)])
+                if related and self.config.related.k > 0
+                else {}
+            )
+            clusters = export_clusters(records)
+            pairs = export_pairs(reader, records)
+            counts = {"accepted": len(records), "clusters": len(clusters), "pairs": len(pairs)}
+            stats: dict[str, object] = {
+                "index": self.location,
+                "config_fingerprint": self.config.fingerprint,
+                "counts": counts,
+            }
+            return ScanReport(clusters, pairs, rejected=(), related=lists, stats=stats)
+
+        result: ScanReport = self._read(work)
         return result
 
     def check(self) -> list[str]:

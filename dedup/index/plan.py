@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.arrays import distinct
-from dedup.boilerplate import LineStatistics, line_contexts
+from dedup.boilerplate import LineStatistics, line_contributions
 from dedup.cluster import LinkRule, SimilarityRule, build_clusters, exact_similarities
 from dedup.config import DedupConfig
 from dedup.index.caches import BandIndex, SignatureCache
@@ -48,7 +48,6 @@ I64Array = npt.NDArray[np.int64]
 # verify_pairs itself makes the decision, exactly as in the scan.
 _SCREEN_SIGMAS: Final = 3.5
 _SIMILARITY_LIMIT: Final = 1_000_000
-_MASK64: Final = (1 << 64) - 1
 RELATION_CODE: Final[dict[str, int]] = {"canonical": 0, "exact": 1, "near": 2, "template": 3}
 RELATION_NAME: Final[dict[int, Relation]] = {1: "exact", 2: "near", 3: "template"}
 
@@ -135,9 +134,8 @@ class BatchPlanner:
         self._bands, self._rows = config.bands_rows
         self._rule = SimilarityRule.of(config)
         self._link_rule = LinkRule(config.link_jaccard, config.link_containment)
-        self._stats_template = LineStatistics(
-            min_articles=config.boilerplate_min_articles
-        ).to_json()
+        # Only its threshold(source) is used: the bar of the unknown-source pool is twice as high.
+        self._line_bar = LineStatistics(min_articles=config.boilerplate_min_articles)
         self._signatures = SignatureCache(config.num_perm)
         self._band_index = BandIndex(self._bands, self._rows, config.min_shingles)
         # Exact (Jaccard, containment) of article pairs the clusters asked for, by (low, high)
@@ -194,27 +192,16 @@ class BatchPlanner:
         return _New(article, num, page.lines, contributions, vector, published)
 
     def _threshold(self, source: str) -> int:
-        # LineStatistics.threshold: twice the bar for the pooled unknown source.
-        return self.config.boilerplate_min_articles * (1 if source else 2)
+        return self._line_bar.threshold(source)
 
     def _statistics(self, counts: dict[int, int]) -> LineStatistics:
-        """A LineStatistics holding these distinct-context counts (its filter is the scan's)."""
-        cap = 2 * self.config.boilerplate_min_articles  # LineStatistics' own cap
-        data = dict(self._stats_template)
-        data["lines"] = {
-            format(key & _MASK64, "016x"): list(range(min(n, cap)))
-            for key, n in counts.items()
-            if n > 0
-        }
-        return LineStatistics.from_json(data)
+        """The scan's boilerplate rule over the index's distinct-context counts."""
+        return LineStatistics.from_counts(counts, min_articles=self.config.boilerplate_min_articles)
 
-    def _contributions(self, lines: list[str], source: str) -> dict[int, int]:
-        # What LineStatistics.add of this one article would hold, in its to_json order
-        # (ascending keys); a key two lines share keeps the smaller context, as there.
-        contributions: dict[int, int] = {}
-        for key, context in sorted(line_contexts(lines, source)):
-            contributions.setdefault(signed64(key), context)
-        return contributions
+    @staticmethod
+    def _contributions(lines: list[str], source: str) -> dict[int, int]:
+        """The article's context per line key (keys as the store holds them, signed)."""
+        return {signed64(key): c for key, c in line_contributions(lines, source).items()}
 
     # ------------------------------------------------------------------ the batch plan
 
