@@ -399,104 +399,27 @@ class RedisStore(Store):
 
     def _writes(self, changes: Changes) -> list[tuple[str, tuple[Any, ...]]]:
         """The commands of one batch; read-modify-write values are read here, under the lock."""
-        p = self.prefix
         reader = _RedisReader(self)
-        writes: list[tuple[str, tuple[Any, ...]]] = []
-        # Field writes are grouped per hash: one HSET / HDEL per hash touched.
-        sets: dict[bytes, dict[bytes, bytes | int]] = defaultdict(dict)
-        deletes: dict[bytes, set[bytes]] = defaultdict(set)
-
-        def put(map_name: bytes, name: bytes, value: bytes | int | None) -> None:
-            key = p + _bucket_of(map_name, name)
-            if value is None:
-                sets[key].pop(name, None)
-                deletes[key].add(name)
-            else:
-                deletes[key].discard(name)
-                sets[key][name] = value
-
-        for num, record in changes.deleted.items():
-            writes.append(("zrem", (p + b"t", num)))
-            put(b"I", record.id.encode("utf-8"), None)
-            for map_name in (b"A", b"T", b"S", b"V", b"E"):
-                put(map_name, _num4(num), None)
-        records = dict(changes.records)
-        missing = [n for n in changes.clusters if n not in records]
-        current = reader.records(missing)
-        for num, cluster in changes.clusters.items():
-            base = records.get(num) or current.get(num)
-            if base is not None:
-                records[num] = replace(base, cluster=cluster)
-        for num, record in records.items():
-            put(b"A", _num4(num), _record_json(record))
-            writes.append(("zadd", (p + b"t", {str(num): record.evict_ts})))
-            put(b"I", record.id.encode("utf-8"), num)
+        batch = _Batch(self.prefix)
+        _delete_articles(batch, changes.deleted)
+        _put_records(batch, _records_to_write(changes, reader))
         for kind, values in changes.blobs.items():
             for num, data in values.items():
-                put(_BLOB_MAPS[kind], _num4(num), data)
-
+                batch.put(_BLOB_MAPS[kind], _num4(num), data)
         # Packed-number maps: band buckets and line references.
-        for map_name, adds, removes in (
-            (b"B", changes.bucket_add, changes.bucket_remove),
-            (b"R", changes.ref_add, changes.ref_remove),
-        ):
-            delta: dict[bytes, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
-            for item in adds:
-                delta[_band_field(*item[:2]) if map_name == b"B" else _key8(item[0])][0].add(
-                    item[-1]
-                )
-            for item in removes:
-                delta[_band_field(*item[:2]) if map_name == b"B" else _key8(item[0])][1].add(
-                    item[-1]
-                )
-            names = list(delta)
-            for name, old in zip(names, reader.hget_many(map_name, names), strict=True):
-                added, removed = delta[name]
-                nums = (set(_unpack_nums(old)) - removed) | added
-                if nums:
-                    put(map_name, name, _pack_nums(nums))
-                elif old is not None:
-                    put(map_name, name, None)
-
-        # Edge lists, read-modify-write for every article whose list changes.
-        edge_delta: dict[int, dict[int, tuple[float, float, int] | None]] = defaultdict(dict)
-        for a, b in changes.edge_remove:
-            edge_delta[a][b] = None
-            edge_delta[b][a] = None
-        for e in changes.edge_add:
-            edge_delta[e.a][e.b] = (e.jaccard, e.containment, e.relation)
-            edge_delta[e.b][e.a] = (e.jaccard, e.containment, e.relation)
-        owners = [n for n in edge_delta if n not in changes.deleted]
-        old_lists = reader.hget_many(b"E", [_num4(n) for n in owners])
-        for num, old in zip(owners, old_lists, strict=True):
-            edges = _unpack_edges(old)
-            for other, value in edge_delta[num].items():
-                if value is None or other in changes.deleted:
-                    edges.pop(other, None)
-                else:
-                    edges[other] = value
-            if edges:
-                put(b"E", _num4(num), _pack_edges(edges))
-            elif old is not None:
-                put(b"E", _num4(num), None)
-
-        for (key, context), n in changes.line_contexts.items():
-            put(b"C", _context_field(key, context), n if n > 0 else None)
-        for key, n in changes.line_counts.items():
-            put(b"N", _key8(key), n if n > 0 else None)
-        for term, n in changes.doc_freqs.items():
-            put(b"D", _num4(term), n if n > 0 else None)
+        bands = _packed_delta(changes.bucket_add, changes.bucket_remove, _bucket_field)
+        _put_packed(batch, reader, b"B", bands)
+        refs = _packed_delta(changes.ref_add, changes.ref_remove, _ref_field)
+        _put_packed(batch, reader, b"R", refs)
+        _put_edges(batch, reader, changes)
+        _put_counts(batch, changes)
         for term, num in changes.posting_remove:
-            writes.append(("srem", (p + b"p:%d" % term, num)))
+            batch.command("srem", self.prefix + b"p:%d" % term, num)
         for term, num in changes.posting_add:
-            writes.append(("sadd", (p + b"p:%d" % term, num)))
+            batch.command("sadd", self.prefix + b"p:%d" % term, num)
         counters = {"next_num": changes.next_num, "n_docs": changes.n_docs}
-        writes.append(("hset", (p + b"meta", None, None, counters)))
-        writes.extend(("hdel", (key, *sorted(names))) for key, names in deletes.items() if names)
-        writes.extend(
-            ("hset", (key, None, None, mapping)) for key, mapping in sets.items() if mapping
-        )
-        return writes
+        batch.command("hset", self.prefix + b"meta", None, None, counters)
+        return batch.commands()
 
     def size_bytes(self) -> int | None:
         return int(self.client.info("memory")["used_memory"])
@@ -506,3 +429,147 @@ class RedisStore(Store):
 
     def close(self) -> None:
         self.client.close()
+
+
+class _Batch:
+    """The commands of one batch: those given in order, then the grouped field writes.
+
+    Field writes are grouped per hash: one HSET / HDEL per hash touched, after the others.
+    """
+
+    def __init__(self, prefix: bytes) -> None:
+        self.prefix = prefix
+        self._commands: list[tuple[str, tuple[Any, ...]]] = []
+        self._sets: dict[bytes, dict[bytes, bytes | int]] = defaultdict(dict)
+        self._deletes: dict[bytes, set[bytes]] = defaultdict(set)
+
+    def command(self, method: str, *args: Any) -> None:
+        """A command of the pipeline, by its redis-py method name."""
+        self._commands.append((method, args))
+
+    def put(self, map_name: bytes, name: bytes, value: bytes | int | None) -> None:
+        """Set a field of a hash-bucketed map (None deletes it); the last put of a field wins."""
+        key = self.prefix + _bucket_of(map_name, name)
+        if value is None:
+            self._sets[key].pop(name, None)
+            self._deletes[key].add(name)
+        else:
+            self._deletes[key].discard(name)
+            self._sets[key][name] = value
+
+    def commands(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """Every command: those given, then one HDEL and one HSET per hash touched."""
+        writes = list(self._commands)
+        writes.extend(
+            ("hdel", (key, *sorted(names))) for key, names in self._deletes.items() if names
+        )
+        writes.extend(
+            ("hset", (key, None, None, mapping)) for key, mapping in self._sets.items() if mapping
+        )
+        return writes
+
+
+def _delete_articles(batch: _Batch, deleted: dict[int, Record]) -> None:
+    for num, record in deleted.items():
+        batch.command("zrem", batch.prefix + b"t", num)
+        batch.put(b"I", record.id.encode("utf-8"), None)
+        for map_name in (b"A", b"T", b"S", b"V", b"E"):
+            batch.put(map_name, _num4(num), None)
+
+
+def _records_to_write(changes: Changes, reader: _RedisReader) -> dict[int, Record]:
+    """The new records, and the stored ones whose cluster fields change (read under the lock)."""
+    records = dict(changes.records)
+    missing = [n for n in changes.clusters if n not in records]
+    current = reader.records(missing)
+    for num, cluster in changes.clusters.items():
+        base = records.get(num) or current.get(num)
+        if base is not None:
+            records[num] = replace(base, cluster=cluster)
+    return records
+
+
+def _put_records(batch: _Batch, records: dict[int, Record]) -> None:
+    for num, record in records.items():
+        batch.put(b"A", _num4(num), _record_json(record))
+        batch.command("zadd", batch.prefix + b"t", {str(num): record.evict_ts})
+        batch.put(b"I", record.id.encode("utf-8"), num)
+
+
+def _bucket_field(item: tuple[int, ...]) -> bytes:
+    """The field of a ``(band, value, num)`` bucket entry."""
+    return _band_field(*item[:2])
+
+
+def _ref_field(item: tuple[int, ...]) -> bytes:
+    """The field of a ``(line key, num)`` line reference."""
+    return _key8(item[0])
+
+
+PackedDelta = dict[bytes, tuple[set[int], set[int]]]
+
+
+def _packed_delta(
+    adds: Sequence[tuple[int, ...]],
+    removes: Sequence[tuple[int, ...]],
+    field_of: Callable[[tuple[int, ...]], bytes],
+) -> PackedDelta:
+    """Numbers added to and removed from each field of a packed-number map (num comes last)."""
+    delta: PackedDelta = defaultdict(lambda: (set(), set()))
+    for item in adds:
+        delta[field_of(item)][0].add(item[-1])
+    for item in removes:
+        delta[field_of(item)][1].add(item[-1])
+    return delta
+
+
+def _put_packed(batch: _Batch, reader: _RedisReader, map_name: bytes, delta: PackedDelta) -> None:
+    """Read-modify-write of the packed numbers of each field in ``delta``."""
+    names = list(delta)
+    for name, old in zip(names, reader.hget_many(map_name, names), strict=True):
+        added, removed = delta[name]
+        nums = (set(_unpack_nums(old)) - removed) | added
+        if nums:
+            batch.put(map_name, name, _pack_nums(nums))
+        elif old is not None:
+            batch.put(map_name, name, None)
+
+
+def _edge_delta(changes: Changes) -> dict[int, dict[int, tuple[float, float, int] | None]]:
+    """Each article's changed edges, both directions (None: removed)."""
+    edge_delta: dict[int, dict[int, tuple[float, float, int] | None]] = defaultdict(dict)
+    for a, b in changes.edge_remove:
+        edge_delta[a][b] = None
+        edge_delta[b][a] = None
+    for e in changes.edge_add:
+        edge_delta[e.a][e.b] = (e.jaccard, e.containment, e.relation)
+        edge_delta[e.b][e.a] = (e.jaccard, e.containment, e.relation)
+    return edge_delta
+
+
+def _put_edges(batch: _Batch, reader: _RedisReader, changes: Changes) -> None:
+    """Edge lists, read-modify-write for every article whose list changes."""
+    edge_delta = _edge_delta(changes)
+    owners = [n for n in edge_delta if n not in changes.deleted]
+    old_lists = reader.hget_many(b"E", [_num4(n) for n in owners])
+    for num, old in zip(owners, old_lists, strict=True):
+        edges = _unpack_edges(old)
+        for other, value in edge_delta[num].items():
+            if value is None or other in changes.deleted:
+                edges.pop(other, None)
+            else:
+                edges[other] = value
+        if edges:
+            batch.put(b"E", _num4(num), _pack_edges(edges))
+        elif old is not None:
+            batch.put(b"E", _num4(num), None)
+
+
+def _put_counts(batch: _Batch, changes: Changes) -> None:
+    """Line contexts, line counts and document frequencies (0 deletes the field)."""
+    for (key, context), n in changes.line_contexts.items():
+        batch.put(b"C", _context_field(key, context), n if n > 0 else None)
+    for key, n in changes.line_counts.items():
+        batch.put(b"N", _key8(key), n if n > 0 else None)
+    for term, n in changes.doc_freqs.items():
+        batch.put(b"D", _num4(term), n if n > 0 else None)

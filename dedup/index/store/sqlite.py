@@ -293,46 +293,7 @@ class SQLiteStore(Store):
 
     def _apply(self, changes: Changes) -> None:
         db = self._db
-        gone = [(num,) for num in changes.deleted]
-        for table in ("articles", "signatures", "vectors"):
-            db.executemany(f"DELETE FROM {table} WHERE num = ?", gone)
-        lines = changes.blobs["lines"]
-        db.executemany(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(num) DO UPDATE SET size = excluded.size, dropped = excluded.dropped, "
-            "canonical = excluded.canonical, similarity = excluded.similarity, "
-            "containment = excluded.containment, relation = excluded.relation, "
-            "via = excluded.via",
-            [
-                (
-                    r.num,
-                    r.id,
-                    r.published_ts,
-                    r.added_ts,
-                    r.evict_ts,
-                    r.text_len,
-                    r.source,
-                    r.size,
-                    r.norm,
-                    r.cluster.canonical,
-                    r.cluster.similarity,
-                    r.cluster.containment,
-                    r.cluster.relation,
-                    r.cluster.via,
-                    r.dropped,
-                    lines.get(r.num, b""),
-                )
-                for r in changes.records.values()
-            ],
-        )
-        db.executemany(
-            "UPDATE articles SET canonical = ?, similarity = ?, containment = ?, relation = ?, "
-            "via = ? WHERE num = ?",
-            [
-                (c.canonical, c.similarity, c.containment, c.relation, c.via, num)
-                for num, c in changes.clusters.items()
-            ],
-        )
+        _write_articles(db, changes)
         db.executemany(
             "INSERT OR REPLACE INTO signatures VALUES (?, ?)", changes.blobs["signature"].items()
         )
@@ -343,21 +304,7 @@ class SQLiteStore(Store):
             "DELETE FROM buckets WHERE band = ? AND value = ? AND num = ?", changes.bucket_remove
         )
         db.executemany("INSERT OR IGNORE INTO buckets VALUES (?, ?, ?)", changes.bucket_add)
-        db.executemany(
-            "DELETE FROM edges WHERE a = ? AND b = ?",
-            [pair for a, b in changes.edge_remove for pair in ((a, b), (b, a))],
-        )
-        db.executemany(
-            "INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?, ?)",
-            [
-                row
-                for e in changes.edge_add
-                for row in (
-                    (e.a, e.b, e.jaccard, e.containment, e.relation),
-                    (e.b, e.a, e.jaccard, e.containment, e.relation),
-                )
-            ],
-        )
+        _write_edges(db, changes)
         _put_counts(db, "line_contexts", "key = ? AND context = ?", changes.line_contexts)
         _put_counts(db, "line_counts", "key = ?", {(k,): n for k, n in changes.line_counts.items()})
         _put_counts(db, "doc_freqs", "term = ?", {(t,): n for t, n in changes.doc_freqs.items()})
@@ -397,3 +344,68 @@ def _put_counts(db: sqlite3.Connection, table: str, where: str, values: dict[Any
     if rows:
         marks = ", ".join("?" * len(rows[0]))
         db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+
+
+def _write_articles(db: sqlite3.Connection, changes: Changes) -> None:
+    """Deleted articles out, new records in, and the changed cluster fields of stored ones."""
+    gone = [(num,) for num in changes.deleted]
+    for table in ("articles", "signatures", "vectors"):
+        db.executemany(f"DELETE FROM {table} WHERE num = ?", gone)
+    lines = changes.blobs["lines"]
+    db.executemany(
+        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(num) DO UPDATE SET size = excluded.size, dropped = excluded.dropped, "
+        "canonical = excluded.canonical, similarity = excluded.similarity, "
+        "containment = excluded.containment, relation = excluded.relation, "
+        "via = excluded.via",
+        [_article_row(r, lines.get(r.num, b"")) for r in changes.records.values()],
+    )
+    db.executemany(
+        "UPDATE articles SET canonical = ?, similarity = ?, containment = ?, relation = ?, "
+        "via = ? WHERE num = ?",
+        [
+            (c.canonical, c.similarity, c.containment, c.relation, c.via, num)
+            for num, c in changes.clusters.items()
+        ],
+    )
+
+
+def _article_row(r: Record, lines: bytes) -> tuple[Any, ...]:
+    """The ``articles`` row of a record (columns in table order)."""
+    return (
+        r.num,
+        r.id,
+        r.published_ts,
+        r.added_ts,
+        r.evict_ts,
+        r.text_len,
+        r.source,
+        r.size,
+        r.norm,
+        r.cluster.canonical,
+        r.cluster.similarity,
+        r.cluster.containment,
+        r.cluster.relation,
+        r.cluster.via,
+        r.dropped,
+        lines,
+    )
+
+
+def _write_edges(db: sqlite3.Connection, changes: Changes) -> None:
+    """Removed and added verified pairs, each stored in both directions."""
+    db.executemany(
+        "DELETE FROM edges WHERE a = ? AND b = ?",
+        [pair for a, b in changes.edge_remove for pair in ((a, b), (b, a))],
+    )
+    db.executemany(
+        "INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?, ?)",
+        [
+            row
+            for e in changes.edge_add
+            for row in (
+                (e.a, e.b, e.jaccard, e.containment, e.relation),
+                (e.b, e.a, e.jaccard, e.containment, e.relation),
+            )
+        ],
+    )
