@@ -89,9 +89,9 @@ def merged_pairs_of(config: DedupConfig) -> tuple[set[tuple[str, str]], dict[str
 
 def plain_jaccard_merges(threshold: float = 0.8) -> set[tuple[str, str]]:
     """Judged pairs whose whole-text 5-gram Jaccard >= 0.8 (normalized, furniture kept)."""
-    from dedup.cluster import exact_similarities
     from dedup.normalize import normalize_text
     from dedup.shingle import shingle_texts
+    from dedup.verify import exact_similarities
 
     texts: dict[str, str] = {}
     for corpus in CORPORA:

@@ -63,9 +63,9 @@ from benchmarks.recipes import (
     datatrove_shingles,
 )
 from dedup import Article, DedupConfig, RelatedConfig, read_corpus
-from dedup.cluster import SimilarityRule
 from dedup.prepare import prepare_texts
 from dedup.shingle import shingle_texts
+from dedup.verify import SimilarityRule
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_corpus"
 JUDGED_CORPORA = ("saudinewsnet", "ant-multisource-2018")

@@ -118,6 +118,45 @@ def _reader_options(command: Any) -> Any:
     return command
 
 
+def _scan_config(
+    ctx: click.Context,
+    config_file: str | None,
+    flags: dict[str, Any],
+    *,
+    keep_furniture: bool,
+    no_template_guard: bool,
+    related_k: int,
+) -> DedupConfig:
+    """Defaults < ``--config`` file < flags given on the command line."""
+    values = _load_config_file(config_file)
+    for option, name in _SCAN_FLAGS.items():
+        if _given(ctx, option) or name not in values:
+            values[name] = flags[option]
+    if keep_furniture:
+        values["strip_furniture"] = False
+        values["learn_boilerplate"] = False
+    if no_template_guard:
+        values["template_guard"] = False
+    related = values.get("related", {})
+    if not isinstance(related, dict):
+        raise click.BadParameter(
+            f"'related' must be a table of options, got {related!r}", param_hint="--config"
+        )
+    related = dict(related)
+    if _given(ctx, "related_k") or "k" not in related:
+        related["k"] = related_k
+    values["related"] = related
+    try:
+        return DedupConfig.from_dict(values)
+    except (ConfigError, TypeError) as error:
+        raise click.UsageError(str(error)) from error
+
+
+def _given(ctx: click.Context, option: str) -> bool:
+    """Whether ``option`` was set by the caller rather than left at its default."""
+    return ctx.get_parameter_source(option) is not click.core.ParameterSource.DEFAULT
+
+
 @main.command("scan")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option(
@@ -212,35 +251,14 @@ def scan_command(
     **flags: Any,
 ) -> None:
     """Find duplicate clusters in INPUT... (JSON Lines, CSV, folders of .txt, .gz, - for stdin)."""
-    values = _load_config_file(config_file)
-    for option, name in _SCAN_FLAGS.items():
-        if (
-            ctx.get_parameter_source(option) is not click.core.ParameterSource.DEFAULT
-            or name not in values
-        ):
-            values[name] = flags[option]
-    if keep_furniture:
-        values["strip_furniture"] = False
-        values["learn_boilerplate"] = False
-    if no_template_guard:
-        values["template_guard"] = False
-    related = values.get("related", {})
-    if not isinstance(related, dict):
-        raise click.BadParameter(
-            f"'related' must be a table of options, got {related!r}", param_hint="--config"
-        )
-    related = dict(related)
-    if (
-        ctx.get_parameter_source("related_k") is not click.core.ParameterSource.DEFAULT
-        or "k" not in related
-    ):
-        related["k"] = related_k
-    values["related"] = related
-    try:
-        config = DedupConfig.from_dict(values)
-    except (ConfigError, TypeError) as error:
-        raise click.UsageError(str(error)) from error
-
+    config = _scan_config(
+        ctx,
+        config_file,
+        flags,
+        keep_furniture=keep_furniture,
+        no_template_guard=no_template_guard,
+        related_k=related_k,
+    )
     field_map = FieldMap(
         id=id_field,
         text=text_field,

@@ -1,8 +1,6 @@
-"""Verification of candidate pairs on the exact shingle sets, and duplicate clusters.
+"""Clusters: verified pairs in, duplicate clusters with one canonical each out.
 
-LSH proposes; this module decides. Every reported pair carries its exact Jaccard
-and containment measured on the two 64-bit shingle sets, never an estimate.
-
+The pairs come from :mod:`dedup.verify`, each with its exact Jaccard and containment.
 Clusters are *stars*, not connected components: articles are visited in
 canonical order (earliest ``published_at``, then longest text, then smallest id)
 and each unassigned article becomes the canonical of a new cluster that takes
@@ -20,176 +18,17 @@ says through whom it joined (``via``). The result does not depend on input order
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from dedup.config import DedupConfig
 from dedup.records import Cluster, Member, Pair
-from dedup.shingle import ShingleSets
 
-__all__ = [
-    "LinkRule",
-    "SimilarityRule",
-    "build_clusters",
-    "cluster_id_for",
-    "estimated_jaccard",
-    "exact_groups",
-    "exact_similarities",
-]
+__all__ = ["LinkRule", "build_clusters", "canonical_key", "cluster_id_for"]
 
 F64Array = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True, slots=True)
-class SimilarityRule:
-    """When a verified pair is a duplicate.
-
-    A pair matches when ``jaccard >= jaccard_threshold``, or when
-    ``containment >= containment_threshold`` and ``jaccard >=
-    min_jaccard_for_containment`` and both sets hold at least
-    ``min_shingles_for_containment`` shingles; both sets must hold at least
-    ``min_shingles`` shingles.
-
-    Examples
-    --------
-    >>> rule = SimilarityRule(0.8, 0.7, 0.3, 20, 100)
-    >>> rule.accepts(0.85, 0.9, 100, 120), rule.accepts(0.4, 0.95, 100, 250)
-    (True, True)
-    >>> rule.accepts(0.25, 0.95, 100, 400), rule.accepts(1.0, 1.0, 5, 5)
-    (False, False)
-    >>> rule.accepts(0.6, 0.9, 45, 50), rule.accepts(0.85, 0.9, 45, 50)
-    (False, True)
-    """
-
-    jaccard_threshold: float
-    containment_threshold: float
-    min_jaccard_for_containment: float
-    min_shingles: int
-    min_shingles_for_containment: int = 0
-
-    @classmethod
-    def of(cls, config: DedupConfig) -> SimilarityRule:
-        """The rule of a detector configuration.
-
-        Examples
-        --------
-        >>> SimilarityRule.of(DedupConfig(jaccard_threshold=0.9)).jaccard_threshold
-        0.9
-        """
-        return cls(
-            config.jaccard_threshold,
-            config.containment_threshold,
-            config.min_jaccard_for_containment,
-            config.min_shingles,
-            config.min_shingles_for_containment,
-        )
-
-    def accepts(self, jaccard: float, containment: float, size_a: int, size_b: int) -> bool:
-        """Whether one pair with these exact similarities is a duplicate."""
-        return bool(
-            self.accepts_many(
-                np.array([jaccard]), np.array([containment]), np.array([size_a]), np.array([size_b])
-            )[0]
-        )
-
-    def accepts_many(
-        self,
-        jaccard: F64Array,
-        containment: F64Array,
-        size_a: npt.NDArray[np.int64],
-        size_b: npt.NDArray[np.int64],
-    ) -> npt.NDArray[np.bool_]:
-        """Vectorized :meth:`accepts`."""
-        big_enough = np.minimum(size_a, size_b) >= self.min_shingles
-        by_jaccard = jaccard >= self.jaccard_threshold
-        by_containment = (
-            (containment >= self.containment_threshold)
-            & (jaccard >= self.min_jaccard_for_containment)
-            & (np.minimum(size_a, size_b) >= self.min_shingles_for_containment)
-        )
-        return big_enough & (by_jaccard | by_containment)
-
-    @property
-    def jaccard_floor(self) -> float:
-        """The lowest Jaccard any accepted pair can have."""
-        return min(self.jaccard_threshold, self.min_jaccard_for_containment)
-
-
-def exact_groups(shingles: ShingleSets) -> npt.NDArray[np.int64]:
-    """For each text, the index of the first text with the identical shingle set.
-
-    Empty sets are never grouped (each is its own group).
-
-    Examples
-    --------
-    >>> from dedup.shingle import shingle_texts
-    >>> exact_groups(shingle_texts(["وزير النفط", "وزير", "وزير النفط", ""], 5)).tolist()
-    [0, 1, 0, 3]
-    """
-    first_of: dict[bytes, int] = {}
-    groups = np.arange(len(shingles), dtype=np.int64)
-    sizes = shingles.sizes
-    for index in range(len(shingles)):
-        if sizes[index] == 0:
-            continue
-        digest = hashlib.blake2b(shingles.of(index).tobytes(), digest_size=16).digest()
-        groups[index] = first_of.setdefault(digest, index)
-    return groups
-
-
-def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: npt.NDArray[np.int64]) -> F64Array:
-    """MinHash estimate (share of equal slots) for each pair; used only to prefilter."""
-    estimates = np.empty(len(pairs), dtype=np.float64)
-    step = 1 << 16
-    for start in range(0, len(pairs), step):
-        chunk = pairs[start : start + step]
-        equal = signatures[chunk[:, 0]] == signatures[chunk[:, 1]]
-        estimates[start : start + step] = equal.mean(axis=1)
-    return estimates
-
-
-def exact_similarities(
-    shingles: ShingleSets, pairs: npt.NDArray[np.int64]
-) -> tuple[F64Array, F64Array]:
-    """Exact Jaccard and containment (overlap / smaller set) of each pair.
-
-    A pair with an empty set has similarity 0: empty sets never match.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from dedup.shingle import shingle_texts
-    >>> sets = shingle_texts(["وزير النفط يزور", "وزير النفط", ""], 5)
-    >>> j, c = exact_similarities(sets, np.array([[0, 1], [0, 2]]))
-    >>> j.round(2).tolist(), c.round(2).tolist()
-    ([0.55, 0.0], [1.0, 0.0])
-    """
-    count = len(pairs)
-    intersections = np.zeros(count, dtype=np.int64)
-    for row in range(count):
-        left = shingles.of(int(pairs[row, 0]))
-        right = shingles.of(int(pairs[row, 1]))
-        if len(left) and len(right):
-            if len(left) > len(right):
-                left, right = right, left
-            positions = np.searchsorted(right, left)
-            positions[positions == len(right)] = 0
-            intersections[row] = int(np.count_nonzero(right[positions] == left))
-    # Only the pairs' own sizes: the clusters ask for one pair at a time, and a diff of
-    # every offset per call grew with the corpus.
-    offsets = shingles.offsets
-    ends = pairs.reshape(-1, 2).astype(np.int64)
-    size_a = offsets[ends[:, 0] + 1] - offsets[ends[:, 0]]
-    size_b = offsets[ends[:, 1] + 1] - offsets[ends[:, 1]]
-    union = size_a + size_b - intersections
-    smaller = np.minimum(size_a, size_b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        jaccard = np.where(union > 0, intersections / np.maximum(union, 1), 0.0)
-        containment = np.where(smaller > 0, intersections / np.maximum(smaller, 1), 0.0)
-    return jaccard.astype(np.float64), containment.astype(np.float64)
 
 
 def cluster_id_for(canonical_id: str) -> str:
@@ -201,6 +40,39 @@ def cluster_id_for(canonical_id: str) -> str:
     (True, True)
     """
     return "c" + hashlib.blake2b(canonical_id.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def canonical_key(
+    published_ts: float | None, text_len: int, article_id: str
+) -> tuple[bool, float, int, str]:
+    """Sort key of the canonical order, the same for every driver.
+
+    Earliest publication first (undated articles last), then the longest text,
+    then the smallest id: the first article of a cluster in this order is its
+    canonical, so the key decides which copy a cluster is named after.
+
+    Parameters
+    ----------
+    published_ts
+        Publication time in seconds since the epoch, or None when undated.
+    text_len
+        Length of the article's text in characters.
+    article_id
+        The article's id (the last tie-breaker, so the order is total).
+
+    Returns
+    -------
+    tuple of (bool, float, int, str)
+        ``(published_ts is None, published_ts or 0.0, -text_len, article_id)``.
+
+    Examples
+    --------
+    >>> texts = {"a1": "وزير النفط", "a2": "وزير النفط يزور الرياض", "a3": "وزير النفط يزور جدة"}
+    >>> published = {"a1": 1439020800.0, "a2": 1439020800.0, "a3": None}
+    >>> sorted(texts, key=lambda i: canonical_key(published[i], len(texts[i]), i))
+    ['a2', 'a1', 'a3']
+    """
+    return (published_ts is None, published_ts or 0.0, -text_len, article_id)
 
 
 SimilarityOf = Callable[[str, str], tuple[float, float]]
@@ -224,13 +96,42 @@ class LinkRule:
         return jaccard >= self.jaccard or containment >= self.containment
 
 
-def _star_clusters(
-    ordered_ids: Sequence[str],
-    neighbours: dict[str, dict[str, Pair]],
-    priority: Callable[[str], tuple[object, ...]],
-    compatible: Callable[[str, str], bool] | None,
-    strong_jaccard: float,
-) -> tuple[dict[str, str], dict[str, list[str]]]:
+@dataclass(frozen=True, slots=True)
+class _Graph:
+    """What every clustering step reads: the verified pairs of each article and the rules.
+
+    ``compatible`` is the same-story check a member accepted by containment alone must pass
+    (None when no similarity was given: every such member is taken).
+    """
+
+    neighbours: dict[str, dict[str, Pair]]
+    priority: Callable[[str], tuple[object, ...]]
+    compatible: Callable[[str, str], bool] | None
+    strong_jaccard: float
+
+    def is_weak(self, pair: Pair) -> bool:
+        """Accepted by containment only (Jaccard under ``strong_jaccard``)."""
+        return pair.jaccard < self.strong_jaccard
+
+    def fits_with(self, article_id: str, others: Iterable[str]) -> bool:
+        """Whether ``article_id`` passes the same-story check with each of ``others``."""
+        compatible = self.compatible
+        return compatible is None or all(compatible(article_id, other) for other in others)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stars:
+    """The star assignment: article id -> its star's centre, each centre's weak members."""
+
+    centre_of: dict[str, str]
+    weak_members: dict[str, list[str]]
+
+    def weak_in(self, centres: Iterable[str]) -> list[str]:
+        """The weak members of these stars, star by star."""
+        return [weak for centre in centres for weak in self.weak_members[centre]]
+
+
+def _star_clusters(ordered_ids: Sequence[str], graph: _Graph) -> _Stars:
     """Star assignment: article id -> its star's centre, and each centre's weak members.
 
     A neighbour verified only by containment (Jaccard under ``strong_jaccard``)
@@ -247,31 +148,32 @@ def _star_clusters(
         centre_of[article_id] = article_id
         taken: list[str] = []
         weak_members[article_id] = []
-        for other in sorted(neighbours.get(article_id, {}), key=priority):
+        for other in sorted(graph.neighbours.get(article_id, {}), key=graph.priority):
             if other in centre_of:
                 continue
-            weak = neighbours[article_id][other].jaccard < strong_jaccard
-            if weak and compatible is not None and not all(compatible(other, t) for t in taken):
+            weak = graph.is_weak(graph.neighbours[article_id][other])
+            if weak and not graph.fits_with(other, taken):
                 continue
             centre_of[other] = article_id
             taken.append(other)
             if weak:
                 weak_members[article_id].append(other)
-    _move_to_best_centre(
-        ordered_ids, neighbours, priority, compatible, strong_jaccard, centre_of, weak_members
-    )
-    return centre_of, weak_members
+    stars = _Stars(centre_of, weak_members)
+    _move_to_best_centre(ordered_ids, graph, stars)
+    return stars
 
 
-def _move_to_best_centre(
-    ordered_ids: Sequence[str],
-    neighbours: dict[str, dict[str, Pair]],
-    priority: Callable[[str], tuple[object, ...]],
-    compatible: Callable[[str, str], bool] | None,
-    strong_jaccard: float,
-    centre_of: dict[str, str],
-    weak_members: dict[str, list[str]],
-) -> None:
+def _members_by_centre(
+    ordered_ids: Sequence[str], centre_of: dict[str, str]
+) -> dict[str, list[str]]:
+    """Each star centre's members, in canonical order."""
+    members: dict[str, list[str]] = {}
+    for article_id in ordered_ids:
+        members.setdefault(centre_of[article_id], []).append(article_id)
+    return members
+
+
+def _move_to_best_centre(ordered_ids: Sequence[str], graph: _Graph, stars: _Stars) -> None:
     """Move each member to the star centre it shares the most text with.
 
     The greedy stars give a member to the first centre (in canonical order) that
@@ -283,34 +185,42 @@ def _move_to_best_centre(
     A member that moves to a centre published after it becomes that cluster's
     canonical (the earliest member).
     """
-    members: dict[str, list[str]] = {}
-    for article_id in ordered_ids:
-        members.setdefault(centre_of[article_id], []).append(article_id)
+    centre_of, weak_members = stars.centre_of, stars.weak_members
+    members = _members_by_centre(ordered_ids, centre_of)
     for article_id in ordered_ids:
         centre = centre_of[article_id]
         if centre == article_id:
             continue
-        own = neighbours[article_id][centre].jaccard
-        best, best_jaccard = centre, own
-        for other, pair in sorted(neighbours[article_id].items(), key=lambda kv: priority(kv[0])):
-            if centre_of.get(other) != other or other == centre or pair.jaccard <= best_jaccard:
-                continue
-            weak = pair.jaccard < strong_jaccard
-            if (
-                weak
-                and compatible is not None
-                and not all(compatible(article_id, m) for m in members[other] if m != other)
-            ):
-                continue
-            best, best_jaccard = other, pair.jaccard
+        best, best_jaccard = _best_centre(article_id, centre, graph, centre_of, members)
         if best != centre:
             members[centre].remove(article_id)
             if article_id in weak_members[centre]:
                 weak_members[centre].remove(article_id)
             members[best].append(article_id)
             centre_of[article_id] = best
-            if best_jaccard < strong_jaccard:
+            if best_jaccard < graph.strong_jaccard:
                 weak_members[best].append(article_id)
+
+
+def _best_centre(
+    article_id: str,
+    centre: str,
+    graph: _Graph,
+    centre_of: dict[str, str],
+    members: dict[str, list[str]],
+) -> tuple[str, float]:
+    """The centre ``article_id`` shares the most text with, and its Jaccard (ties stay)."""
+    found = graph.neighbours[article_id]
+    best, best_jaccard = centre, found[centre].jaccard
+    for other, pair in sorted(found.items(), key=lambda kv: graph.priority(kv[0])):
+        if centre_of.get(other) != other or other == centre or pair.jaccard <= best_jaccard:
+            continue
+        if graph.is_weak(pair) and not graph.fits_with(
+            article_id, (m for m in members[other] if m != other)
+        ):
+            continue
+        best, best_jaccard = other, pair.jaccard
+    return best, best_jaccard
 
 
 # Two clusters whose members are verified pairs across at least this share of all their
@@ -340,13 +250,104 @@ def _root_of(root: dict[str, str], item: str) -> str:
     return item
 
 
+def _ordered_pair(
+    first: str, second: str, priority: Callable[[str], tuple[object, ...]]
+) -> tuple[str, str]:
+    """The two ids, the one first in canonical order first (the first one on a tie)."""
+    return (first, second) if priority(first) <= priority(second) else (second, first)
+
+
+def _star_links(
+    pairs: Sequence[Pair], centre_of: dict[str, str], graph: _Graph
+) -> list[tuple[str, ...]]:
+    """Pairs of star centres joined by a verified pair, each once, in canonical order."""
+    priority = graph.priority
+    return sorted(
+        {
+            tuple(sorted((centre_of[p.a], centre_of[p.b]), key=priority))
+            for p in pairs
+            if p.relation != "template" and centre_of[p.a] != centre_of[p.b]
+        },
+        key=lambda link: (priority(link[0]), priority(link[1])),
+    )
+
+
+def _link_stars(
+    pairs: Sequence[Pair],
+    members_of: dict[str, list[str]],
+    stars: _Stars,
+    template_stars: set[tuple[str, ...]],
+    graph: _Graph,
+    *,
+    similarity: SimilarityOf,
+    link_rule: LinkRule,
+) -> dict[str, str]:
+    """Merge stars joined by a verified pair whose canonicals are alike; centre -> canonical.
+
+    Two stars holding a template pair between them are never linked.
+    """
+    root = {centre: centre for centre in members_of}
+    stars_in = {centre: [centre] for centre in members_of}
+    for first, second in _star_links(pairs, stars.centre_of, graph):
+        root_first, root_second = _root_of(root, first), _root_of(root, second)
+        if root_first == root_second:
+            continue
+        if _template_between(stars_in[root_first], stars_in[root_second], template_stars):
+            continue
+        # The canonicals must be alike, and no member that joined either side
+        # by containment alone may be unlike the other side's canonical (a
+        # roundup's star holding story A must not link to story B's star).
+        weak_first = stars.weak_in(stars_in[root_first])
+        weak_second = stars.weak_in(stars_in[root_second])
+        if (
+            link_rule.accepts(*similarity(root_first, root_second))
+            and all(graph.fits_with(weak, [root_second]) for weak in weak_first)
+            and all(graph.fits_with(weak, [root_first]) for weak in weak_second)
+        ):
+            keep, drop = sorted((root_first, root_second), key=graph.priority)
+            root[drop] = keep
+            stars_in[keep].extend(stars_in.pop(drop))
+    return {centre: _root_of(root, centre) for centre in members_of}
+
+
+@dataclass(slots=True)
+class _Groups:
+    """Union-find over clusters for :func:`_merge_dense`: each root's size and star centres."""
+
+    root: dict[str, str]
+    size: dict[str, int]
+    stars_of: dict[str, set[str]]
+
+    def find(self, group: str) -> str:
+        return _root_of(self.root, group)
+
+    def merge(self, keep: str, drop: str) -> None:
+        self.root[drop] = keep
+        self.size[keep] += self.size.pop(drop)
+        self.stars_of[keep] |= self.stars_of.pop(drop)
+
+
+def _cross_pairs(
+    neighbours: dict[str, dict[str, Pair]],
+    group_of: dict[str, str],
+    priority: Callable[[str], tuple[object, ...]],
+) -> dict[tuple[str, str], int]:
+    """Verified pairs between each two clusters, keyed by the clusters in canonical order."""
+    cross: dict[tuple[str, str], int] = {}
+    for article_id, found in neighbours.items():
+        for other in found:
+            first, second = group_of[article_id], group_of[other]
+            if article_id < other and first != second:
+                key = _ordered_pair(first, second, priority)
+                cross[key] = cross.get(key, 0) + 1
+    return cross
+
+
 def _merge_dense(
     members_of: dict[str, list[str]],
     canonical_of: dict[str, str],
-    neighbours: dict[str, dict[str, Pair]],
     template_stars: set[tuple[str, ...]],
-    priority: Callable[[str], tuple[object, ...]],
-    compatible: Callable[[str, str], bool] | None,
+    graph: _Graph,
 ) -> dict[str, str]:
     """Merge clusters joined by verified pairs on ``_DENSE_SHARE`` or more of member pairs.
 
@@ -359,49 +360,131 @@ def _merge_dense(
     size: dict[str, int] = {}
     for group in group_of.values():
         size[group] = size.get(group, 0) + 1
-    cross: dict[tuple[str, str], int] = {}
-    for article_id, found in neighbours.items():
-        for other in found:
-            first, second = group_of[article_id], group_of[other]
-            if article_id < other and first != second:
-                key = (first, second) if priority(first) <= priority(second) else (second, first)
-                cross[key] = cross.get(key, 0) + 1
+    cross = _cross_pairs(graph.neighbours, group_of, graph.priority)
     if not cross:
         return canonical_of
     stars_of: dict[str, set[str]] = {}
     for centre, group in canonical_of.items():
         stars_of.setdefault(group, set()).add(centre)
-    root = {group: group for group in size}
+    groups = _Groups({group: group for group in size}, size, stars_of)
+    while _merge_dense_pass(cross, groups, template_stars, graph):
+        pass
+    return {centre: groups.find(group) for centre, group in canonical_of.items()}
 
-    def find(group: str) -> str:
-        return _root_of(root, group)
 
-    merged_any = True
-    while merged_any:
-        merged_any = False
-        totals: dict[tuple[str, str], int] = {}
-        for (first, second), count in cross.items():
-            a, b = find(first), find(second)
-            if a != b:
-                key = (a, b) if priority(a) <= priority(b) else (b, a)
-                totals[key] = totals.get(key, 0) + count
-        for first, second in sorted(totals, key=lambda k: (priority(k[0]), priority(k[1]))):
-            a, b = find(first), find(second)
-            if a == b or (a, b) != (first, second):
-                continue  # one side merged in this pass: its counts are stale until the next
-            count = totals[first, second]
-            if count < _DENSE_MIN_PAIRS or count < _DENSE_SHARE * size[a] * size[b]:
-                continue
-            if compatible is not None and not compatible(a, b):
-                continue
-            if _template_between(stars_of[a], stars_of[b], template_stars):
-                continue
+def _merge_dense_pass(
+    cross: dict[tuple[str, str], int],
+    groups: _Groups,
+    template_stars: set[tuple[str, ...]],
+    graph: _Graph,
+) -> bool:
+    """One pass of :func:`_merge_dense` over the current groups; whether it merged any."""
+    priority = graph.priority
+    totals: dict[tuple[str, str], int] = {}
+    for (first, second), count in cross.items():
+        a, b = groups.find(first), groups.find(second)
+        if a != b:
+            key = _ordered_pair(a, b, priority)
+            totals[key] = totals.get(key, 0) + count
+    merged_any = False
+    for first, second in sorted(totals, key=lambda k: (priority(k[0]), priority(k[1]))):
+        a, b = groups.find(first), groups.find(second)
+        if a == b or (a, b) != (first, second):
+            continue  # one side merged in this pass: its counts are stale until the next
+        if _dense_enough(totals[first, second], groups, a, b, template_stars, graph):
             keep, drop = sorted((a, b), key=priority)
-            root[drop] = keep
-            size[keep] += size.pop(drop)
-            stars_of[keep] |= stars_of.pop(drop)
+            groups.merge(keep, drop)
             merged_any = True
-    return {centre: find(group) for centre, group in canonical_of.items()}
+    return merged_any
+
+
+def _dense_enough(
+    count: int,
+    groups: _Groups,
+    a: str,
+    b: str,
+    template_stars: set[tuple[str, ...]],
+    graph: _Graph,
+) -> bool:
+    """Whether ``count`` verified pairs between groups ``a`` and ``b`` make them one story."""
+    if count < _DENSE_MIN_PAIRS or count < _DENSE_SHARE * groups.size[a] * groups.size[b]:
+        return False
+    if graph.compatible is not None and not graph.compatible(a, b):
+        return False
+    return not _template_between(groups.stars_of[a], groups.stars_of[b], template_stars)
+
+
+def _neighbours_of(
+    pairs: Sequence[Pair],
+) -> tuple[dict[str, dict[str, Pair]], set[tuple[str, str]]]:
+    """Verified pairs by article (both ways), and the template pairs, which never merge."""
+    neighbours: dict[str, dict[str, Pair]] = {}
+    templates: set[tuple[str, str]] = set()
+    for pair in pairs:
+        if pair.relation == "template":
+            templates.add((pair.a, pair.b))
+            continue
+        neighbours.setdefault(pair.a, {})[pair.b] = pair
+        neighbours.setdefault(pair.b, {})[pair.a] = pair
+    return neighbours, templates
+
+
+def _same_story_check(
+    similarity: SimilarityOf | None, link_rule: LinkRule | None, same_story_rule: LinkRule | None
+) -> Callable[[str, str], bool] | None:
+    """Whether two ids pass the same-story rule on their exact similarity.
+
+    None unless both ``similarity`` and ``link_rule`` are given; the rule defaults to
+    ``link_rule``.
+    """
+    if similarity is None or link_rule is None:
+        return None
+    passes, similar = same_story_rule or link_rule, similarity
+
+    def compatible(first: str, second: str) -> bool:
+        return passes.accepts(*similar(first, second))
+
+    return compatible
+
+
+def _cluster_of(
+    member_ids: Sequence[str],
+    graph: _Graph,
+    centre_of: dict[str, str],
+    similarity: SimilarityOf | None,
+) -> Cluster:
+    """The cluster record of ``member_ids`` (in canonical order; the first is canonical)."""
+    # The earliest member: a star centre, or a member that moved to a later centre.
+    canonical = member_ids[0]
+    members = [Member(canonical, 1.0, 1.0, "canonical")]
+    in_cluster = set(member_ids)
+    for member_id in member_ids:
+        if member_id == canonical:
+            continue
+        direct = graph.neighbours.get(canonical, {}).get(member_id)
+        if direct is not None:
+            members.append(Member(member_id, direct.jaccard, direct.containment, direct.relation))
+        elif similarity is not None:
+            jaccard, containment = similarity(canonical, member_id)
+            via = _via(member_id, in_cluster, graph, centre_of)
+            members.append(Member(member_id, jaccard, containment, "near", via=via))
+    members[1:] = sorted(members[1:], key=lambda m: (-m.similarity, m.id))
+    return Cluster(cluster_id_for(canonical), canonical, tuple(members))
+
+
+def _via(member_id: str, in_cluster: set[str], graph: _Graph, centre_of: dict[str, str]) -> str:
+    """The verified neighbour a member joined through, when it is no pair of the canonical.
+
+    Joined through a linked star: its star centre, or for a linked centre its best-placed
+    neighbour.
+    """
+    via = centre_of[member_id]
+    if via == member_id:
+        via = min(
+            (n for n in graph.neighbours.get(member_id, {}) if n in in_cluster),
+            key=graph.priority,
+        )
+    return via
 
 
 def build_clusters(
@@ -433,7 +516,7 @@ def build_clusters(
         two stars holding a template pair between them are never linked.
     priority
         Sort key of an id; the smallest key in a cluster is its canonical
-        (earliest date, then longest text, then smallest id).
+        (earliest date, then longest text, then smallest id: :func:`canonical_key`).
     similarity, link_rule
         Exact similarity of two ids, and the rule for linking stars.
     strong_jaccard
@@ -455,99 +538,31 @@ def build_clusters(
     >>> [c.canonical for c in build_clusters(["a", "b", "c", "d"], p, lambda i: (i,))]
     ['a', 'd']
     """
-    neighbours: dict[str, dict[str, Pair]] = {}
-    templates: set[tuple[str, str]] = set()
-    for pair in pairs:
-        if pair.relation == "template":
-            templates.add((pair.a, pair.b))
-            continue
-        neighbours.setdefault(pair.a, {})[pair.b] = pair
-        neighbours.setdefault(pair.b, {})[pair.a] = pair
+    neighbours, templates = _neighbours_of(pairs)
     ordered = sorted(ids, key=priority)
-    compatible = None
-    if similarity is not None and link_rule is not None:
-        rule, similar = same_story_rule or link_rule, similarity
-
-        def compatible(first: str, second: str) -> bool:
-            return rule.accepts(*similar(first, second))
-
-    centre_of, weak_members = _star_clusters(
-        ordered, neighbours, priority, compatible, strong_jaccard
-    )
+    compatible = _same_story_check(similarity, link_rule, same_story_rule)
+    graph = _Graph(neighbours, priority, compatible, strong_jaccard)
+    stars = _star_clusters(ordered, graph)
+    centre_of = stars.centre_of
     canonical_of = dict(centre_of)  # star centre -> final canonical, after linking
-
     if similarity is not None and link_rule is not None:
-        members_of: dict[str, list[str]] = {}
-        for article_id in ordered:
-            members_of.setdefault(centre_of[article_id], []).append(article_id)
-        root = {centre: centre for centre in members_of}
-        stars_in = {centre: [centre] for centre in members_of}
-
-        def find(centre: str) -> str:
-            return _root_of(root, centre)
-
-        links = sorted(
-            {
-                tuple(sorted((centre_of[p.a], centre_of[p.b]), key=priority))
-                for p in pairs
-                if p.relation != "template" and centre_of[p.a] != centre_of[p.b]
-            },
-            key=lambda link: (priority(link[0]), priority(link[1])),
-        )
+        members_of = _members_by_centre(ordered, centre_of)
         template_stars = {tuple(sorted((centre_of[a], centre_of[b]))) for a, b in templates}
-        for first, second in links:
-            root_first, root_second = find(first), find(second)
-            if root_first == root_second:
-                continue
-            if _template_between(stars_in[root_first], stars_in[root_second], template_stars):
-                continue
-            # The canonicals must be alike, and no member that joined either side
-            # by containment alone may be unlike the other side's canonical (a
-            # roundup's star holding story A must not link to story B's star).
-            weak_first = [w for c in stars_in[root_first] for w in weak_members[c]]
-            weak_second = [w for c in stars_in[root_second] for w in weak_members[c]]
-            if link_rule.accepts(*similarity(root_first, root_second)) and all(
-                compatible is None or compatible(weak, other)
-                for weak, other in [(w, root_second) for w in weak_first]
-                + [(w, root_first) for w in weak_second]
-            ):
-                keep, drop = sorted((root_first, root_second), key=priority)
-                root[drop] = keep
-                stars_in[keep].extend(stars_in.pop(drop))
-        canonical_of = {centre: find(centre) for centre in members_of}
-        canonical_of = _merge_dense(
-            members_of, canonical_of, neighbours, template_stars, priority, compatible
+        canonical_of = _link_stars(
+            pairs,
+            members_of,
+            stars,
+            template_stars,
+            graph,
+            similarity=similarity,
+            link_rule=link_rule,
         )
-
+        canonical_of = _merge_dense(members_of, canonical_of, template_stars, graph)
     grouped: dict[str, list[str]] = {}
     for article_id in ordered:
         grouped.setdefault(canonical_of[centre_of[article_id]], []).append(article_id)
-    clusters: list[Cluster] = []
-    for member_ids in grouped.values():
-        # The earliest member: a star centre, or a member that moved to a later centre.
-        canonical = member_ids[0]
-        members = [Member(canonical, 1.0, 1.0, "canonical")]
-        in_cluster = set(member_ids)
-        for member_id in member_ids:
-            if member_id == canonical:
-                continue
-            direct = neighbours.get(canonical, {}).get(member_id)
-            if direct is not None:
-                members.append(
-                    Member(member_id, direct.jaccard, direct.containment, direct.relation)
-                )
-            elif similarity is not None:
-                # Joined through a linked star: name the verified neighbour it came through
-                # (its star centre, or for a linked centre its best-placed neighbour).
-                jaccard, containment = similarity(canonical, member_id)
-                via = centre_of[member_id]
-                if via == member_id:
-                    via = min(
-                        (n for n in neighbours.get(member_id, {}) if n in in_cluster),
-                        key=priority,
-                    )
-                members.append(Member(member_id, jaccard, containment, "near", via=via))
-        members[1:] = sorted(members[1:], key=lambda m: (-m.similarity, m.id))
-        clusters.append(Cluster(cluster_id_for(canonical), canonical, tuple(members)))
+    clusters = [
+        _cluster_of(member_ids, graph, centre_of, similarity) for member_ids in grouped.values()
+    ]
     clusters.sort(key=lambda c: c.cluster_id)
     return tuple(clusters)

@@ -187,6 +187,15 @@ class DedupConfig:
     related: RelatedConfig = field(default_factory=RelatedConfig)
 
     def __post_init__(self) -> None:
+        # In this order: the first problem found is the one reported.
+        self._check_nested()
+        self._check_minhash()
+        self._check_thresholds()
+        self._check_lsh_weights()
+        self._check_sizes()
+
+    def _check_nested(self) -> None:
+        """The nested option tables are their dataclasses (not dicts)."""
         _check(
             isinstance(self.normalization, NormalizationOptions),
             f"normalization must be a NormalizationOptions (a table of options), "
@@ -196,11 +205,17 @@ class DedupConfig:
             isinstance(self.related, RelatedConfig),
             f"related must be a RelatedConfig (a table of options), got {self.related!r}",
         )
+
+    def _check_minhash(self) -> None:
+        """Shingle size, permutations and seed."""
         _check(2 <= self.ngram <= 32, f"ngram must be between 2 and 32, got {self.ngram}")
         _check(
             8 <= self.num_perm <= 1024, f"num_perm must be between 8 and 1024, got {self.num_perm}"
         )
         _check(0 <= self.seed < 2**32, f"seed must be in [0, 2**32), got {self.seed}")
+
+    def _check_thresholds(self) -> None:
+        """Every similarity threshold, and LSH tuned below verification."""
         for name in (
             "jaccard_threshold",
             "containment_threshold",
@@ -234,12 +249,18 @@ class DedupConfig:
             f"({self.candidate_threshold} > min(jaccard_threshold, containment_threshold)); "
             "lower it or LSH will miss pairs that verification would accept",
         )
+
+    def _check_lsh_weights(self) -> None:
+        """Two weights summing to 1, stored as a tuple of floats."""
         weights = tuple(self.lsh_weights)
         _check(
             len(weights) == 2 and abs(sum(weights) - 1.0) < 1e-9 and min(weights) >= 0,
             f"lsh_weights must be two non-negative numbers summing to 1, got {self.lsh_weights}",
         )
         object.__setattr__(self, "lsh_weights", (float(weights[0]), float(weights[1])))
+
+    def _check_sizes(self) -> None:
+        """Minimum shingle counts and the boilerplate article count."""
         _check(self.min_shingles >= 1, f"min_shingles must be >= 1, got {self.min_shingles}")
         _check(
             self.min_shingles_for_containment >= 0,

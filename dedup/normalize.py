@@ -265,12 +265,7 @@ def _folded_lookup(options: NormalizationOptions, *, line_marks: bool = False) -
 @cache
 def _nfkc_to_stable() -> LookupTable:
     """Per code point, its NFKC when that is one stable character, else ``_FULL_PATH``."""
-    seconds = set()
-    for code_point in range(sys.maxunicode + 1):
-        parts = unicodedata.decomposition(chr(code_point)).split()
-        if len(parts) == 2 and not parts[0].startswith("<"):
-            seconds.add(int(parts[1], 16))
-    seconds.update(range(0x1100, 0x1200))  # Hangul jamo: composed by algorithm, not the table
+    seconds = _composed_seconds()
     images = {
         code_point: unicodedata.normalize("NFKC", chr(code_point))
         for code_point in range(0x10000)
@@ -279,17 +274,35 @@ def _nfkc_to_stable() -> LookupTable:
     stable = {
         code_point
         for code_point, image in images.items()
-        if image == chr(code_point)
-        and unicodedata.combining(image) == 0
-        and code_point not in seconds
-        and code_point != ord("&")  # an entity may follow: the decoder's turn
-        and code_point not in _PREMAP  # spelled out by premap, not looked up
+        if _stable_alone(code_point, image, seconds)
     }
     nfkc = np.full(sys.maxunicode + 1, _FULL_PATH, dtype=np.int32)
     for code_point, image in images.items():
         if len(image) == 1 and ord(image) in stable and code_point not in _PREMAP:
             nfkc[code_point] = ord(image)
     return nfkc
+
+
+def _composed_seconds() -> set[int]:
+    """Code points that canonical composition can join to the character before them."""
+    seconds = set()
+    for code_point in range(sys.maxunicode + 1):
+        parts = unicodedata.decomposition(chr(code_point)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(int(parts[1], 16))
+    seconds.update(range(0x1100, 0x1200))  # Hangul jamo: composed by algorithm, not the table
+    return seconds
+
+
+def _stable_alone(code_point: int, image: str, seconds: set[int]) -> bool:
+    """Whether a code point is its own NFKC whatever surrounds it."""
+    return (
+        image == chr(code_point)
+        and unicodedata.combining(image) == 0
+        and code_point not in seconds
+        and code_point != ord("&")  # an entity may follow: the decoder's turn
+        and code_point not in _PREMAP  # spelled out by premap, not looked up
+    )
 
 
 def premap(text: str) -> str:

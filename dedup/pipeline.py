@@ -19,19 +19,20 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup._version import __version__
-from dedup.cluster import (
-    LinkRule,
-    build_clusters,
-    exact_groups,
-    exact_similarities,
-)
+from dedup.cluster import LinkRule, build_clusters, canonical_key
 from dedup.config import DedupConfig
 from dedup.lsh import candidate_pairs
 from dedup.prepare import PreparedTexts, prepare_texts, published_timestamp, too_short
 from dedup.records import Article, Cluster, Pair, Rejected, RelatedItem, Relation, ScanReport
 from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
-from dedup.verify import VerifiedPairs, too_far_apart, verify_pairs
+from dedup.verify import (
+    VerifiedPairs,
+    exact_groups,
+    exact_similarities,
+    too_far_apart,
+    verify_pairs,
+)
 
 __all__ = ["Progress", "scan", "sort_key_for"]
 
@@ -48,11 +49,11 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 
 def sort_key_for(articles: Sequence[Article]) -> Callable[[str], tuple[object, ...]]:
-    """Canonical order: earliest ``published_at`` (undated last), longest text, smallest id."""
-    keys: dict[str, tuple[object, ...]] = {}
-    for article in articles:
-        moment = published_timestamp(article.published_at)
-        keys[article.id] = (moment is None, moment or 0.0, -len(article.text), article.id)
+    """The canonical order of ``articles`` by id (:func:`dedup.cluster.canonical_key`)."""
+    keys = {
+        a.id: canonical_key(published_timestamp(a.published_at), len(a.text), a.id)
+        for a in articles
+    }
     return keys.__getitem__
 
 

@@ -75,22 +75,35 @@ def _as_text(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _id_problem(article_id: str, fields: FieldMap) -> str | None:
+    """Why a record's id cannot be used (None when it can)."""
+    if not article_id:
+        return f"missing or empty id field '{fields.id}'"
+    if _undecodable(article_id):
+        return "undecodable bytes in id (check --encoding)"
+    return None
+
+
+def _text_problem(text: object, fields: FieldMap) -> str:
+    """Why a record's text field, not a string with a non-space character, cannot be used."""
+    if text is None:
+        return f"missing text field '{fields.text}'"
+    if not isinstance(text, str):
+        return f"text field '{fields.text}' is not a string"
+    return f"empty text field '{fields.text}'"
+
+
 def _record_to_article(
     record: Mapping[str, Any], fields: FieldMap, where: str, line: int, seen: set[str]
 ) -> Article | Rejected:
     raw_id = record.get(fields.id)
     article_id = _as_text(raw_id).strip() if isinstance(raw_id, str | int) else ""
-    if not article_id:
-        return Rejected(where, line, None, f"missing or empty id field '{fields.id}'")
-    if _undecodable(article_id):
-        return Rejected(where, line, None, "undecodable bytes in id (check --encoding)")
+    problem = _id_problem(article_id, fields)
+    if problem is not None:
+        return Rejected(where, line, None, problem)
     text = record.get(fields.text)
-    if text is None:
-        return Rejected(where, line, article_id, f"missing text field '{fields.text}'")
-    if not isinstance(text, str):
-        return Rejected(where, line, article_id, f"text field '{fields.text}' is not a string")
-    if not text.strip():
-        return Rejected(where, line, article_id, f"empty text field '{fields.text}'")
+    if not isinstance(text, str) or not text.strip():
+        return Rejected(where, line, article_id, _text_problem(text, fields))
     values = {
         name: _as_text(record.get(key))
         for name, key in (("title", fields.title), ("source", fields.source), ("url", fields.url))

@@ -193,6 +193,17 @@ def _number_readings(text: str) -> tuple[tuple[float, ...] | None, ...]:
     ``None`` once per digit run, its most numbers in any context.
     """
     words = [(match.start(), match.end(), match.group()) for match in _NUMBER_WORD.finditer(text)]
+    numbers: list[tuple[float, ...] | None] = []
+    for (_, _, word), joined in zip(words, _read_in_context(text, words), strict=True):
+        if joined:
+            numbers.extend([None] * len(_DIGIT_RUN.findall(word)))
+        else:
+            numbers.extend(_values([word]))
+    return tuple(numbers)
+
+
+def _read_in_context(text: str, words: Sequence[tuple[int, int, str]]) -> list[bool]:
+    """Which number words (start, end, word) a neighbour can join to or scale."""
     in_context = [False] * len(words)
     for index, (start, end, word) in enumerate(words):
         following = _NEXT_WORD.match(text, end)
@@ -203,13 +214,7 @@ def _number_readings(text: str) -> tuple[tuple[float, ...] | None, ...]:
             before = words[index - 1][2]
             if _DIGIT.match(word) or _DIGIT.match(before[-1]):
                 in_context[index - 1] = in_context[index] = True
-    numbers: list[tuple[float, ...] | None] = []
-    for (_, _, word), joined in zip(words, in_context, strict=True):
-        if joined:
-            numbers.extend([None] * len(_DIGIT_RUN.findall(word)))
-        else:
-            numbers.extend(_values([word]))
-    return tuple(numbers)
+    return in_context
 
 
 @lru_cache(maxsize=4096)
@@ -279,27 +284,19 @@ def _differences(
     for op, a1, a2, b1, b2 in opcodes(words_a, words_b):
         if op == "equal":
             continue
-        size_a, size_b = a2 - a1, b2 - b1
-        larger, smaller = max(size_a, size_b), min(size_a, size_b)
-        if op != "replace" or (larger > _MAX_SUBSTITUTION_WORDS and larger > 2 * smaller):
-            # Material added or removed; a short replaced part inside it may
-            # still hold a substituted fact ("الثلاثاء" → "الجمعة دافعة العقود …").
-            one_sided += larger - smaller if op == "replace" else larger
-            sentences += int(larger - smaller >= _SENTENCE_WORDS)
-            if op != "replace" or smaller > _MAX_SUBSTITUTION_WORDS:
-                continue
+        added, substitutable = _read_block(op, a2 - a1, b2 - b1)
+        one_sided += added
+        sentences += int(added >= _SENTENCE_WORDS)
+        if not substitutable:
+            continue
         side_a, side_b = words_a[a1:a2], words_b[b1:b2]
-        # Figures: new values on both sides ("0.51" → "1.56"); the same
-        # digits differently grouped ("20.5" / "20 5") are no change.
-        if _NON_DIGIT.sub("", " ".join(side_a)) != _NON_DIGIT.sub("", " ".join(side_b)):
-            new_a = [v for v in _values(side_a) if values_b.isdisjoint(v)]
-            new_b = [v for v in _values(side_b) if values_a.isdisjoint(v)]
-            numbers += min(len(new_a), len(new_b))
+        numbers += _new_figures(side_a, side_b, values_a, values_b)
         # Dates and directions: a weekday, month or compass word replaced by
         # another one that the first text never mentions.
-        date_a = [w for w in side_a if w not in counts_b and (w in calendar or w in _COMPASS)]
-        date_b = [w for w in side_b if w not in counts_a and (w in calendar or w in _COMPASS)]
-        dates += min(len(date_a), len(date_b))
+        dates += min(
+            len(_new_date_words(side_a, counts_b, calendar)),
+            len(_new_date_words(side_b, counts_a, calendar)),
+        )
         if _names(side_a, side_b, counts_a, counts_b) and _names(
             side_b, side_a, counts_b, counts_a
         ):
@@ -312,6 +309,40 @@ def _differences(
         one_sided_words=one_sided,
         sentences=sentences,
     )
+
+
+def _read_block(op: str, size_a: int, size_b: int) -> tuple[int, bool]:
+    """Words one differing block adds or removes, and whether it may hold a substitution."""
+    larger, smaller = max(size_a, size_b), min(size_a, size_b)
+    if op == "replace" and (larger <= _MAX_SUBSTITUTION_WORDS or larger <= 2 * smaller):
+        return 0, True
+    # Material added or removed; a short replaced part inside it may
+    # still hold a substituted fact ("الثلاثاء" → "الجمعة دافعة العقود …").
+    added = larger - smaller if op == "replace" else larger
+    return added, op == "replace" and smaller <= _MAX_SUBSTITUTION_WORDS
+
+
+def _new_figures(
+    side_a: Sequence[str],
+    side_b: Sequence[str],
+    values_a: frozenset[float],
+    values_b: frozenset[float],
+) -> int:
+    """Numbers substituted in one replaced block (values of the whole texts given)."""
+    # Figures: new values on both sides ("0.51" → "1.56"); the same
+    # digits differently grouped ("20.5" / "20 5") are no change.
+    if _NON_DIGIT.sub("", " ".join(side_a)) == _NON_DIGIT.sub("", " ".join(side_b)):
+        return 0
+    new_a = [v for v in _values(side_a) if values_b.isdisjoint(v)]
+    new_b = [v for v in _values(side_b) if values_a.isdisjoint(v)]
+    return min(len(new_a), len(new_b))
+
+
+def _new_date_words(
+    side: Sequence[str], other: Counter[str], calendar: frozenset[str]
+) -> list[str]:
+    """Weekday, month or compass words of ``side`` absent from the other text."""
+    return [w for w in side if w not in other and (w in calendar or w in _COMPASS)]
 
 
 def _could_be_template(facts: int, figures: int, words: int) -> bool:

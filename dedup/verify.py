@@ -6,7 +6,7 @@ driver, in this order:
 1. **prefilter**: a candidate whose MinHash estimate lies far under the lowest acceptable
    Jaccard is dropped (:func:`minimum_estimate`);
 2. **exact similarity**: Jaccard and containment on the exact shingle sets;
-3. **rule**: :class:`~dedup.cluster.SimilarityRule` (Jaccard, or containment with a
+3. **rule**: :class:`SimilarityRule` (Jaccard, or containment with a
    Jaccard floor and enough shingles);
 4. **passages**: a re-topped copy whose shorter text is mostly long verbatim passages of
    the other is accepted too;
@@ -18,26 +18,33 @@ driver, in this order:
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from dedup.arrays import distinct_with_inverse
-from dedup.cluster import SimilarityRule, estimated_jaccard, exact_similarities
 from dedup.config import DedupConfig
 from dedup.records import Relation
 from dedup.shingle import ShingleSets, shingle_texts
 from dedup.template import template_verdict
 
 __all__ = [
+    "SimilarityRule",
     "VerifiedPairs",
     "estimated_between",
+    "estimated_jaccard",
+    "exact_groups",
+    "exact_similarities",
     "minimum_estimate",
     "too_far_apart",
     "verify_pairs",
 ]
+
+F64Array = npt.NDArray[np.float64]
 
 # Passage windows: 40 characters, about 7 words. On judged-duplicates-dev the re-topped
 # copies (a new lead on the same text) keep 0.47-0.68 of their 40-character windows
@@ -60,6 +67,149 @@ VerifiedPairs = tuple[
     dict[str, int],
 ]
 """Accepted index pairs, their Jaccard and containment, relations, and counts per step."""
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarityRule:
+    """When a verified pair is a duplicate.
+
+    A pair matches when ``jaccard >= jaccard_threshold``, or when
+    ``containment >= containment_threshold`` and ``jaccard >=
+    min_jaccard_for_containment`` and both sets hold at least
+    ``min_shingles_for_containment`` shingles; both sets must hold at least
+    ``min_shingles`` shingles.
+
+    Examples
+    --------
+    >>> rule = SimilarityRule(0.8, 0.7, 0.3, 20, 100)
+    >>> rule.accepts(0.85, 0.9, 100, 120), rule.accepts(0.4, 0.95, 100, 250)
+    (True, True)
+    >>> rule.accepts(0.25, 0.95, 100, 400), rule.accepts(1.0, 1.0, 5, 5)
+    (False, False)
+    >>> rule.accepts(0.6, 0.9, 45, 50), rule.accepts(0.85, 0.9, 45, 50)
+    (False, True)
+    """
+
+    jaccard_threshold: float
+    containment_threshold: float
+    min_jaccard_for_containment: float
+    min_shingles: int
+    min_shingles_for_containment: int = 0
+
+    @classmethod
+    def of(cls, config: DedupConfig) -> SimilarityRule:
+        """The rule of a detector configuration.
+
+        Examples
+        --------
+        >>> SimilarityRule.of(DedupConfig(jaccard_threshold=0.9)).jaccard_threshold
+        0.9
+        """
+        return cls(
+            config.jaccard_threshold,
+            config.containment_threshold,
+            config.min_jaccard_for_containment,
+            config.min_shingles,
+            config.min_shingles_for_containment,
+        )
+
+    def accepts(self, jaccard: float, containment: float, size_a: int, size_b: int) -> bool:
+        """Whether one pair with these exact similarities is a duplicate."""
+        return bool(
+            self.accepts_many(
+                np.array([jaccard]), np.array([containment]), np.array([size_a]), np.array([size_b])
+            )[0]
+        )
+
+    def accepts_many(
+        self,
+        jaccard: F64Array,
+        containment: F64Array,
+        size_a: npt.NDArray[np.int64],
+        size_b: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.bool_]:
+        """Vectorized :meth:`accepts`."""
+        big_enough = np.minimum(size_a, size_b) >= self.min_shingles
+        by_jaccard = jaccard >= self.jaccard_threshold
+        by_containment = (
+            (containment >= self.containment_threshold)
+            & (jaccard >= self.min_jaccard_for_containment)
+            & (np.minimum(size_a, size_b) >= self.min_shingles_for_containment)
+        )
+        return big_enough & (by_jaccard | by_containment)
+
+    @property
+    def jaccard_floor(self) -> float:
+        """The lowest Jaccard any accepted pair can have."""
+        return min(self.jaccard_threshold, self.min_jaccard_for_containment)
+
+
+def exact_groups(shingles: ShingleSets) -> npt.NDArray[np.int64]:
+    """For each text, the index of the first text with the identical shingle set.
+
+    Empty sets are never grouped (each is its own group).
+
+    Examples
+    --------
+    >>> from dedup.shingle import shingle_texts
+    >>> exact_groups(shingle_texts(["وزير النفط", "وزير", "وزير النفط", ""], 5)).tolist()
+    [0, 1, 0, 3]
+    """
+    first_of: dict[bytes, int] = {}
+    groups = np.arange(len(shingles), dtype=np.int64)
+    sizes = shingles.sizes
+    for index in range(len(shingles)):
+        if sizes[index] == 0:
+            continue
+        digest = hashlib.blake2b(shingles.of(index).tobytes(), digest_size=16).digest()
+        groups[index] = first_of.setdefault(digest, index)
+    return groups
+
+
+def estimated_jaccard(signatures: npt.NDArray[np.uint32], pairs: npt.NDArray[np.int64]) -> F64Array:
+    """MinHash estimate (share of equal slots) for each pair; used only to prefilter."""
+    return estimated_between(signatures, pairs[:, 0], signatures, pairs[:, 1])
+
+
+def exact_similarities(
+    shingles: ShingleSets, pairs: npt.NDArray[np.int64]
+) -> tuple[F64Array, F64Array]:
+    """Exact Jaccard and containment (overlap / smaller set) of each pair.
+
+    A pair with an empty set has similarity 0: empty sets never match.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dedup.shingle import shingle_texts
+    >>> sets = shingle_texts(["وزير النفط يزور", "وزير النفط", ""], 5)
+    >>> j, c = exact_similarities(sets, np.array([[0, 1], [0, 2]]))
+    >>> j.round(2).tolist(), c.round(2).tolist()
+    ([0.55, 0.0], [1.0, 0.0])
+    """
+    count = len(pairs)
+    intersections = np.zeros(count, dtype=np.int64)
+    for row in range(count):
+        left = shingles.of(int(pairs[row, 0]))
+        right = shingles.of(int(pairs[row, 1]))
+        if len(left) and len(right):
+            if len(left) > len(right):
+                left, right = right, left
+            positions = np.searchsorted(right, left)
+            positions[positions == len(right)] = 0
+            intersections[row] = int(np.count_nonzero(right[positions] == left))
+    # Only the pairs' own sizes: the clusters ask for one pair at a time, and a diff of
+    # every offset per call grew with the corpus.
+    offsets = shingles.offsets
+    ends = pairs.reshape(-1, 2).astype(np.int64)
+    size_a = offsets[ends[:, 0] + 1] - offsets[ends[:, 0]]
+    size_b = offsets[ends[:, 1] + 1] - offsets[ends[:, 1]]
+    union = size_a + size_b - intersections
+    smaller = np.minimum(size_a, size_b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaccard = np.where(union > 0, intersections / np.maximum(union, 1), 0.0)
+        containment = np.where(smaller > 0, intersections / np.maximum(smaller, 1), 0.0)
+    return jaccard.astype(np.float64), containment.astype(np.float64)
 
 
 def estimated_between(

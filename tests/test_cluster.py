@@ -28,19 +28,13 @@ from strategies import (
 )
 
 from dedup import Article, DedupConfig, Pair, ScanReport, read_corpus, scan
-from dedup.cluster import (
-    LinkRule,
-    SimilarityRule,
-    build_clusters,
-    cluster_id_for,
-    estimated_jaccard,
-    exact_groups,
-    exact_similarities,
-)
+from dedup.cluster import LinkRule, build_clusters, canonical_key, cluster_id_for
 from dedup.normalize import normalize_text
+from dedup.pipeline import sort_key_for
 from dedup.prepare import prepare_texts
 from dedup.shingle import shingle_texts
 from dedup.signature import minhash_signatures
+from dedup.verify import SimilarityRule, estimated_jaccard, exact_groups, exact_similarities
 
 SEEDS = [0, 1, 2, 3, 4, 5]
 unit = st.floats(0.0, 1.0)
@@ -514,6 +508,51 @@ def test_cluster_id_depends_only_on_the_canonical_id() -> None:
     assert len(set(cluster_ids)) == len(ids)
     assert cluster_ids == [cluster_id_for(i) for i in ids]
     assert all(c.startswith("c") and len(c) == 17 for c in cluster_ids)
+
+
+def test_canonical_key_is_earliest_then_longest_then_smallest_id() -> None:
+    day = 86400.0
+    keys = {
+        "b-early-short": canonical_key(day, 10, "b-early-short"),
+        "c-early-long": canonical_key(day, 30, "c-early-long"),
+        "a-early-long": canonical_key(day, 30, "a-early-long"),
+        "undated-long": canonical_key(None, 500, "undated-long"),
+        "late": canonical_key(2 * day, 500, "late"),
+        "epoch": canonical_key(0.0, 1, "epoch"),
+    }
+    assert sorted(keys, key=keys.__getitem__) == [
+        "epoch",
+        "a-early-long",
+        "c-early-long",
+        "b-early-short",
+        "late",
+        "undated-long",
+    ]
+    assert canonical_key(day, 30, "x") == (False, day, -30, "x")
+    assert canonical_key(None, 30, "x") == (True, 0.0, -30, "x")
+
+
+def test_canonical_key_is_the_scan_order() -> None:
+    text = "وصل وزير الخارجية إلى بغداد اليوم"
+    articles = [
+        Article(id="1", text=text, published_at="2015-08-09T06:30:06"),
+        Article(id="2", text=text + " في زيارة", published_at="2015-08-09T06:30:06+03:00"),
+        Article(id="3", text=text),
+        Article(id="4", text=text, published_at="not a date"),
+    ]
+    scan_key = sort_key_for(articles)
+    for article in articles:
+        assert scan_key(article.id) == canonical_key(
+            _timestamp(article.published_at), len(article.text), article.id
+        )
+
+
+def _timestamp(value: str) -> float | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 # ---------------------------------------------------------------------------

@@ -23,9 +23,9 @@ from dedup import (
     scan,
     write_report,
 )
-from dedup.cluster import exact_similarities
 from dedup.normalize import normalize_text
 from dedup.shingle import shingle_texts
+from dedup.verify import exact_similarities
 
 STAGES = {"read", "prepare", "shingle", "signature", "candidates", "verify", "cluster", "related"}
 DEFAULTS_WITHOUT_RELATED = DedupConfig(related=RelatedConfig(k=0))

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from dedup.arrays import distinct
 from dedup.boilerplate import LineStatistics, line_contributions
-from dedup.cluster import LinkRule, SimilarityRule, build_clusters, exact_similarities
+from dedup.cluster import LinkRule, build_clusters, canonical_key
 from dedup.config import DedupConfig
 from dedup.index.caches import BandIndex, SignatureCache
 from dedup.index.codec import pack_dropped, pack_lines, signed64, unpack_dropped, unpack_lines
@@ -36,7 +36,13 @@ from dedup.prepare import (
 from dedup.records import Article, Pair, Rejected, Relation
 from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
-from dedup.verify import estimated_between, minimum_estimate, verify_pairs
+from dedup.verify import (
+    SimilarityRule,
+    estimated_between,
+    exact_similarities,
+    minimum_estimate,
+    verify_pairs,
+)
 
 __all__ = ["RELATION_CODE", "RELATION_NAME", "BatchPlanner", "Plan"]
 
@@ -589,7 +595,7 @@ class BatchPlanner:
                     a, b = sorted((ids[num], ids[e.b]))
                     pairs[a, b] = Pair(a, b, e.jaccard, e.containment, RELATION_NAME[e.relation])
         priority = {
-            ids[n]: (r.published_ts is None, r.published_ts or 0.0, -r.text_len, r.id)
+            ids[n]: canonical_key(r.published_ts, r.text_len, r.id)
             for n, r in records.items()
             if n in component
         }
