@@ -48,27 +48,32 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar, overload
 
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError, DedupError, IndexFormatError, InputError
-from dedup.index.codec import unpack_vector
 from dedup.index.export import export_clusters, export_pairs, export_related
-from dedup.index.plan import RELATION_NAME, BatchPlanner, Plan
-from dedup.index.related import Query
+from dedup.index.matches import (
+    Match,
+    match_of,
+    names_of,
+    queries_of,
+    read_subjects,
+    rejected_match,
+)
+from dedup.index.plan import BatchPlanner, Plan
 from dedup.index.store import (
     FORMAT_VERSION,
     Changes,
     ConflictError,
-    Record,
     Store,
     StoreReader,
     check_format,
     open_store,
 )
-from dedup.records import Article, Rejected, RelatedItem, Relation, ScanReport
+from dedup.records import Article, Rejected, ScanReport
 
 __all__ = ["Index", "IndexStats", "Match"]
 
@@ -78,70 +83,6 @@ _CONFLICT_RETRIES: Final = 20
 _READ_RETRIES: Final = 3
 
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """What the index says about one article.
-
-    Attributes
-    ----------
-    id
-        The article.
-    cluster_id
-        Its duplicate cluster (derived from the canonical's id, as in ``dedup scan``); it
-        changes when an earlier copy arrives later.
-    duplicate_of
-        The canonical of its cluster, or None when the article is the canonical itself.
-    similarity, containment
-        Exact Jaccard and containment to ``duplicate_of`` (to ``template_of`` for a template
-        sibling that is no duplicate; else 0).
-    relation
-        ``"exact"`` or ``"near"`` for a duplicate, ``"template"`` for an article that only
-        has template siblings (same template, other facts), else None.
-    via
-        For a member that joined through a linked star, the verified neighbour it came
-        through (as :attr:`dedup.records.Member.via`).
-    template_of
-        The most similar template sibling, when ``relation`` is ``"template"``.
-    related
-        Related articles of other stories (best first).
-    rejected
-        Why the article was not stored (too short to shingle, as ``dedup scan`` rejects
-        it), else None; a rejected article has no cluster (``cluster_id`` is ``""``).
-    """
-
-    id: str
-    cluster_id: str
-    duplicate_of: str | None = None
-    similarity: float = 0.0
-    containment: float = 0.0
-    relation: Relation | None = None
-    via: str | None = None
-    template_of: str | None = None
-    related: tuple[RelatedItem, ...] = ()
-    rejected: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON values (one line of ``dedup index add`` output).
-
-        Examples
-        --------
-        >>> Match(id="خبر-1", cluster_id="c1").to_dict()["duplicate_of"] is None
-        True
-        """
-        return {
-            "id": self.id,
-            "cluster_id": self.cluster_id,
-            "duplicate_of": self.duplicate_of,
-            "similarity": round(self.similarity, 6),
-            "containment": round(self.containment, 6),
-            "relation": self.relation,
-            "via": self.via,
-            "template_of": self.template_of,
-            "related": [{"id": item.id, "score": item.score} for item in self.related],
-            "rejected": self.rejected,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +122,6 @@ def _check_articles(articles: object) -> list[Article]:
             f"{repeated[:3]}; ids must be unique"
         )
     return items
-
-
-def _rejected_match(rejected: Rejected) -> Match:
-    return Match(id=rejected.id or "", cluster_id="", rejected=rejected.reason)
 
 
 def _cutoff(older_than: timedelta | datetime | float, now: float) -> float:
@@ -436,7 +373,7 @@ class Index:
         admitted = [a.id for a in items if a.id not in rejected]
         found = iter(self._read(lambda reader: self._matches(reader, admitted)))
         matches = [
-            _rejected_match(rejected[a.id]) if a.id in rejected else next(found) for a in items
+            rejected_match(rejected[a.id]) if a.id in rejected else next(found) for a in items
         ]
         return matches[0] if single else matches
 
@@ -466,7 +403,7 @@ class Index:
                 return self._matches(reader, [article.id])[0]
             plan = self._planner.plan(reader, [article], [], now=time.time())
             if article.id in plan.rejected:
-                return _rejected_match(plan.rejected[article.id])
+                return rejected_match(plan.rejected[article.id])
             num = plan.changes.next_num - 1
             return self._matches(reader, [num], plan=plan)[0]
 
@@ -680,73 +617,17 @@ class Index:
         self, reader: StoreReader, keys: Sequence[str | int], *, plan: Plan | None = None
     ) -> list[Match]:
         """Matches of stored ids, or (with a plan) of planned article numbers."""
-        if plan is None:
-            num_of = reader.nums_of([k for k in keys if isinstance(k, str)])
-            nums = [num_of[k] if isinstance(k, str) else k for k in keys]
-            records = reader.records(nums)
-            edges = reader.edges(nums)
-            vectors = reader.blobs("vector", nums)
-            overlay: dict[int, Record] = {}
-        else:
-            nums = [int(k) for k in keys]
-            records = {n: plan.records[n] for n in nums}
-            edges = {n: plan.edges.get(n, []) for n in nums}
-            vectors = {n: plan.vectors[n] for n in nums}
-            overlay = plan.records
-        wanted = {r.cluster.canonical for r in records.values()}
-        wanted |= {r.cluster.via for r in records.values() if r.cluster.via >= 0}
-        wanted |= {e.b for n in nums for e in edges.get(n, []) if e.relation == 3}
-        names = {n: r.id for n, r in overlay.items()}
-        names.update({n: r.id for n, r in records.items()})
-        missing = [n for n in wanted if n not in names]
-        names.update({n: r.id for n, r in reader.records(missing).items()})
-        queries: list[Query] = []
-        for num in nums:
-            terms, weights, _ = unpack_vector(vectors.get(num, b""))
-            record = records[num]
-            queries.append(
-                Query(num, terms, weights, record.cluster.canonical, record.published_ts)
-            )
+        subjects = read_subjects(reader, keys, plan)
+        names = names_of(reader, subjects)
         df_overlay = plan.changes.doc_freqs if plan else {}
         n_docs = plan.changes.n_docs if plan else None
-        related = self._planner.related.lists(reader, queries, overlay, df_overlay, n_docs)
-        matches = []
-        for num, items in zip(nums, related, strict=True):
-            record = records[num]
-            cluster = record.cluster
-            canonical = names[cluster.canonical]
-            base = Match(id=record.id, cluster_id=cluster_id_for(canonical), related=items)
-            if cluster.canonical != num:
-                matches.append(
-                    replace(
-                        base,
-                        duplicate_of=canonical,
-                        similarity=cluster.similarity,
-                        containment=cluster.containment,
-                        relation=RELATION_NAME[cluster.relation],
-                        via=names[cluster.via] if cluster.via >= 0 else None,
-                    )
-                )
-                continue
-            siblings = [e for e in edges.get(num, []) if e.relation == 3]
-            if siblings:
-                best = min(siblings, key=lambda e: (-e.jaccard, names[e.b]))
-                base = replace(
-                    base,
-                    similarity=best.jaccard,
-                    containment=best.containment,
-                    relation="template",
-                    template_of=names[best.b],
-                )
-            matches.append(base)
-        return matches
-
-
-def cluster_id_for(canonical_id: str) -> str:
-    """The scan's cluster id of a canonical (see :func:`dedup.cluster.cluster_id_for`)."""
-    from dedup.cluster import cluster_id_for as scan_cluster_id
-
-    return scan_cluster_id(canonical_id)
+        related = self._planner.related.lists(
+            reader, queries_of(subjects), subjects.overlay, df_overlay, n_docs
+        )
+        return [
+            match_of(subjects.records[num], subjects.edges.get(num, []), names, items)
+            for num, items in zip(subjects.nums, related, strict=True)
+        ]
 
 
 def _stored_config(meta: dict[str, str], location: str) -> DedupConfig:
