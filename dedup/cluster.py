@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from dedup.config import DedupConfig
 from dedup.records import Cluster, Member, Pair
 
-__all__ = ["LinkRule", "build_clusters", "canonical_key", "cluster_id_for"]
+__all__ = ["LinkRule", "build_clusters", "canonical_key", "cluster_id_for", "clusters_for"]
 
 F64Array = npt.NDArray[np.float64]
 
@@ -566,3 +567,33 @@ def build_clusters(
     ]
     clusters.sort(key=lambda c: c.cluster_id)
     return tuple(clusters)
+
+
+def clusters_for(
+    ids: Sequence[str],
+    pairs: Sequence[Pair],
+    priority: Callable[[str], tuple[object, ...]],
+    *,
+    similarity: SimilarityOf,
+    config: DedupConfig,
+) -> tuple[Cluster, ...]:
+    """The clustering stage of a detector configuration: :func:`build_clusters` with its
+    link, strong-Jaccard and same-story rules, as every driver calls it.
+
+    Examples
+    --------
+    >>> pair = Pair("أ", "ب", 0.9, 0.95, "near")
+    >>> found = clusters_for(["أ", "ب", "ج"], [pair], lambda i: (i,),
+    ...                      similarity=lambda a, b: (0.9, 0.95), config=DedupConfig())
+    >>> [c.size for c in found]
+    [2, 1]
+    """
+    return build_clusters(
+        ids,
+        pairs,
+        priority,
+        similarity=similarity,
+        link_rule=LinkRule(config.link_jaccard, config.link_containment),
+        strong_jaccard=config.jaccard_threshold,
+        same_story_rule=LinkRule(config.same_story_jaccard, config.same_story_containment),
+    )

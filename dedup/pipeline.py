@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup._version import __version__
-from dedup.cluster import LinkRule, build_clusters, canonical_key
+from dedup.cluster import canonical_key, clusters_for
 from dedup.config import DedupConfig
 from dedup.lsh import candidate_pairs
 from dedup.prepare import PreparedTexts, prepare_texts, published_timestamp, too_short
@@ -141,14 +141,12 @@ def _clusters(
         jaccard_of, containment_of = exact_similarities(shingles, pair)
         return float(jaccard_of[0]), float(containment_of[0])
 
-    return build_clusters(
+    return clusters_for(
         [a.id for a in corpus.articles],
         pairs,
         sort_key_for(corpus.articles),
         similarity=similarity,
-        link_rule=LinkRule(config.link_jaccard, config.link_containment),
-        strong_jaccard=config.jaccard_threshold,
-        same_story_rule=LinkRule(config.same_story_jaccard, config.same_story_containment),
+        config=config,
     )
 
 

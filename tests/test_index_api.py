@@ -31,7 +31,7 @@ from redis_server import redis_index, redis_url  # noqa: F401
 from dedup import Article, DedupConfig, RelatedConfig, ScanReport, read_corpus, scan
 from dedup.cli import main
 from dedup.errors import ConfigError, IndexFormatError, InputError
-from dedup.index import caches, codec, plan
+from dedup.index import caches, codec, components
 from dedup.index.api import Index, Match
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -330,7 +330,7 @@ def test_the_in_memory_buckets_and_caches_give_what_the_store_gives(
         monkeypatch.setattr(caches, "_SIGNATURES_AFTER", after)
         monkeypatch.setattr(caches, "_POSTINGS_CACHE_LIMIT", limit)
         monkeypatch.setattr(caches, "_VECTOR_CACHE_LIMIT", limit)
-        monkeypatch.setattr(plan, "_SIMILARITY_LIMIT", limit - 1)
+        monkeypatch.setattr(components, "_SIMILARITY_LIMIT", limit - 1)
         where = (target[0] + label if target[0].endswith(".db") else target[0], target[1] + label)
         with open_index(where) as index:
             index.add(articles[:30])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from dedup.cluster import cluster_id_for
-from dedup.index.plan import RELATION_NAME
+from dedup.index.components import RELATION_NAME
 from dedup.index.store import Record, StoreReader
 from dedup.records import Cluster, Member, Pair, RelatedItem
 

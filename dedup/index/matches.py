@@ -13,7 +13,8 @@ from typing import Any
 
 from dedup.cluster import cluster_id_for
 from dedup.index.codec import unpack_vector
-from dedup.index.plan import RELATION_CODE, RELATION_NAME, Plan
+from dedup.index.components import RELATION_CODE, RELATION_NAME
+from dedup.index.plan import Plan
 from dedup.index.related import Query
 from dedup.index.store import Edge, Record, StoreReader
 from dedup.records import Rejected, RelatedItem, Relation

@@ -9,7 +9,6 @@ state after them, so a query can run it too without writing.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -18,10 +17,15 @@ import numpy.typing as npt
 
 from dedup.arrays import distinct
 from dedup.boilerplate import LineStatistics, line_contributions
-from dedup.cluster import LinkRule, build_clusters, canonical_key
 from dedup.config import DedupConfig
 from dedup.index.caches import BandIndex, SignatureCache
 from dedup.index.codec import pack_dropped, pack_lines, signed64, unpack_dropped, unpack_lines
+from dedup.index.components import (
+    RELATION_CODE,
+    SimilarityCache,
+    affected_component,
+    cluster_component,
+)
 from dedup.index.related import RelatedLists, TermVector
 from dedup.index.store import Changes, ClusterFields, Edge, Record, StoreReader
 from dedup.lsh import band_values, candidate_pairs
@@ -33,18 +37,17 @@ from dedup.prepare import (
     shingle_text,
     too_short,
 )
-from dedup.records import Article, Pair, Rejected, Relation
+from dedup.records import Article, Rejected
 from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
 from dedup.verify import (
     SimilarityRule,
     estimated_between,
-    exact_similarities,
     minimum_estimate,
     verify_pairs,
 )
 
-__all__ = ["RELATION_CODE", "RELATION_NAME", "BatchPlanner", "Plan"]
+__all__ = ["BatchPlanner", "Plan"]
 
 I64Array = npt.NDArray[np.int64]
 
@@ -53,9 +56,6 @@ I64Array = npt.NDArray[np.int64]
 # first (3.5), so only the ones verify_pairs may keep have their shingles recomputed, and
 # verify_pairs itself makes the decision, exactly as in the scan.
 _SCREEN_SIGMAS: Final = 3.5
-_SIMILARITY_LIMIT: Final = 1_000_000
-RELATION_CODE: Final[dict[str, int]] = {"canonical": 0, "exact": 1, "near": 2, "template": 3}
-RELATION_NAME: Final[dict[int, Relation]] = {1: "exact", 2: "near", 3: "template"}
 
 
 @dataclass
@@ -139,7 +139,6 @@ class BatchPlanner:
         self.config = config
         self._bands, self._rows = config.bands_rows
         self._rule = SimilarityRule.of(config)
-        self._link_rule = LinkRule(config.link_jaccard, config.link_containment)
         # Only its threshold(source) is used: the bar of the unknown-source pool is twice as high.
         self._line_bar = LineStatistics(min_articles=config.boilerplate_min_articles)
         self._signatures = SignatureCache(config.num_perm)
@@ -147,13 +146,12 @@ class BatchPlanner:
         # Exact (Jaccard, containment) of article pairs the clusters asked for, by (low, high)
         # number: a component is clustered again whenever a new copy joins it, and most of
         # its pairs were computed for the previous one (with their shingles read anew).
-        self._similarities: dict[tuple[int, int], tuple[float, float]] = {}
-        self._new_similarities: dict[tuple[int, int], tuple[float, float]] = {}
+        self._similarities = SimilarityCache()
         self.related = RelatedLists(config)
 
     def begin(self) -> None:
         """Forget the similarities of a query, or of a batch that was not committed."""
-        self._new_similarities.clear()
+        self._similarities.begin()
 
     def oversized(self) -> bool:
         """Whether a cache has grown past its bound (then the caller invalidates)."""
@@ -165,7 +163,6 @@ class BatchPlanner:
         self._band_index.invalidate()
         self.related.invalidate()
         self._similarities.clear()
-        self._new_similarities.clear()
 
     def update(self, changes: Changes) -> None:
         """Follow a commit of this Index."""
@@ -173,14 +170,12 @@ class BatchPlanner:
         self._signatures.update(changes)
         self._band_index.update(changes, self._signatures)
         rewritten = set(changes.blobs["signature"]) - set(changes.blobs["lines"])
-        if changes.deleted or rewritten or len(self._similarities) > _SIMILARITY_LIMIT:
+        if changes.deleted or rewritten or self._similarities.oversized():
             self._similarities.clear()  # their texts changed or are gone
-            self._new_similarities.clear()
 
     def committed(self) -> None:
         """Keep the similarities the committed batches computed."""
-        self._similarities.update(self._new_similarities)
-        self._new_similarities.clear()
+        self._similarities.committed()
 
     def _prepare(self, article: Article, num: int) -> _New | Rejected:
         """The scan's preparation of one article (:mod:`dedup.prepare`), plus its term
@@ -231,11 +226,19 @@ class BatchPlanner:
         old_edges = reader.edges(batch.void)
         removed = {(min(e.a, e.b), max(e.a, e.b)) for edges in old_edges.values() for e in edges}
         batch.changes.edge_remove.extend(sorted(removed))
-        component, adjacency = self._component(reader, batch, shingled, old_edges)
+        seeds = self._seeds(batch, shingled, old_edges)
+        component, adjacency = affected_component(reader, seeds, batch.void, batch.new_edges)
         records = self._component_records(reader, batch, component, now)
-        first_new = batch.changes.next_num - len(batch.news)
-        clusters = self._clusters(
-            reader, component, records, adjacency, batch.text_of, batch.ids, first_new
+        clusters = cluster_component(
+            reader,
+            component,
+            records=records,
+            adjacency=adjacency,
+            text_of=batch.text_of,
+            ids=batch.ids,
+            first_new=batch.changes.next_num - len(batch.news),
+            config=self.config,
+            cache=self._similarities,
         )
         self._write_records(batch, shingled, clusters, records)
         self.related.plan_terms(
@@ -449,45 +452,16 @@ class BatchPlanner:
             batch.new_edges[a].append(edge)
             batch.new_edges[b].append(Edge(b, a, j, c, edge.relation))
 
-    def _component(
-        self,
-        reader: StoreReader,
-        batch: _Batch,
-        shingled: _Shingled,
-        old_edges: dict[int, list[Edge]],
-    ) -> tuple[set[int], Callable[[int], list[Edge]]]:
-        """The affected components of the verified-pair graph (template pairs do not connect),
-        with the edges of each article after the batch."""
-        void, new_edges = batch.void, batch.new_edges
+    @staticmethod
+    def _seeds(batch: _Batch, shingled: _Shingled, old_edges: dict[int, list[Edge]]) -> set[int]:
+        """Where the affected components start: the (re)shingled articles and every article
+        an edge of theirs touches, new or removed; deleted articles are gone."""
+        new_edges = batch.new_edges
         seeds = set(shingled.nums.tolist()) | {
             n for edges in new_edges.values() for e in edges for n in (e.a, e.b)
         }
         seeds |= {e.b for edges in old_edges.values() for e in edges}
-        seeds -= set(batch.deleted)
-        stored_edges: dict[int, list[Edge]] = {}
-
-        def adjacency(num: int) -> list[Edge]:
-            if num in void:
-                return new_edges.get(num, [])
-            stored = [e for e in stored_edges.get(num, []) if e.b not in void]
-            return stored + new_edges.get(num, [])
-
-        component = set(seeds)
-        frontier = sorted(seeds)
-        template = RELATION_CODE["template"]
-        while frontier:
-            need = [n for n in frontier if n not in void and n not in stored_edges]
-            loaded = reader.edges(need)
-            for n in need:
-                stored_edges[n] = loaded.get(n, [])
-            following = []
-            for num in frontier:
-                for e in adjacency(num):
-                    if e.relation != template and e.b not in component:
-                        component.add(e.b)
-                        following.append(e.b)
-            frontier = following
-        return component, adjacency
+        return seeds - set(batch.deleted)
 
     def _component_records(
         self, reader: StoreReader, batch: _Batch, component: set[int], now: float
@@ -568,93 +542,3 @@ class BatchPlanner:
         if self._band_index.valid:
             return self._band_index.members(queries, bands, values)
         return reader.bucket_members(queries, bands, values)
-
-    def _clusters(
-        self,
-        reader: StoreReader,
-        component: set[int],
-        records: dict[int, Record],
-        adjacency: Callable[[int], list[Edge]],
-        text_of: dict[int, str],
-        ids: dict[int, str],
-        first_new: int,
-    ) -> dict[int, ClusterFields]:
-        """build_clusters on the affected components; cluster fields by article number.
-
-        Similarities of stored pairs are kept in ``self._similarities``; those with an article
-        of this batch (number ``first_new`` or higher) wait in ``self._new_similarities``
-        until the batch is committed (a query's numbers are given out again).
-        """
-        if not component:
-            return {}
-        num_of = {ids[n]: n for n in component}
-        pairs = {}
-        for num in component:
-            for e in adjacency(num):
-                if e.b in component and num < e.b:
-                    a, b = sorted((ids[num], ids[e.b]))
-                    pairs[a, b] = Pair(a, b, e.jaccard, e.containment, RELATION_NAME[e.relation])
-        priority = {
-            ids[n]: canonical_key(r.published_ts, r.text_len, r.id)
-            for n, r in records.items()
-            if n in component
-        }
-        shingle_cache: dict[int, npt.NDArray[np.uint64]] = {}
-
-        def shingles_of(num: int) -> npt.NDArray[np.uint64]:
-            if num not in shingle_cache:
-                # The first similarity asked for loads and shingles the whole component at
-                # once (one read, one vectorized call): stars and links ask for most of it.
-                wanted = sorted(n for n in component if n not in shingle_cache)
-                stored = reader.blobs("lines", [n for n in wanted if n not in text_of])
-                for n, data in stored.items():
-                    dropped = set(unpack_dropped(records[n].dropped))
-                    text_of[n] = shingle_text(unpack_lines(data), dropped)
-                sets = shingle_texts([text_of[n] for n in wanted], self.config.ngram)
-                for position, n in enumerate(wanted):
-                    shingle_cache[n] = sets.of(position)
-            return shingle_cache[num]
-
-        known, pending = self._similarities, self._new_similarities
-
-        def similarity(first: str, second: str) -> tuple[float, float]:
-            low, high = sorted((num_of[first], num_of[second]))
-            if (low, high) in known:
-                return known[low, high]
-            if (low, high) in pending:
-                return pending[low, high]
-            left, right = shingles_of(low), shingles_of(high)
-            both = ShingleSets(
-                hashes=np.concatenate([left, right]),
-                offsets=np.array([0, len(left), len(left) + len(right)], dtype=np.int64),
-                ngram=self.config.ngram,
-            )
-            j, c = exact_similarities(both, np.array([[0, 1]], dtype=np.int64))
-            found = (float(j[0]), float(c[0]))
-            (pending if high >= first_new else known)[low, high] = found
-            return found
-
-        found = build_clusters(
-            sorted(num_of),
-            sorted(pairs.values(), key=lambda p: (p.a, p.b)),
-            priority.__getitem__,
-            similarity=similarity,
-            link_rule=self._link_rule,
-            # Exactly as dedup.pipeline.scan calls it (the parity tests catch a drift).
-            strong_jaccard=self.config.jaccard_threshold,
-            same_story_rule=LinkRule(
-                self.config.same_story_jaccard, self.config.same_story_containment
-            ),
-        )
-        fields: dict[int, ClusterFields] = {}
-        for cluster in found:
-            canonical = num_of[cluster.canonical]
-            for member in cluster.members:
-                fields[num_of[member.id]] = ClusterFields(
-                    canonical=canonical,
-                    similarity=member.similarity,
-                    containment=member.containment,
-                    relation=RELATION_CODE[member.relation],
-                    via=-1 if member.via is None else num_of[member.via],
-                )
-        return fields
