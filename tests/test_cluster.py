@@ -13,16 +13,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import (
-    FIXED_POINT_LETTERS,
     PairTruth,
     all_pairs,
-    char_ngrams,
-    jaccard_containment,
     planted_corpus,
     random_sentence,
 )
@@ -32,9 +28,6 @@ from dedup.cluster import LinkRule, build_clusters, canonical_key, cluster_id_fo
 from dedup.normalize import normalize_text
 from dedup.pipeline import sort_key_for
 from dedup.prepare import prepare_texts
-from dedup.shingle import shingle_texts
-from dedup.signature import minhash_signatures
-from dedup.verify import SimilarityRule, estimated_jaccard, exact_groups, exact_similarities
 
 SEEDS = [0, 1, 2, 3, 4, 5]
 unit = st.floats(0.0, 1.0)
@@ -553,181 +546,6 @@ def _timestamp(value: str) -> float | None:
     except ValueError:
         return None
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
-
-
-# ---------------------------------------------------------------------------
-# SimilarityRule
-
-
-@st.composite
-def rules(draw: st.DrawFn) -> SimilarityRule:
-    return SimilarityRule(
-        jaccard_threshold=draw(st.floats(0.01, 1.0)),
-        containment_threshold=draw(st.floats(0.01, 1.0)),
-        min_jaccard_for_containment=draw(st.floats(0.0, 1.0)),
-        min_shingles=draw(st.integers(1, 50)),
-        min_shingles_for_containment=draw(st.integers(0, 150)),
-    )
-
-
-@settings(max_examples=300, deadline=None)
-@given(rule=rules(), j=unit, c=unit, dj=unit, dc=unit, size_a=sizes, size_b=sizes)
-def test_rule_is_monotone_in_jaccard_and_containment(
-    rule: SimilarityRule, j: float, c: float, dj: float, dc: float, size_a: int, size_b: int
-) -> None:
-    higher_j, higher_c = j + (1 - j) * dj, c + (1 - c) * dc
-    if rule.accepts(j, c, size_a, size_b):
-        assert rule.accepts(higher_j, higher_c, size_a, size_b)
-    if not rule.accepts(higher_j, higher_c, size_a, size_b):
-        assert not rule.accepts(j, c, size_a, size_b)
-
-
-@settings(max_examples=200, deadline=None)
-@given(rule=rules(), j=unit, c=unit, other=sizes, data=st.data())
-def test_rule_never_accepts_tiny_sets(
-    rule: SimilarityRule, j: float, c: float, other: int, data: st.DataObject
-) -> None:
-    tiny = data.draw(st.integers(0, rule.min_shingles - 1))
-    for size_a, size_b in ((tiny, other), (other, tiny)):
-        assert not rule.accepts(j, c, size_a, size_b)
-        assert not rule.accepts(1.0, 1.0, size_a, size_b)
-
-
-@settings(max_examples=300, deadline=None)
-@given(rule=rules(), j=unit, c=unit, size_a=sizes, size_b=sizes)
-def test_rule_is_the_documented_formula(
-    rule: SimilarityRule, j: float, c: float, size_a: int, size_b: int
-) -> None:
-    expected = min(size_a, size_b) >= rule.min_shingles and (
-        j >= rule.jaccard_threshold
-        or (
-            c >= rule.containment_threshold
-            and j >= rule.min_jaccard_for_containment
-            and min(size_a, size_b) >= rule.min_shingles_for_containment
-        )
-    )
-    assert rule.accepts(j, c, size_a, size_b) is expected
-    many = rule.accepts_many(
-        np.array([j, j]), np.array([c, c]), np.array([size_a, size_a]), np.array([size_b, size_b])
-    )
-    assert many.tolist() == [expected, expected]
-    assert rule.jaccard_floor == min(rule.jaccard_threshold, rule.min_jaccard_for_containment)
-
-
-def test_rule_hand_examples() -> None:
-    rule = SimilarityRule(0.8, 0.7, 0.3, 20)
-    assert rule.accepts(0.8, 0.0, 20, 20)  # thresholds are inclusive
-    assert not rule.accepts(0.79, 0.69, 100, 100)
-    assert rule.accepts(0.3, 0.7, 100, 300)
-    assert not rule.accepts(0.29, 1.0, 100, 400)  # a brief inside a long roundup
-    assert not rule.accepts(1.0, 1.0, 19, 1000)
-    headlines = SimilarityRule(0.8, 0.7, 0.3, 20, 100)
-    assert not headlines.accepts(0.6, 0.9, 45, 50)  # a headline with another figure
-    assert headlines.accepts(0.85, 0.9, 45, 50)  # the same headline, one word off
-    assert headlines.accepts(0.6, 0.9, 100, 300)
-
-
-# ---------------------------------------------------------------------------
-# exact_similarities, exact_groups, estimated_jaccard
-
-
-small_texts = st.lists(st.text(st.sampled_from("ابت "), max_size=14), min_size=1, max_size=7)
-
-
-@settings(max_examples=200, deadline=None)
-@given(texts=small_texts, n=st.integers(2, 4))
-def test_exact_similarities_equal_brute_force(texts: list[str], n: int) -> None:
-    sets = shingle_texts(texts, n)
-    index_pairs = np.array(
-        [(i, j) for i in range(len(texts)) for j in range(len(texts))], dtype=np.int64
-    )
-    jaccard, containment = exact_similarities(sets, index_pairs)
-    swapped_j, swapped_c = exact_similarities(sets, index_pairs[:, ::-1].copy())
-    for (i, j), sim_j, sim_c in zip(index_pairs.tolist(), jaccard, containment, strict=True):
-        left, right = char_ngrams(texts[i], n), char_ngrams(texts[j], n)
-        assert (sim_j, sim_c) == jaccard_containment(left, right)
-        assert 0.0 <= sim_j <= sim_c <= 1.0
-        if i == j and left:
-            assert sim_j == sim_c == 1.0
-        if not left or not right:
-            assert sim_j == sim_c == 0.0
-    assert swapped_j.tolist() == jaccard.tolist()  # symmetric
-    assert swapped_c.tolist() == containment.tolist()
-
-
-def _exact_jaccard(texts: list[str], pairs: np.ndarray) -> np.ndarray:
-    return exact_similarities(shingle_texts(texts, 3), pairs)[0]
-
-
-def _exact_containment(texts: list[str], pairs: np.ndarray) -> np.ndarray:
-    return exact_similarities(shingle_texts(texts, 3), pairs)[1]
-
-
-def _minhash_estimate(texts: list[str], pairs: np.ndarray) -> np.ndarray:
-    return estimated_jaccard(minhash_signatures(shingle_texts(texts, 3), num_perm=32), pairs)
-
-
-@pytest.mark.parametrize(
-    "measure",
-    [_exact_jaccard, _exact_containment, _minhash_estimate],
-    ids=lambda m: m.__name__.strip("_"),
-)
-@settings(max_examples=60, deadline=None)
-@given(texts=small_texts)
-def test_similarity_measures_share_the_invariants(
-    measure: Callable[[list[str], np.ndarray], np.ndarray], texts: list[str]
-) -> None:
-    count = len(texts)
-    pairs = np.array([(i, j) for i in range(count) for j in range(count)], dtype=np.int64)
-    values = measure(texts, pairs).reshape(count, count)
-    assert ((values >= 0.0) & (values <= 1.0)).all()  # range
-    assert (values == values.T).all()  # symmetry
-    for i, text in enumerate(texts):
-        if char_ngrams(text, 3):
-            assert values[i, i] == 1.0  # identity
-
-
-def test_exact_similarities_of_no_pairs() -> None:
-    jaccard, containment = exact_similarities(
-        shingle_texts(["وزير النفط"], 5), np.empty((0, 2), dtype=np.int64)
-    )
-    assert jaccard.shape == containment.shape == (0,)
-
-
-@settings(max_examples=150, deadline=None)
-@given(texts=small_texts, n=st.integers(2, 4))
-def test_exact_groups_equal_brute_force(texts: list[str], n: int) -> None:
-    sets = [char_ngrams(t, n) for t in texts]
-    expected = [i if not s else sets.index(s) for i, s in enumerate(sets)]
-    assert exact_groups(shingle_texts(texts, n)).tolist() == expected
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.data())
-def test_estimated_jaccard_is_the_share_of_equal_slots(data: st.DataObject) -> None:
-    count = data.draw(st.integers(2, 6))
-    signatures = np.array(
-        data.draw(
-            st.lists(
-                st.lists(st.integers(0, 2), min_size=8, max_size=8), min_size=count, max_size=count
-            )
-        ),
-        dtype=np.uint32,
-    )
-    pairs = np.array([(i, j) for i in range(count) for j in range(count)], dtype=np.int64)
-    estimates = estimated_jaccard(signatures, pairs)
-    for (i, j), estimate in zip(pairs.tolist(), estimates, strict=True):
-        equal = sum(int(x == y) for x, y in zip(signatures[i], signatures[j], strict=True))
-        assert estimate == equal / 8
-
-
-def test_scan_never_matches_tiny_texts(oracle_config: DedupConfig) -> None:
-    # Identical short texts have Jaccard 1.0 but fewer than min_shingles shingles.
-    tiny = FIXED_POINT_LETTERS[:12]
-    assert len(char_ngrams(tiny, 5)) < oracle_config.min_shingles
-    report = scan([Article("a", tiny), Article("b", tiny)], config=oracle_config)
-    assert report.pairs == ()
-    assert [c.size for c in report.clusters] == [1, 1]
 
 
 # ---------------------------------------------------------------------------

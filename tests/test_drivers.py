@@ -38,8 +38,16 @@ SAMPLE = ROOT / "sample_corpus" / "articles.jsonl"
 ANT = ROOT.parent / "shared" / "data" / "ant-multisource-2018" / "articles.jsonl"
 
 # Records no driver may store: empty after normalization, one word, too short, a tatweel and
-# diacritics only; and a reader reject that must pass through with its file and line.
+# diacritics only; and a reader reject that must pass through with its file and line. Then
+# articles of one source sharing a notice that becomes learned boilerplate: the last is short
+# without it, and is admitted all the same (admission depends on the article alone).
+_NOTICE = "تابعونا على حساباتنا في مواقع التواصل الاجتماعي"
 EDGE_CASES: list[Article | Rejected] = [
+    Article(id="notice-1", text=f"ارتفع المؤشر العام للسوق\n{_NOTICE}", source="edge"),
+    Article(id="notice-2", text=f"هبط سعر الذهب في التعاملات\n{_NOTICE}", source="edge"),
+    Article(id="notice-3", text=f"افتتاح معرض الكتاب في الرياض\n{_NOTICE}", source="edge"),
+    Article(id="notice-4", text=f"أمطار غزيرة على مدينة جدة اليوم\n{_NOTICE}", source="edge"),
+    Article(id="notice-5", text=f"لا\n{_NOTICE}", source="edge"),
     Article(id="blank", text="   \n\t "),
     Article(id="one-word", text="كلمة"),
     Article(id="too-short", text="لا"),

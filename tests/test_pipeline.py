@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,8 +22,6 @@ from dedup import (
     write_report,
 )
 from dedup.normalize import normalize_text
-from dedup.shingle import shingle_texts
-from dedup.verify import exact_similarities
 
 STAGES = {"read", "prepare", "shingle", "signature", "candidates", "verify", "cluster", "related"}
 DEFAULTS_WITHOUT_RELATED = DedupConfig(related=RelatedConfig(k=0))
@@ -304,78 +300,3 @@ def test_normalization_options_reach_the_shingles() -> None:
     assert scan(articles, config=base).pairs == ()
     (pair,) = scan(articles, config=folded).pairs
     assert pair.jaccard == 1.0
-
-
-# ---------------------------------------------------------------------------
-# Containment matches: publication dates, and long verbatim passages
-
-
-def _pair_config(**changes: object) -> DedupConfig:
-    return DedupConfig(
-        related=RelatedConfig(k=0), template_guard=False, learn_boilerplate=False, **changes
-    )  # type: ignore[arg-type]
-
-
-def _paired(articles: list[Article], config: DedupConfig) -> set[tuple[str, str]]:
-    return {(p.a, p.b) for p in scan(articles, config=config).pairs}
-
-
-@pytest.mark.parametrize(
-    ("gap_days", "undated", "paired"),
-    [(2, False, True), (6.9, False, True), (30, False, False), (30, True, True)],
-)
-def test_a_contained_copy_must_be_published_within_days(
-    gap_days: float, undated: bool, paired: bool
-) -> None:
-    rng = random.Random(7)
-    body = random_sentence(rng, 120)
-    extension = random_sentence(rng, 110)  # the longer text adds as much again: J ~ 0.5
-    first = Article(id="a", text=body, published_at="2024-03-01T08:00:00Z")
-    later = datetime(2024, 3, 1, 8, tzinfo=UTC) + timedelta(days=gap_days)
-    moment = later.isoformat().replace("+00:00", "Z")
-    second = Article(id="b", text=body + " " + extension, published_at="" if undated else moment)
-    config = _pair_config()
-    assert _paired([first, second], config) == ({("a", "b")} if paired else set())
-    # Off, the dates play no part.
-    assert _paired([first, second], _pair_config(containment_max_days_apart=None)) == {("a", "b")}
-
-
-def test_a_close_copy_matches_whatever_its_date() -> None:
-    rng = random.Random(8)
-    body = random_sentence(rng, 150)
-    articles = [
-        Article(id="a", text=body, published_at="2024-01-01"),
-        Article(id="b", text=body + " " + random_sentence(rng, 3), published_at="2024-06-01"),
-    ]
-    report = scan(articles, config=_pair_config())
-    assert [(p.a, p.b) for p in report.pairs] == [("a", "b")]
-    assert report.pairs[0].jaccard >= 0.8
-
-
-def test_a_retopped_copy_matches_by_its_passages() -> None:
-    rng = random.Random(9)
-    shared = random_sentence(rng, 100)
-    first = Article(id="a", text=random_sentence(rng, 45) + " " + shared)
-    second = Article(id="b", text=random_sentence(rng, 50) + " " + shared)
-    sets = shingle_texts([normalize_text(first.text), normalize_text(second.text)], 5)
-    jaccard, containment = exact_similarities(sets, np.array([[0, 1]]))
-    # Precondition: under the 5-gram containment threshold, above the Jaccard floor.
-    config = _pair_config()
-    assert config.min_jaccard_for_containment <= jaccard[0] < config.jaccard_threshold
-    assert containment[0] < config.containment_threshold
-    report = scan([first, second], config=config)
-    assert [(p.a, p.b, p.relation) for p in report.pairs] == [("a", "b", "near")]
-    assert report.pairs[0].containment == pytest.approx(float(containment[0]))
-    assert report.stats["counts"]["accepted_by_passages"] == 1  # type: ignore[index]
-    assert _paired([first, second], _pair_config(passage_containment_threshold=None)) == set()
-
-
-def test_shared_words_in_another_order_do_not_match_by_passages() -> None:
-    rng = random.Random(10)
-    words = random_sentence(rng, 150).split()
-    shuffled = words[:]
-    random.Random(11).shuffle(shuffled)
-    # Same vocabulary, no long passage in common: the passage branch must not fire.
-    articles = [Article(id="a", text=" ".join(words)), Article(id="b", text=" ".join(shuffled))]
-    report = scan(articles, config=_pair_config())
-    assert report.stats["counts"]["accepted_by_passages"] == 0  # type: ignore[index]

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from strategies import normalizer_text
 
 import dedup.index.related as ingest
-from dedup import Article, DedupConfig, Index, Rejected
+from dedup import Article, DedupConfig, Index, Rejected, scan
 from dedup.boilerplate import LineStatistics
 from dedup.furniture import strip_furniture
 from dedup.index.related import _term_counts
@@ -39,6 +39,14 @@ from dedup.normalize import (
     normalize_text,
     premap,
     unicode_nfkc,
+)
+from dedup.prepare import (
+    dropped_lines,
+    page_length,
+    prepare_texts,
+    published_timestamp,
+    shingle_text,
+    too_short,
 )
 
 # Source, at most this many articles from the start of each corpus.
@@ -247,3 +255,68 @@ def test_every_bmp_character_normalizes_as_the_named_steps() -> None:
     for group in groups:
         text = "".join(f"3{c}5 ا{c}e{c}\u0654 {c}\n{c}." for c in group)
         assert normalize_lines(text) == reference_lines(text), [hex(ord(c)) for c in group]
+
+
+# ---------------------------------------------------------------------------
+# The prepare stage (dedup.prepare), as every driver calls it
+
+_LINES = st.lists(
+    st.sampled_from(
+        ["جميع الحقوق محفوظة", "تابعونا على تويتر", "ارتفع المؤشر العام للسوق", "", "قصير"]
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(corpus=st.lists(st.tuples(_LINES, st.sampled_from(["", "واس"])), min_size=1, max_size=8))
+def test_dropped_lines_keep_what_filter_lines_keeps(corpus: list[tuple[list[str], str]]) -> None:
+    statistics = LineStatistics(min_articles=2)
+    for lines, source in corpus:
+        statistics.add(lines, source)
+    for lines, source in corpus:
+        dropped = dropped_lines(statistics, lines, source)
+        kept = [line for i, line in enumerate(lines) if i not in dropped]
+        assert kept == statistics.filter_lines(lines, source)
+        expected = " ".join(line for line in statistics.filter_lines(lines, source) if line)
+        assert shingle_text(lines, dropped) == expected
+
+
+@given(lines=_LINES)
+def test_page_length_is_the_length_of_the_joined_text(lines: list[str]) -> None:
+    assert page_length(lines) == len(shingle_text(lines))
+
+
+def test_admission_depends_on_the_article_alone() -> None:
+    """A page long enough to shingle is admitted even when learned lines leave it short."""
+    config = DedupConfig(boilerplate_min_articles=2)
+    notice = "تابعونا على حساباتنا في مواقع التواصل الاجتماعي"
+    articles = [
+        Article(id="a", text=f"ارتفع المؤشر العام للسوق\n{notice}", source="واس"),
+        Article(id="b", text=f"هبط سعر الذهب في التعاملات\n{notice}", source="واس"),
+        Article(id="c", text=f"لا\n{notice}", source="واس"),
+    ]
+    prepared = prepare_texts(articles, config)
+    assert prepared.shingle_texts[2] == "لا"  # the notice is learned boilerplate
+    assert too_short(articles[2], prepared.page_lengths[2], config) is None
+    assert scan(articles, config=config).rejected == ()
+    alone = too_short(Article(id="d", text="لا"), page_length(["لا"]), config)
+    assert alone is not None
+    assert alone.reason.startswith("text too short to shingle (2 characters")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-05-01T08:00:00Z", 1714550400.0),
+        ("2024-05-01T08:00:00+00:00", 1714550400.0),
+        ("2024-05-01T11:00:00+03:00", 1714550400.0),
+        ("2024-05-01T08:00:00", 1714550400.0),  # no zone: UTC
+        ("  2024-05-01T08:00:00Z \n", 1714550400.0),
+        ("", None),
+        ("   ", None),
+        ("4 نونبر 2023", None),
+    ],
+)
+def test_published_timestamp(value: str, expected: float | None) -> None:
+    assert published_timestamp(value) == expected
