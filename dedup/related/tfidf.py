@@ -259,6 +259,7 @@ class RelatedIndex:
         n = len(bodies)
         if self.word_vectorizer_ is None or self.idf_ is None:
             return sp.csr_matrix((n, 0), dtype=np.float32)
+        # In place: fit hands over counts it does not read again.
         words = sp.csr_matrix(self._word_counts(titles, bodies) if counts is None else counts)
         words.data *= self.idf_[words.indices]
         words = sp.csr_matrix(normalize(words, norm="l2", copy=False), dtype=np.float32)
