@@ -44,7 +44,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.stats import rankdata, spearmanr
 
-# The plain baseline is scikit-learn itself; the library reaches it only through related.py.
+# The plain baseline is scikit-learn itself; the library reaches it only through dedup.related.
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from benchmarks._data import load_articles, load_pairs, load_qrels, silver_clusters

@@ -142,9 +142,9 @@ def worker(size: int, brute_size: int, config: RelatedConfig) -> dict[str, Any]:
         result["speedup"] = round(brute / ours, 2)
         # Ours runs its candidate blocks on this many threads; the brute force as written on
         # one (scipy's sparse product is single-threaded).
-        from dedup import related as related_module
+        from dedup.related import candidates
 
-        result["related_threads"] = related_module._WORKERS
+        result["related_threads"] = candidates._WORKERS
         result.update(recall_at_k(index, lists, kth, top))
         result["peak_rss_mb_with_brute_force"] = _peak_rss_mb()
     return result

@@ -22,11 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import normalizer_text
 
-import dedup.index.related as ingest
+import dedup.related.features as features
 from dedup import Article, DedupConfig, Index, Rejected, scan
 from dedup.boilerplate import LineStatistics
 from dedup.furniture import strip_furniture
-from dedup.index.related import _term_counts
 from dedup.normalize import (
     _FULL_PATH,
     NormalizationOptions,
@@ -48,6 +47,7 @@ from dedup.prepare import (
     shingle_text,
     too_short,
 )
+from dedup.related.features import term_counts
 
 # Source, at most this many articles from the start of each corpus.
 REAL_CORPORA = [
@@ -68,7 +68,7 @@ def _real_texts(data_dir: Path, name: str, count: int) -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------------------
-# Term counts (dedup.index.api)
+# Term counts (dedup.related.features)
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -84,14 +84,14 @@ def reference_term_counts(text: str) -> Counter[int]:
 @settings(max_examples=300, deadline=None)
 @given(text=normalizer_text(max_size=60))
 def test_term_counts_equal_the_reference_on_raw_text(text: str) -> None:
-    assert _term_counts(text) == reference_term_counts(text)
+    assert term_counts(text) == reference_term_counts(text)
 
 
 @settings(max_examples=300, deadline=None)
 @given(text=normalizer_text(max_size=60))
 def test_term_counts_equal_the_reference_on_normalized_lines(text: str) -> None:
     joined = " ".join(normalize_lines(text))
-    assert _term_counts(joined) == reference_term_counts(joined)
+    assert term_counts(joined) == reference_term_counts(joined)
 
 
 @pytest.mark.parametrize(
@@ -99,29 +99,29 @@ def test_term_counts_equal_the_reference_on_normalized_lines(text: str) -> None:
     ["", " ", "و", "و ب", "وزير النفط", "a_b cd", "3.5 مليون 12%", "كلمة\u0301 اخرى", "ab\u0660c"],
 )
 def test_term_counts_edge_cases(text: str) -> None:
-    assert _term_counts(text) == reference_term_counts(text)
+    assert term_counts(text) == reference_term_counts(text)
 
 
 def test_term_ids_sharing_a_value_add_up(monkeypatch: pytest.MonkeyPatch) -> None:
     # 32-bit collisions are too rare to meet in real text: a hash of three values forces them.
-    monkeypatch.setattr(ingest, "_hash_term", lambda token: len(token) % 3)
-    monkeypatch.setattr(ingest, "_TERM_IDS", {})
+    monkeypatch.setattr(features, "hash_term", lambda token: len(token) % 3)
+    monkeypatch.setattr(features, "_TERM_IDS", {})
     text = "وزير النفط يزور البصرة اليوم مع وزير المالية 12 و 3"
     expected = Counter(len(t) % 3 for t in _TOKEN.findall(text))
-    assert _term_counts(text) == expected
+    assert term_counts(text) == expected
 
 
 def test_term_id_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     # Cleared when an article's new words would pass the limit: at most the limit plus
     # one article's words.
-    monkeypatch.setattr(ingest, "_TERM_IDS_LIMIT", 4)
-    monkeypatch.setattr(ingest, "_TERM_IDS", {})
+    monkeypatch.setattr(features, "_TERM_IDS_LIMIT", 4)
+    monkeypatch.setattr(features, "_TERM_IDS", {})
     text = "وزير النفط يزور البصرة اليوم مع وزير المالية"
-    assert _term_counts(text) == reference_term_counts(text)
-    assert len(ingest._TERM_IDS) == 7
-    assert _term_counts("اليوم مع") == reference_term_counts("اليوم مع")
-    assert _term_counts("كلمة جديدة و") == reference_term_counts("كلمة جديدة و")
-    assert sorted(ingest._TERM_IDS) == ["جديدة", "كلمة", "و"]
+    assert term_counts(text) == reference_term_counts(text)
+    assert len(features._TERM_IDS) == 7
+    assert term_counts("اليوم مع") == reference_term_counts("اليوم مع")
+    assert term_counts("كلمة جديدة و") == reference_term_counts("كلمة جديدة و")
+    assert sorted(features._TERM_IDS) == ["جديدة", "كلمة", "و"]
 
 
 # ---------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_real_articles_prepare_as_the_references(
             reference_contributions(lines, source, min_articles).items()
         )
         joined = " ".join(lines)
-        assert _term_counts(joined) == reference_term_counts(joined)
+        assert term_counts(joined) == reference_term_counts(joined)
 
 
 def test_real_articles_term_vectors_as_the_reference(data_dir: Path, index: Index) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from dedup.related.features import tf_weights
+
 __all__ = [
     "pack_dropped",
     "pack_lines",
@@ -61,11 +63,11 @@ def pack_vector(terms: U32Array, counts: F64Array, posted: npt.NDArray[np.bool_]
 
 
 def unpack_vector(data: bytes) -> tuple[U32Array, F64Array, npt.NDArray[np.bool_]]:
-    """Term ids, tf weights (``log(1 + count)`` as dedup.related) and the posted mask."""
+    """Term ids, tf weights (:func:`dedup.related.features.tf_weights`) and the posted mask."""
     if not data:
         return np.empty(0, dtype=np.uint32), np.empty(0), np.empty(0, dtype=bool)
     n = int(np.frombuffer(data, dtype="<u4", count=1)[0])
     terms = np.frombuffer(data, dtype="<u4", count=n, offset=4)
     counts = np.frombuffer(data, dtype="<f2", count=n, offset=4 + 4 * n)
     posted = np.unpackbits(np.frombuffer(data, dtype="u1", offset=4 + 6 * n), count=n)
-    return terms, np.log1p(counts.astype(np.float64)), posted.astype(bool)
+    return terms, tf_weights(counts.astype(np.float64)), posted.astype(bool)

@@ -1,18 +1,17 @@
 """The index's related lists: hashed TF-IDF without refitting.
 
-Each article's term counts are stored (32-bit term hashes), with a document frequency per
-term; each article also *posts* its rare terms (as :mod:`dedup.related` finds candidates on
-big corpora). A new article's rare terms of highest tf-idf give candidates (the stored
-articles that posted them, best overlap first), which are scored by the exact cosine of
-:mod:`dedup.related` (``log(1 + tf)``, smooth idf, max_df rule) under the current document
-frequencies, then one slot per story, time window, recency and source cap.
+Each article's term counts are stored (32-bit term hashes, :func:`dedup.related.features.
+term_counts`), with a document frequency per term; each article also *posts* its rare terms
+(as :mod:`dedup.related.candidates` finds candidates on big corpora). A new article's rare
+terms of highest tf-idf give candidates (the stored articles that posted them, best overlap
+first), which are scored by the exact cosine under the current document frequencies
+(:mod:`dedup.related.features`: ``log(1 + tf)``, smooth idf, max_df rule), then listed by
+:func:`dedup.related.select.select` (one slot per story, time window, recency, source cap),
+as the scan lists them. What this module owns is the store's side: caches and reads.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
@@ -28,20 +27,22 @@ from dedup.index.codec import pack_vector, unpack_vector
 from dedup.index.store import Changes, Record, StoreReader
 from dedup.normalize import normalize_text
 from dedup.records import Article, RelatedItem
+from dedup.related import features
+from dedup.related.select import Candidates, Catalog, select
 
 __all__ = ["Query", "RelatedLists", "TermVector"]
 
 U32Array = npt.NDArray[np.uint32]
 I64Array = npt.NDArray[np.int64]
 F64Array = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Unpacked = tuple[U32Array, F64Array, BoolArray]
 
 # Related candidates, as dedup.related finds them on a large corpus: only pairs that share a
-# *rare* term (in at most max(50, 2 % of the articles)) are looked at. Each article posts its
-# terms that are rare when it is added; a new article looks up its rare terms of highest
-# tf-idf, ranks the stored articles by the sum of its weights on the terms they share, and
-# the best ones are scored by the exact cosine.
-_RARE_DF_SHARE: Final = 0.02
-_RARE_DF_MIN: Final = 50
+# *rare* term (features.rare_limit) are looked at. Each article posts its terms that are rare
+# when it is added; a new article looks up its rare terms of highest tf-idf, ranks the
+# stored articles by the sum of its weights on the terms they share, and the best ones are
+# scored by the exact cosine.
 _QUERY_TERMS: Final = 48
 _MAX_CANDIDATES: Final = 64
 # A query reads at most this many postings of each term, the latest added: the rare terms'
@@ -52,74 +53,12 @@ _MAX_CANDIDATES: Final = 64
 _POSTINGS_PER_TERM: Final = 400
 # Related candidates scored per block in lists (about 300k stored terms a block).
 _DOT_BLOCK: Final = 1024
-# As dedup.related: words of two letters or more; a term in more than half the articles is
-# dropped, unless that half is fewer than 20 articles.
-_TOKEN: Final = re.compile(r"(?u)\b\w\w+\b")
-_MAX_DF_SHARE: Final = 0.5
-_MAX_DF_MIN_DOCS: Final = 20
-_SECONDS_PER_DAY: Final = 86400.0
 # Document frequencies cached per Index (about 100 bytes each): cleared past this many.
 _DF_CACHE_LIMIT: Final = 2_000_000
 
 
-# Term ids of the words seen lately: news vocabulary repeats, so most words of an article
-# are looked up instead of hashed. Cleared when full (as big as the former lru_cache). A
-# one-character word, which str.split yields and _TOKEN does not, is cached as _NOT_A_TERM.
-_TERM_IDS: dict[str, int] = {}
-_TERM_IDS_LIMIT: Final = 1 << 18
-_NOT_A_TERM: Final = -1
-
-
-def _hash_term(token: str) -> int:
-    # A 32-bit term hash (collisions merge two words once in ~4e9 pairs: harmless for
-    # ranking), stable across processes unlike hash(). Stored in indexes: never change it.
-    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=4).digest(), "little")
-
-
-def _term_id(token: str) -> int:
-    term = _TERM_IDS.get(token)
-    if term is None or term == _NOT_A_TERM:
-        if len(_TERM_IDS) >= _TERM_IDS_LIMIT:
-            _TERM_IDS.clear()
-        term = _TERM_IDS[token] = _hash_term(token)
-    return term
-
-
-def _cached_term(word: str) -> int:
-    return _hash_term(word) if len(word) > 1 else _NOT_A_TERM
-
-
-def _term_counts(text: str) -> dict[int, int]:
-    """Occurrences per term id of the ``_TOKEN`` words of ``text``."""
-    # _TOKEN's words are the maximal runs of \w of two characters or more. Normalized text
-    # is mostly such runs between single spaces, "." and "%": then splitting on those is
-    # the same and several times faster than the regex (\w is str.isalnum plus "_", and
-    # "_" fails the test).
-    spaced = text.replace(".", " ").replace("%", " ") if "." in text or "%" in text else text
-    if spaced.replace(" ", "").isalnum():
-        words = Counter(spaced.split())
-    else:
-        words = Counter(_TOKEN.findall(text))
-    # map() over the words rather than a loop: only words not seen lately are hashed one
-    # by one.
-    try:
-        terms = list(map(_TERM_IDS.__getitem__, words))
-    except KeyError:
-        missing = [word for word in words if word not in _TERM_IDS]
-        if len(_TERM_IDS) + len(missing) > _TERM_IDS_LIMIT:
-            _TERM_IDS.clear()
-            missing = list(words)
-        _TERM_IDS.update(zip(missing, map(_cached_term, missing), strict=True))
-        terms = list(map(_TERM_IDS.__getitem__, words))
-    counts = dict(zip(terms, words.values(), strict=True))
-    one_letter = terms.count(_NOT_A_TERM)
-    if len(counts) < len(terms) - one_letter + (one_letter > 0):
-        # Two words of the article share an id (a 32-bit collision): add up, as before.
-        counts = {}
-        for term, n in zip(terms, words.values(), strict=True):
-            counts[term] = counts.get(term, 0) + n
-    counts.pop(_NOT_A_TERM, None)
-    return counts
+def _term_array(counts: dict[int, int], terms: list[int]) -> F64Array:
+    return np.fromiter(map(counts.get, terms, [0] * len(terms)), np.float64, len(terms))
 
 
 @dataclass(frozen=True)
@@ -140,6 +79,72 @@ class Query:
     weights: F64Array
     story: int
     published_ts: float | None
+
+
+@dataclass(frozen=True)
+class _QueryTerms:
+    """Every query of a batch's terms in one array (``owner`` says whose, grouped by query).
+
+    ``frequencies``: document frequencies; ``vector``: tf-idf weights; ``norms``: one per
+    query.
+    """
+
+    owner: I64Array
+    starts: I64Array
+    sizes: I64Array
+    terms: I64Array
+    weights: F64Array
+    frequencies: F64Array
+    vector: F64Array
+    norms: F64Array
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the store holds of a batch's candidates: records, the records of their stories'
+    shown members, term vectors and norms under the current document frequencies."""
+
+    records: dict[int, Record]
+    shown: dict[int, Record]
+    vectors: dict[int, Unpacked]
+    norms: dict[int, float]
+
+
+def _catalog(
+    nums: list[int], found: _Found, queries: list[Query]
+) -> tuple[Catalog, dict[int, int], I64Array]:
+    """The articles a batch may list: its candidates and their stories' shown members.
+
+    Returns the catalog, the position of each article number in it, and the story position
+    of each query (-1: no candidate of its story). A story is numbered by the position of
+    its canonical; a candidate whose canonical is not stored is left out.
+    """
+    canonical_of = {n: found.records[n].cluster.canonical for n in nums}
+    universe = sorted({*canonical_of, *canonical_of.values()} & found.shown.keys())
+    position = {num: i for i, num in enumerate(universe)}
+    shown = [found.shown[num] for num in universe]
+    # -1: the canonical is not stored (such a candidate is not listed).
+    story = np.array(
+        [position.get(canonical_of.get(num, num), -1) for num in universe], dtype=np.int64
+    ).reshape(-1)
+    ids = [record.id for record in shown]
+    id_rank = np.empty(len(ids), dtype=np.int64)
+    id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+    code = {source: i for i, source in enumerate(sorted({r.source for r in shown if r.source}))}
+    catalog = Catalog(
+        ids=ids,
+        story=story,
+        canonical=story,
+        timestamps=np.array(
+            [np.nan if r.published_ts is None else r.published_ts for r in shown],
+            dtype=np.float64,
+        ).reshape(-1),
+        id_rank=id_rank,
+        source_codes=np.array([code.get(r.source, -1) for r in shown], dtype=np.int64).reshape(-1),
+        shared_stories=True,
+    )
+    row_story = np.array([position.get(q.story, -1) for q in queries], dtype=np.int64)
+    return catalog, position, row_story
 
 
 class RelatedLists:
@@ -190,25 +195,50 @@ class RelatedLists:
         cache = self._df_cache
         return {t: cache[t] for t in wanted}
 
+    # ------------------------------------------------------------------ adding articles
+
     def term_vector(self, article: Article, lines: Sequence[str]) -> TermVector:
         """An article's term counts: its furniture-stripped, normalized ``lines`` plus the
-        title counted ``title_weight`` times (as :mod:`dedup.related`)."""
-        config = self.config
-        counts: dict[int, float] = {}
-        if config.related.k > 0:
-            counts.update(_term_counts(" ".join(lines)))
-        weight = config.related.title_weight
-        if weight > 0 and article.title and config.related.k > 0:
-            title = normalize_text(article.title, config.normalization)
-            for token in _TOKEN.findall(title):
-                term = _term_id(token)
-                counts[term] = counts.get(term, 0) + weight
-        ids = np.fromiter(counts, dtype=np.uint32, count=len(counts))
+        title counted ``title_weight`` times (:mod:`dedup.related.features`)."""
+        settings = self.config.related
+        body: dict[int, int] = {}
+        title: dict[int, int] = {}
+        if settings.k > 0:
+            body = features.term_counts(" ".join(lines))
+            if settings.title_weight > 0 and article.title:
+                title = features.term_counts(
+                    normalize_text(article.title, self.config.normalization)
+                )
+        listed = list({**body, **title})
+        raw = features.title_weighted(
+            _term_array(body, listed), _term_array(title, listed), settings.title_weight
+        )
+        ids = np.fromiter(listed, dtype=np.uint32, count=len(listed))
         ascending = np.argsort(ids)
-        terms = ids[ascending]
-        raw = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))[ascending]
-        weights = np.log1p(raw.astype("<f2").astype(np.float64))  # as stored
-        return TermVector(terms, weights, raw)
+        raw = raw[ascending]
+        weights = features.tf_weights(raw.astype("<f2").astype(np.float64))  # as stored
+        return TermVector(ids[ascending], weights, raw)
+
+    def _batch_doc_freqs(
+        self,
+        reader: StoreReader,
+        news: Sequence[tuple[int, TermVector]],
+        old_vectors: dict[int, Unpacked],
+        changes: Changes,
+    ) -> dict[int, int]:
+        """Document frequencies after the batch (its new articles in, deleted ones out)."""
+        touched = {t for _, new in news for t in new.terms.tolist()}
+        touched |= {t for v in old_vectors.values() for t in v[0].tolist()}
+        df = self._doc_freqs(reader, touched)
+        for _, new in news:
+            for term in new.terms.tolist():
+                df[term] = df.get(term, 0) + 1
+        for num, (terms, _, posted) in old_vectors.items():
+            for term in terms.tolist():
+                df[term] = df.get(term, 0) - 1
+            changes.posting_remove.extend((t, num) for t in terms[posted].tolist())
+        changes.doc_freqs.update({t: df.get(t, 0) for t in touched})
+        return df
 
     def plan_terms(
         self,
@@ -227,44 +257,19 @@ class RelatedLists:
                 changes.blobs["vector"][num] = b""
             return
         old_vectors = {n: unpack_vector(b) for n, b in reader.blobs("vector", deleted).items()}
-        touched = {t for _, new in news for t in new.terms.tolist()}
-        touched |= {t for v in old_vectors.values() for t in v[0].tolist()}
-        df = self._doc_freqs(reader, touched)
-        for _, new in news:
-            for term in new.terms.tolist():
-                df[term] = df.get(term, 0) + 1
-        for num, (terms, _, posted) in old_vectors.items():
-            for term in terms.tolist():
-                df[term] = df.get(term, 0) - 1
-            changes.posting_remove.extend((t, num) for t in terms[posted].tolist())
-        changes.doc_freqs.update({t: df.get(t, 0) for t in touched})
+        df = self._batch_doc_freqs(reader, news, old_vectors, changes)
         for num, new in news:
-            vector = self._tfidf(new.terms, new.weights, df, changes.n_docs)
+            frequencies = _term_array(df, new.terms.tolist())
+            vector = features.tfidf_weights(new.weights, frequencies, changes.n_docs)
             norm = float(np.sqrt(np.square(vector).sum()))
-            posted = self._rare(new.terms, df, changes.n_docs) & (vector > 0)
+            # Rare terms (features.rare_limit) are posted: their posting lists are short.
+            posted = (frequencies <= features.rare_limit(changes.n_docs)) & (vector > 0)
             changes.posting_add.extend((t, num) for t in new.terms[posted].tolist())
             changes.blobs["vector"][num] = pack_vector(new.terms, new.counts, posted)
             if num in changes.records:
                 changes.records[num] = replace(changes.records[num], norm=norm)
 
-    @staticmethod
-    def _rare(terms: U32Array, df: dict[int, int], n_docs: int) -> npt.NDArray[np.bool_]:
-        """Which terms are rare (see ``_RARE_DF_SHARE``): their postings are short."""
-        limit = max(_RARE_DF_MIN, _RARE_DF_SHARE * n_docs)
-        return np.array([df.get(t, 0) <= limit for t in terms.tolist()], dtype=bool)
-
-    def _tfidf(
-        self, terms: U32Array, weights: F64Array, df: dict[int, int], n_docs: int
-    ) -> F64Array:
-        """TF-IDF weights as scikit-learn's smooth idf, with dedup.related's max_df rule."""
-        frequencies = np.array([df.get(t, 0) for t in terms.tolist()], dtype=np.float64)
-        return self._tfidf_of(weights, frequencies, n_docs)
-
-    @staticmethod
-    def _tfidf_of(weights: F64Array, frequencies: F64Array, n_docs: int) -> F64Array:
-        idf = np.log((1.0 + n_docs) / (1.0 + frequencies)) + 1.0
-        limit = n_docs * _MAX_DF_SHARE if n_docs * _MAX_DF_SHARE >= _MAX_DF_MIN_DOCS else np.inf
-        return np.where(frequencies <= limit, weights * idf, 0.0)
+    # ------------------------------------------------------------------ related lists
 
     def lists(
         self,
@@ -274,25 +279,39 @@ class RelatedLists:
         df_overlay: dict[int, int],
         n_docs: int | None,
     ) -> list[tuple[RelatedItem, ...]]:
-        """Related lists: hashed TF-IDF cosine, one slot per story, as dedup.related.
+        """Related lists: hashed TF-IDF cosine, selected as the scan selects (one slot per
+        story, window, recency, minimum score, source cap, top k).
 
-        The batch is handled as arrays: every query's terms in one (``owner`` says whose),
-        every (query, candidate) pair in another. Per query only the cut to the best
-        candidates and the ordering of its few listed items are Python.
+        The batch is handled as arrays: every query's terms in one, every (query, candidate)
+        pair in another. Per query only the cut to the best candidates is Python.
         """
-        settings = self.config.related
-        if settings.k == 0 or not queries:
+        if self.config.related.k == 0 or not queries:
             return [() for _ in queries]
         if n_docs is None:
             n_docs = reader.counters()[1]
+        batch = self._query_terms(reader, queries, df_overlay, n_docs)
+        pairs_owner, pairs_num = self._candidate_pairs(reader, batch, queries, n_docs)
+        found = self._read_candidates(reader, pairs_num, overlay, df_overlay, n_docs)
+        known = np.array([n in found.vectors for n in pairs_num.tolist()], dtype=bool)
+        pairs_owner, pairs_num = pairs_owner[known], pairs_num[known]
+        dots = self._dots(batch, pairs_owner, [found.vectors[n] for n in pairs_num.tolist()])
+        return self._select(queries, batch, pairs_owner, pairs_num, dots, found)
+
+    def _query_terms(
+        self,
+        reader: StoreReader,
+        queries: list[Query],
+        df_overlay: dict[int, int],
+        n_docs: int,
+    ) -> _QueryTerms:
+        """The batch's terms, document frequencies, tf-idf weights and norms."""
         sizes = np.array([len(q.terms) for q in queries], dtype=np.int64)
         starts = np.cumsum(sizes) - sizes
-        owner = np.repeat(np.arange(len(queries), dtype=np.int64), sizes)
         terms = np.concatenate([q.terms.astype(np.int64) for q in queries])
         weights = np.concatenate([q.weights for q in queries])
         unique, where = distinct_with_inverse(terms)
         frequencies = self._frequencies(reader, unique, df_overlay)[where]
-        vector = self._tfidf_of(weights, frequencies, n_docs)
+        vector = features.tfidf_weights(weights, frequencies, n_docs)
         norms = np.array(
             [
                 np.sqrt(np.square(vector[s : s + n]).sum())
@@ -300,12 +319,19 @@ class RelatedLists:
             ],
             dtype=np.float64,
         )
+        owner = np.repeat(np.arange(len(queries), dtype=np.int64), sizes)
+        return _QueryTerms(owner, starts, sizes, terms, weights, frequencies, vector, norms)
 
+    def _candidate_pairs(
+        self, reader: StoreReader, batch: _QueryTerms, queries: list[Query], n_docs: int
+    ) -> tuple[I64Array, I64Array]:
+        """(query, article number) pairs: each query's best stored articles on its rare terms."""
+        owner, terms = batch.owner, batch.terms
         # Each query's rare terms of highest tf-idf (ties: term order), at most _QUERY_TERMS.
-        rare_limit = max(_RARE_DF_MIN, _RARE_DF_SHARE * n_docs)
-        scores = np.where(frequencies <= rare_limit, vector, 0.0)
+        rare_limit = features.rare_limit(n_docs)
+        scores = np.where(batch.frequencies <= rare_limit, batch.vector, 0.0)
         order = np.lexsort((np.arange(len(terms)), -scores, owner))
-        rank = np.arange(len(order)) - starts[owner[order]]
+        rank = np.arange(len(order)) - batch.starts[owner[order]]
         top = order[(rank < _QUERY_TERMS) & (scores[order] > 0)]
         # Only an index large enough for a list to pass the limit needs the per-term reads.
         postings = self._postings.lookup(
@@ -313,44 +339,50 @@ class RelatedLists:
             set(terms[top].tolist()),
             limit=_POSTINGS_PER_TERM if rare_limit > _POSTINGS_PER_TERM else None,
         )
-        pairs_owner, pairs_num = self._candidates(
-            postings, owner[top], terms[top], scores[top], queries
-        )
+        return self._candidates(postings, owner[top], terms[top], scores[top], queries)
 
+    def _read_candidates(
+        self,
+        reader: StoreReader,
+        pairs_num: I64Array,
+        overlay: dict[int, Record],
+        df_overlay: dict[int, int],
+        n_docs: int,
+    ) -> _Found:
+        """The candidates' records, shown members, term vectors and current norms."""
         pool = set(pairs_num.tolist())
         records = reader.records([n for n in pool if n not in overlay])
         records.update({n: overlay[n] for n in pool if n in overlay})
         unpacked = self._vectors.lookup(reader, [n for n in pool if n in records])
         shown_needed = {r.cluster.canonical for r in records.values()} - set(records) - set(overlay)
-        shown_records = {**overlay, **records, **reader.records(shown_needed)}
+        shown = {**overlay, **records, **reader.records(shown_needed)}
         # Each candidate's norm under the current document frequencies, as a fit on the
         # current index would give it (one batched read of the candidates' terms).
-        lengths = self._norms(reader, unpacked, df_overlay, n_docs)
-        known = np.array([n in unpacked for n in pairs_num.tolist()], dtype=bool)
-        pairs_owner, pairs_num = pairs_owner[known], pairs_num[known]
-        listed = pairs_num.tolist()
+        norms = self._norms(reader, unpacked, df_overlay, n_docs)
+        return _Found(records, shown, unpacked, norms)
 
-        # Dot products of each pair on its shared terms: the stored weights times the
-        # query's tf-idf times idf (idf = vector / weights for the query's terms).
-        parts = [unpacked[n] for n in listed]
-        query_keys = (owner << 32) | terms
+    def _dots(self, batch: _QueryTerms, pairs_owner: I64Array, parts: list[Unpacked]) -> F64Array:
+        """Dot products of each (query, candidate) pair on their shared terms.
+
+        The stored weights times the query's tf-idf times idf (idf = vector / weights for
+        the query's terms).
+        """
+        query_keys = (batch.owner << 32) | batch.terms
         with np.errstate(divide="ignore", invalid="ignore"):
-            idf = np.where(weights > 0, vector / weights, 0.0)
+            idf = np.where(batch.weights > 0, batch.vector / batch.weights, 0.0)
         dots = np.zeros(len(parts), dtype=np.float64)
         # In blocks of pairs: whole-batch temporaries (tens of millions of elements) fall
         # out of the CPU caches and made this slower than a loop over the queries.
         for begin in range(0, len(parts), _DOT_BLOCK):
             block = parts[begin : begin + _DOT_BLOCK]
+            owners = pairs_owner[begin : begin + _DOT_BLOCK]
             counts = np.fromiter(map(len, (p[0] for p in block)), dtype=np.int64, count=len(block))
             pair_of = np.repeat(np.arange(len(block), dtype=np.int64), counts)
             stored_keys = np.concatenate([p[0] for p in block]).astype(np.int64)
-            stored_keys |= np.repeat(pairs_owner[begin : begin + _DOT_BLOCK] << 32, counts)
+            stored_keys |= np.repeat(owners << 32, counts)
             # Only the block's own queries' keys: a small array the search stays in cache for.
-            first = int(starts[pairs_owner[begin]])
-            last = int(
-                starts[pairs_owner[begin + len(block) - 1]]
-                + sizes[pairs_owner[begin + len(block) - 1]]
-            )
+            first = int(batch.starts[owners[0]])
+            last = int(batch.starts[owners[-1]] + batch.sizes[owners[-1]])
             keys = query_keys[first:last]
             position = np.searchsorted(keys, stored_keys)
             np.minimum(position, len(keys) - 1, out=position)
@@ -358,71 +390,41 @@ class RelatedLists:
             at = position[hit] + first
             stored_weights = np.concatenate([p[1] for p in block])[hit]
             dots[begin : begin + len(block)] = np.bincount(
-                pair_of[hit], weights=stored_weights * vector[at] * idf[at], minlength=len(block)
+                pair_of[hit],
+                weights=stored_weights * batch.vector[at] * idf[at],
+                minlength=len(block),
             )
-        stories = np.array([records[n].cluster.canonical for n in listed], dtype=np.int64).reshape(
-            -1
-        )
-        lengths_of = np.array([lengths[n] for n in listed], dtype=np.float64).reshape(-1)
-        own_story = np.array([q.story for q in queries], dtype=np.int64)
-        keep = (
-            (stories != own_story[pairs_owner])
-            & (dots > 0)
-            & (lengths_of > 0)
-            & (norms[pairs_owner] > 0)
-        )
-        found_owner, stories = pairs_owner[keep], stories[keep]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cosine = dots[keep] / (norms[found_owner] * lengths_of[keep])
-        # One slot per story: its best-scoring member (ties: candidate order), shown by the
-        # story's canonical.
-        best = np.lexsort((-cosine, stories, found_owner))
-        found_owner, stories, cosine = found_owner[best], stories[best], cosine[best]
-        leading = np.ones(len(stories), dtype=bool)
-        leading[1:] = (stories[1:] != stories[:-1]) | (found_owner[1:] != found_owner[:-1])
-        found_owner, stories, cosine = found_owner[leading], stories[leading], cosine[leading]
-        shown = [shown_records.get(story) for story in stories.tolist()]
-        times = np.array(
-            [np.nan if r is None or r.published_ts is None else r.published_ts for r in shown],
-            dtype=np.float64,
-        )
-        moments = np.array(
-            [np.nan if q.published_ts is None else q.published_ts for q in queries],
-            dtype=np.float64,
-        )
-        gap = np.abs(times - moments[found_owner]) / _SECONDS_PER_DAY  # NaN: either undated
-        valid = np.array([r is not None for r in shown], dtype=bool)
-        if settings.time_window_days is not None:
-            valid &= ~(gap > settings.time_window_days)
-        if settings.recency_half_life_days is not None:
-            cosine = cosine * np.where(
-                np.isnan(gap), 1.0, np.exp2(-gap / settings.recency_half_life_days)
-            )
-        cosine = np.round(cosine, 6)
-        valid &= (cosine >= settings.min_score) & (cosine > 0)
-        results: list[list[tuple[float, str, str]]] = [[] for _ in queries]
-        for who, score, record, ok in zip(
-            found_owner.tolist(), cosine.tolist(), shown, valid.tolist(), strict=True
-        ):
-            if ok and record is not None:
-                results[who].append((score, record.id, record.source))
-        return [self._listed(items) for items in results]
+        return dots
 
-    def _listed(self, items: list[tuple[float, str, str]]) -> tuple[RelatedItem, ...]:
-        """A query's list: best first (ties by id), at most per_source_cap per source, k long."""
-        settings = self.config.related
-        items.sort(key=lambda item: (-item[0], item[1]))
-        if settings.per_source_cap is not None:
-            used: Counter[str] = Counter()
-            capped = []
-            for item in items:
-                if item[2]:
-                    if used[item[2]] >= settings.per_source_cap:
-                        continue
-                    used[item[2]] += 1
-                capped.append(item)
-            items = capped
-        return tuple(RelatedItem(id=i, score=s) for s, i, _ in items[: settings.k])
+    def _select(
+        self,
+        queries: list[Query],
+        batch: _QueryTerms,
+        pairs_owner: I64Array,
+        pairs_num: I64Array,
+        dots: F64Array,
+        found: _Found,
+    ) -> list[tuple[RelatedItem, ...]]:
+        """Cosines of the scored pairs, then :func:`dedup.related.select.select`."""
+        listed = pairs_num.tolist()
+        lengths = np.array([found.norms[n] for n in listed], dtype=np.float64).reshape(-1)
+        keep = (dots > 0) & (lengths > 0) & (batch.norms[pairs_owner] > 0)
+        owner, nums = pairs_owner[keep], pairs_num[keep]
+        catalog, position, row_story = _catalog(sorted(set(nums.tolist())), found, queries)
+        cols = np.array([position[n] for n in nums.tolist()], dtype=np.int64).reshape(-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cosine = dots[keep] / (batch.norms[owner] * lengths[keep])
+        # A candidate whose story's shown member is not stored is not listed.
+        shown = catalog.canonical[cols] >= 0
+        moments = [np.nan if q.published_ts is None else q.published_ts for q in queries]
+        candidates = Candidates(
+            owner[shown],
+            cols[shown],
+            cosine[shown],
+            row_story=row_story,
+            row_time=np.array(moments, dtype=np.float64),
+        )
+        return select(candidates, catalog, self.config.related, k=self.config.related.k)
 
     @staticmethod
     def _candidates(
@@ -510,7 +512,7 @@ class RelatedLists:
     def _norms(
         self,
         reader: StoreReader,
-        unpacked: dict[int, tuple[U32Array, F64Array, npt.NDArray[np.bool_]]],
+        unpacked: dict[int, Unpacked],
         overlay: dict[int, int],
         n_docs: int,
     ) -> dict[int, float]:
@@ -529,6 +531,6 @@ class RelatedLists:
         else:
             unique, where = distinct_with_inverse(terms)
             frequencies = self._frequencies(reader, unique, overlay)[where]
-        tfidf = self._tfidf_of(weights, frequencies, n_docs)
+        tfidf = features.tfidf_weights(weights, frequencies, n_docs)
         squares = np.bincount(owner, weights=tfidf * tfidf, minlength=len(nums))
         return dict(zip(nums, np.sqrt(squares).tolist(), strict=True))

@@ -1,0 +1,142 @@
+"""Tests of the scan's candidate pairs (dedup/related/candidates.py).
+
+The approximate path (rare terms, low-rank estimate, per-article cut) is checked against
+the exact blocked product on real news: the same ids in the same order, exact scores, and
+a recall floor.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from dedup.config import RelatedConfig
+from dedup.records import Article
+from dedup.related import RelatedIndex, candidates
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _ant_articles(count: int) -> list[Article]:
+    path = SHARED_DATA / "ant-multisource-2018" / "articles.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    articles = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            articles.append(
+                Article(
+                    id=row["id"],
+                    text=row["text"],
+                    title=row["title"],
+                    source=row["source"],
+                    published_at=row["date"],
+                )
+            )
+            if len(articles) == count:
+                break
+    return articles
+
+
+def test_approximate_candidates_match_exact_lists_on_real_news(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    articles = _ant_articles(1500)
+    index = RelatedIndex().fit(articles)
+    exact = index.related()
+    monkeypatch.setattr(candidates, "_EXACT_MAX_ARTICLES", 100)
+    approximate = index.related()
+    # Blocks on one thread or two: the same lists, byte for byte.
+    monkeypatch.setattr(candidates, "_WORKERS", 1 if candidates._WORKERS > 1 else 2)
+    assert index.related() == approximate
+    assert list(approximate) == list(exact)
+    found = total = 0
+    for article_id, items in exact.items():
+        truth = {item.id for item in items}
+        found += len(truth & {item.id for item in approximate[article_id]})
+        total += len(truth)
+        # Whatever the candidates, the scores shown are exact cosines.
+        exact_scores = {
+            item.id: item.score for item in index.query(articles[index.position_[article_id]], k=50)
+        }
+        for item in approximate[article_id]:
+            assert item.score == pytest.approx(exact_scores[item.id], abs=2e-6)
+    assert found / total >= 0.95
+
+
+def test_approximate_candidates_with_clusters_window_and_decay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each pair (i, j) is computed once on the upper triangle; with duplicate clusters whose
+    # shown member is not the article itself, the window and the decay see different gaps from
+    # the two sides, so each side has its own proxy. The lists must still match the exact path.
+    articles = _ant_articles(1500)
+    ordered = sorted(range(len(articles)), key=lambda i: articles[i].published_at)
+    cluster_of: dict[str, str] = {}
+    canonical_of: dict[str, str] = {}
+    for number, first in enumerate(range(0, len(ordered) - 40, 40)):
+        # The earliest and one 30 places later (a few days apart), shown by the later one.
+        early, late = articles[ordered[first]].id, articles[ordered[first + 30]].id
+        cluster_of[early] = cluster_of[late] = f"c{number}"
+        canonical_of[f"c{number}"] = late
+    config = RelatedConfig(time_window_days=20.0, recency_half_life_days=3.0)
+    index = RelatedIndex(config).fit(articles, cluster_of=cluster_of, canonical_of=canonical_of)
+    assert not index._pair_filter().symmetric
+    exact = index.related()
+    monkeypatch.setattr(candidates, "_EXACT_MAX_ARTICLES", 100)
+    approximate = index.related()
+    monkeypatch.setattr(candidates, "_WORKERS", 1 if candidates._WORKERS > 1 else 2)
+    assert index.related() == approximate
+    found = total = 0
+    for article_id, items in exact.items():
+        truth = {(item.id, item.score) for item in items}
+        got = {(item.id, item.score) for item in approximate[article_id]}
+        found += len(truth & got)
+        total += len(truth)
+        own = cluster_of.get(article_id)
+        assert own is None or own not in {cluster_of.get(i.id) for i in approximate[article_id]}
+    assert total > 5000
+    assert found / total >= 0.95
+
+
+def test_segment_kth_largest_matches_a_sort_per_run() -> None:
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(0, 300, size=200)
+    lengths[:5] = [0, 1, 7, 8, 9]
+    # Coarse values give ties at the cut; -inf stands for left-out pairs.
+    values = np.round(rng.random(int(lengths.sum())), 2).astype(np.float32)
+    values[rng.random(len(values)) < 0.05] = -np.inf
+    for count in (1, 8, 40):
+        result = candidates._segment_kth_largest(values, lengths, count)
+        first = 0
+        for run, length in enumerate(lengths.tolist()):
+            chunk = np.sort(values[first : first + length])[::-1]
+            expected = chunk[count - 1] if length >= count else -np.inf
+            assert result[run] == expected, (count, run)
+            first += length
+
+
+def test_exact_pairs_are_every_nonzero_cosine_of_the_block() -> None:
+    rng = np.random.default_rng(11)
+    dense = rng.random((30, 12)) * (rng.random((30, 12)) < 0.3)
+    vectors = sp.csr_matrix(dense)
+    full = dense @ dense.T
+    for start, stop in [(0, 30), (4, 9), (29, 30)]:
+        rows, cols, scores = candidates.exact_pairs(vectors, vectors.T.tocsr(), start, stop)
+        got = np.zeros((stop - start, 30))
+        got[rows, cols] = scores
+        assert np.allclose(got, full[start:stop])
+        assert np.count_nonzero(got) == np.count_nonzero(full[start:stop])
+
+
+def test_exact_blocks_cover_every_row_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(candidates, "_BLOCK_ENTRIES", 1000)
+    for n in (0, 1, 7, 999, 1000, 1001, 5000):
+        blocks = candidates.exact_blocks(n)
+        assert [i for start, stop in blocks for i in range(start, stop)] == list(range(n))
+        assert all((stop - start) * n <= max(1000, n) for start, stop in blocks)
