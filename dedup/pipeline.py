@@ -72,11 +72,11 @@ class _StageTimer:
 
 @dataclass(frozen=True)
 class _Corpus:
-    """The admitted articles, with their prepared texts and furniture-stripped bodies."""
+    """The admitted articles, with their texts to shingle and their page texts."""
 
     articles: list[Article]
     texts: list[str]
-    bodies: list[str]
+    page_texts: list[str]
 
 
 def _split_records(records: Iterable[Article | Rejected]) -> tuple[list[Article], list[Rejected]]:
@@ -95,9 +95,9 @@ def _admit(
 ) -> _Corpus:
     """The articles whose prepared text can be shingled; the others go to ``rejected``."""
     kept = []
-    lengths = prepared.page_lengths
-    for index, (article, length) in enumerate(zip(articles, lengths, strict=True)):
-        reject = too_short(article, length, config)
+    pages = prepared.page_texts
+    for index, (article, page) in enumerate(zip(articles, pages, strict=True)):
+        reject = too_short(article, len(page), config)
         if reject is None:
             kept.append(index)
         else:
@@ -105,7 +105,7 @@ def _admit(
     return _Corpus(
         articles=[articles[i] for i in kept],
         texts=[prepared.shingle_texts[i] for i in kept],
-        bodies=[prepared.bodies[i] for i in kept],
+        page_texts=[prepared.page_texts[i] for i in kept],
     )
 
 
@@ -159,11 +159,14 @@ def _related(
 
     cluster_of = {m.id: c.cluster_id for c in clusters for m in c.members}
     canonical_of = {c.cluster_id: c.canonical for c in clusters}
-    stripped = [
-        replace(a, text=body) for a, body in zip(corpus.articles, corpus.bodies, strict=True)
-    ]
+    # The page texts are normalized already (prepare): the related stage reads them as they are.
+    pages = zip(corpus.articles, corpus.page_texts, strict=True)
+    prepared = [replace(article, text=page) for article, page in pages]
     related_index = RelatedIndex(config.related, normalization=config.normalization)
-    return related_index.fit(stripped, cluster_of=cluster_of, canonical_of=canonical_of).related()
+    fitted = related_index.fit(
+        prepared, cluster_of=cluster_of, canonical_of=canonical_of, normalized=True
+    )
+    return fitted.related()
 
 
 def scan(

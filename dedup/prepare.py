@@ -153,9 +153,9 @@ class PreparedTexts:
     stripped_lines: dict[str, int] = field(default_factory=dict)
     kept_whole: int = 0
     boilerplate_lines_dropped: int = 0
-    bodies: list[str] = field(default_factory=list)
-    page_lengths: list[int] = field(default_factory=list)
-    """Length of each page's text before the learned boilerplate (for :func:`too_short`)."""
+    page_texts: list[str] = field(default_factory=list)
+    """Each page's text before the learned boilerplate: what :func:`too_short` measures and
+    the related lists read (normalized once, here)."""
 
 
 def prepare_texts(articles: Sequence[Article], config: DedupConfig) -> PreparedTexts:
@@ -188,8 +188,7 @@ def prepare_texts(articles: Sequence[Article], config: DedupConfig) -> PreparedT
         stripped_lines=dict(sorted(stripped_lines.items())),
         kept_whole=sum(page.kept_whole for page in pages),
         boilerplate_lines_dropped=sum(map(len, dropped)),
-        bodies=[page.body for page in pages],
-        page_lengths=[page_length(page.lines) for page in pages],
+        page_texts=[shingle_text(page.lines) for page in pages],
     )
 
 

@@ -298,7 +298,7 @@ def test_admission_depends_on_the_article_alone() -> None:
     ]
     prepared = prepare_texts(articles, config)
     assert prepared.shingle_texts[2] == "لا"  # the notice is learned boilerplate
-    assert too_short(articles[2], prepared.page_lengths[2], config) is None
+    assert too_short(articles[2], len(prepared.page_texts[2]), config) is None
     assert scan(articles, config=config).rejected == ()
     alone = too_short(Article(id="d", text="لا"), page_length(["لا"]), config)
     assert alone is not None

@@ -12,6 +12,7 @@ import pytest
 
 from dedup.config import RelatedConfig
 from dedup.errors import ConfigError, DedupError, InputError
+from dedup.normalize import normalize_text
 from dedup.records import Article, RelatedItem
 from dedup.related import RelatedIndex
 
@@ -162,6 +163,20 @@ def test_deterministic_and_independent_of_input_order(
     second = RelatedIndex().fit(shuffled, cluster_of=_families(labels)).related()
     assert first == second
     assert list(first) == sorted(first)
+
+
+@pytest.mark.parametrize("char_ngrams", [False, True])
+def test_prenormalized_texts_give_the_same_lists(
+    sample: tuple[list[Article], dict[str, object]], char_ngrams: bool
+) -> None:
+    """The scan hands over its normalized page texts (normalized=True): same vectors, same lists."""
+    articles, labels = sample
+    config = RelatedConfig(char_ngrams=char_ngrams)
+    raw = RelatedIndex(config).fit(articles, cluster_of=_families(labels))
+    prepared = [replace(a, text=normalize_text(a.text)) for a in articles]
+    again = RelatedIndex(config).fit(prepared, cluster_of=_families(labels), normalized=True)
+    assert again.related() == raw.related()
+    assert (again.vectors_ != raw.vectors_).nnz == 0
 
 
 def test_fit_returns_self_with_fitted_attributes(

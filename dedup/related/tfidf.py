@@ -205,9 +205,13 @@ class RelatedIndex:
 
     # ------------------------------------------------------------------ features
 
-    def _documents(self, articles: Sequence[Article]) -> tuple[list[str], list[str]]:
+    def _documents(
+        self, articles: Sequence[Article], *, normalized: bool = False
+    ) -> tuple[list[str], list[str]]:
         options = self.normalization
         titles = [normalize_text(article.title, options) for article in articles]
+        if normalized:
+            return titles, [article.text for article in articles]
         bodies = [normalize_text(article.text, options) for article in articles]
         return titles, bodies
 
@@ -282,6 +286,7 @@ class RelatedIndex:
         *,
         cluster_of: Mapping[str, str] | None = None,
         canonical_of: Mapping[str, str] | None = None,
+        normalized: bool = False,
     ) -> RelatedIndex:
         """Learn the vocabulary, the idf weights and the story structure of ``articles``.
 
@@ -294,6 +299,10 @@ class RelatedIndex:
         canonical_of
             Cluster id → id of the member shown for the story; when a cluster is missing here,
             its earliest member (undated last, then smallest id) is shown.
+        normalized
+            The articles' texts are already normalized with this index's ``normalization``
+            (the scan hands over its prepared page texts): they are not normalized again.
+            Titles are normalized either way.
 
         Returns
         -------
@@ -323,7 +332,7 @@ class RelatedIndex:
                 f"e.g. {repeated[:3]}; ids must be unique"
             )
         self._fit_catalog(items, cluster_of, canonical_of)
-        titles, bodies = self._documents(items)
+        titles, bodies = self._documents(items, normalized=normalized)
         self.vectors_: sp.csr_matrix = self._fit_features(titles, bodies)
         self.vectors_.sort_indices()
         self._vectors_t: sp.csr_matrix | None = None
