@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dedup.prepare import published_timestamp
 from dedup.records import Article
 
 __all__ = [
@@ -80,10 +81,9 @@ def load_qrels() -> list[dict[str, Any]]:
 
 
 def _timestamp(value: str) -> float:
-    try:
-        return datetime.fromisoformat(value).timestamp()
-    except ValueError:
-        return float("inf")
+    """As the detector reads ``published_at`` (undated last)."""
+    moment = published_timestamp(value)
+    return float("inf") if moment is None else moment
 
 
 def silver_clusters(
