@@ -1,43 +1,36 @@
 """The incremental index: add articles as they are crawled, get their matches at once.
 
-:class:`Index` runs the stages of :func:`dedup.scan` on each batch, against everything stored
-before (a SQLite file or a Redis database, see :mod:`dedup.index.store`):
+:class:`Index` is the persistent driver of the scan's stages: each batch is planned
+(:mod:`dedup.index.plan`) against everything stored before (a SQLite file or a Redis
+database, :mod:`dedup.index.store`) with the same stage functions :func:`dedup.scan` calls:
 
-1. **prepare**: page furniture stripped and text normalized as the scan does
-   (:func:`~dedup.furniture.strip_furniture`, :func:`~dedup.normalize.normalize_lines`);
-2. **learned boilerplate**: each article's line contributions are counted as
-   :class:`~dedup.boilerplate.LineStatistics` counts them (distinct contexts per
-   ``(source, line)``), with per-context article counts, so removals can be undone. When a
-   line reaches (or falls back under) the boilerplate bar, every stored article holding it
-   is filtered again and, if its shingled text changed, re-shingled and re-verified: the
-   stored state is always what the scan would compute from the same articles;
-3. **shingles, signatures, LSH bands**: :func:`~dedup.shingle.shingle_texts`,
-   :func:`~dedup.signature.minhash_signatures`, the scan's ``(bands, rows)``; candidates are
-   the stored articles sharing a band value (one indexed lookup per batch) and, inside the
-   batch, :func:`~dedup.lsh.candidate_pairs`;
-4. **verification**: :func:`~dedup.verify.verify_pairs` on the exact shingle sets
-   (recomputed from the stored lines of the candidates that pass the MinHash prefilter);
-5. **clusters**: :func:`~dedup.cluster.build_clusters` (stars in canonical order, then the
-   link rule) is local to a connected component of the verified pairs, so after a batch it
-   is rerun on the affected components only, and the changed cluster fields are written;
-6. **related**: hashed TF-IDF without refitting. Each article's term counts are stored (32-bit
-   term hashes), with a document frequency per term; each article also *posts* its rare terms
-   (as :mod:`dedup.related` finds candidates on big corpora). A new article's rare terms of
-   highest tf-idf give candidates (the stored articles that posted them, best overlap
-   first), which are scored by the exact cosine of
-   :mod:`dedup.related` (``log(1 + tf)``, smooth idf, max_df rule) under the current
-   document frequencies, then one slot per story, time window, recency and source cap.
+1. **prepare** (:mod:`dedup.prepare`): furniture, normalization, admission (a text too short
+   to shingle is rejected, not stored);
+2. **learned boilerplate** (:mod:`dedup.boilerplate`): each article's line contributions are
+   counted per context in the store, so removals can be undone; when a line reaches (or falls
+   back under) the bar, every stored article holding it is filtered again and, if its text
+   changed, re-shingled and re-verified: the stored state is what the scan would compute;
+3. **shingles, signatures, LSH** (:mod:`dedup.shingle`, :mod:`dedup.signature`,
+   :mod:`dedup.lsh`): candidates are the stored articles sharing a bucket key and, inside
+   the batch, :func:`~dedup.lsh.candidate_pairs`;
+4. **verification** (:mod:`dedup.verify`), on shingles recomputed from the stored lines of
+   the candidates that pass the MinHash screen;
+5. **clusters** (:mod:`dedup.index.components`): the scan's clustering, rerun on the
+   connected components the batch affects;
+6. **related** (:mod:`dedup.index.related`): the scan's term weighting and list selection
+   (:mod:`dedup.related`) over term vectors, document frequencies and rare-term postings
+   kept in the store, without refitting.
 
 Clusters do not depend on arrival order: adding a corpus one article at a time, in any
-order, gives the clusters and pairs of ``dedup scan`` on it (``tests/test_index_api.py`` checks
-this on ``sample_corpus/`` and all of saudinewsnet). Related scores equal the scan's for the
-articles that are found; what differs is candidate generation (an article that shares no
-rare term with the query's best rare terms is not found).
+order, gives the clusters, pairs and rejects of ``dedup scan`` on it (``tests/test_drivers.py``
+and ``tests/test_index_api.py``). Related scores equal the scan's for the articles that are
+found; what differs is candidate generation (an article that shares no rare term with the
+query's best rare terms is not found).
 
 Durability and concurrency: a batch is planned from reads only, then written in one
-transaction (:mod:`dedup.index.store`), under the backend's writer lock, so a killed writer leaves
-every committed batch and nothing of the one it was in, and concurrent writers serialize.
-The document frequencies read are cached in the ``Index`` object while no other connection
+transaction, under the backend's writer lock, so a killed writer leaves every committed
+batch and nothing of the one it was in, and concurrent writers serialize. What was read is
+cached in the ``Index`` object (:mod:`dedup.index.caches`) while no other connection
 commits (the store's data version says when).
 """
 
