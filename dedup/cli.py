@@ -1,18 +1,22 @@
 """Command line: a thin click layer over the library (the only module that imports click).
 
-Exit codes: 0 done, 1 error (a :class:`~dedup.errors.DedupError`, message on
-stderr, no traceback), 2 usage error. An unexpected exception keeps its
-traceback: it is a bug.
+Exit codes: 0 done; 1 error (a :class:`~dedup.errors.DedupError`, message on stderr, no
+traceback); 2 usage error (checked before any article is read); 3 ``dedup scan`` rejected
+every record, or more than ``--max-reject-rate`` of them (the outputs are written, so
+``rejects.jsonl`` says why); 143 terminated by SIGTERM (Ctrl-C: click's "Aborted!", 1); an
+interrupted scan leaves its output folder as the previous complete run left it. An
+unexpected exception keeps its traceback: it is a bug.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sys
 import time
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,23 +24,27 @@ import click
 
 from dedup._version import __version__
 from dedup.config import DedupConfig, RelatedConfig
-from dedup.errors import ConfigError, DedupError
+from dedup.errors import ConfigError, DedupError, InputError
 from dedup.pipeline import scan
 from dedup.readers import FieldMap, read_many
-from dedup.records import Article, Rejected
-from dedup.writers import reject_record, write_report
+from dedup.records import Article, Rejected, ScanReport
+from dedup.writers import OutputFolder, reject_record, write_report
 
 # CLI option name -> DedupConfig field, for flags that override the config.
-_SCAN_FLAGS = {
-    "ngram": "ngram",
-    "num_perm": "num_perm",
-    "seed": "seed",
-    "threshold": "jaccard_threshold",
-    "containment": "containment_threshold",
-    "min_jaccard_for_containment": "min_jaccard_for_containment",
-    "candidate_threshold": "candidate_threshold",
-    "min_shingles": "min_shingles",
-}
+# Flags that set a DedupConfig key of the same name (--num-perm sets num_perm, in a
+# --config file too): one name per setting.
+_SCAN_FLAGS = (
+    "ngram",
+    "num_perm",
+    "seed",
+    "jaccard_threshold",
+    "containment_threshold",
+    "min_jaccard_for_containment",
+    "candidate_threshold",
+    "min_shingles",
+)
+# Exit code when too many records were rejected (see the module docstring).
+EXIT_REJECTED = 3
 
 
 class _TqdmProgress:
@@ -96,16 +104,22 @@ def _reader_options(command: Any) -> Any:
             show_default=True,
             help="Input format (auto: by file name).",
         ),
-        click.option("--id-field", default="id", show_default=True),
-        click.option("--text-field", default="text", show_default=True),
-        click.option("--title-field", default="title", show_default=True),
-        click.option("--source-field", default="source", show_default=True),
+        click.option("--id-field", default="id", show_default=True, help="Field of the id."),
+        click.option(
+            "--text-field", default="text", show_default=True, help="Field of the body text."
+        ),
+        click.option(
+            "--title-field", default="title", show_default=True, help="Field of the title."
+        ),
+        click.option(
+            "--source-field", default="source", show_default=True, help="Field of the outlet."
+        ),
         click.option(
             "--date-field",
             default=None,
             help="Publication date field [default: published_at, else date].",
         ),
-        click.option("--url-field", default="url", show_default=True),
+        click.option("--url-field", default="url", show_default=True, help="Field of the URL."),
         click.option(
             "--encoding",
             default="utf-8",
@@ -129,9 +143,9 @@ def _scan_config(
 ) -> DedupConfig:
     """Defaults < ``--config`` file < flags given on the command line."""
     values = _load_config_file(config_file)
-    for option, name in _SCAN_FLAGS.items():
-        if _given(ctx, option) or name not in values:
-            values[name] = flags[option]
+    for name in _SCAN_FLAGS:
+        if _given(ctx, name) or name not in values:
+            values[name] = flags[name]
     if keep_furniture:
         values["strip_furniture"] = False
         values["learn_boilerplate"] = False
@@ -177,27 +191,34 @@ def _given(ctx: click.Context, option: str) -> bool:
 @click.option(
     "--ngram", type=int, default=DedupConfig.ngram, show_default=True, help="Character n-gram size."
 )
-@click.option("--num-perm", type=int, default=DedupConfig.num_perm, show_default=True)
-@click.option("--seed", type=int, default=DedupConfig.seed, show_default=True)
 @click.option(
-    "--threshold",
+    "--num-perm",
+    type=int,
+    default=DedupConfig.num_perm,
+    show_default=True,
+    help="MinHash permutations (signature length).",
+)
+@click.option("--seed", type=int, default=DedupConfig.seed, show_default=True, help="MinHash seed.")
+@click.option(
+    "--jaccard-threshold",
     type=float,
     default=DedupConfig.jaccard_threshold,
     show_default=True,
     help="Exact Jaccard at which a pair is a duplicate.",
 )
 @click.option(
-    "--containment",
+    "--containment-threshold",
     type=float,
     default=DedupConfig.containment_threshold,
     show_default=True,
-    help="Containment (overlap / shorter) at which a pair is a duplicate.",
+    help="Containment (overlap / shorter text) at which a pair is a duplicate.",
 )
 @click.option(
     "--min-jaccard-for-containment",
     type=float,
     default=DedupConfig.min_jaccard_for_containment,
     show_default=True,
+    help="Jaccard a containment match needs too.",
 )
 @click.option(
     "--candidate-threshold",
@@ -206,7 +227,13 @@ def _given(ctx: click.Context, option: str) -> bool:
     show_default=True,
     help="Jaccard level the LSH bands are tuned for.",
 )
-@click.option("--min-shingles", type=int, default=DedupConfig.min_shingles, show_default=True)
+@click.option(
+    "--min-shingles",
+    type=int,
+    default=DedupConfig.min_shingles,
+    show_default=True,
+    help="Shingles a text needs to match at all.",
+)
 @click.option(
     "--keep-furniture",
     is_flag=True,
@@ -223,6 +250,13 @@ def _given(ctx: click.Context, option: str) -> bool:
     default=RelatedConfig.k,
     show_default=True,
     help="Related articles per story (0: none).",
+)
+@click.option(
+    "--max-reject-rate",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Exit 3 when more than this share of the records is rejected "
+    "[default: only when all are].",
 )
 @click.option(
     "--progress/--no-progress",
@@ -247,10 +281,15 @@ def scan_command(
     keep_furniture: bool,
     no_template_guard: bool,
     related_k: int,
+    max_reject_rate: float | None,
     progress: bool | None,
     **flags: Any,
 ) -> None:
-    """Find duplicate clusters in INPUT... (JSON Lines, CSV, folders of .txt, .gz, - for stdin)."""
+    """Find duplicate clusters in INPUT... (JSON Lines, CSV, folders of .txt, .gz, - for stdin).
+
+    The five output files replace those of an earlier run in --out all at once. Exit codes:
+    0 done, 1 error, 2 usage, 3 too many records rejected, 143 terminated (SIGTERM).
+    """
     config = _scan_config(
         ctx,
         config_file,
@@ -268,22 +307,19 @@ def scan_command(
         url=url_field,
     )
     show_progress = sys.stderr.isatty() if progress is None else progress
-    drawer = _TqdmProgress() if show_progress else None
     started = time.perf_counter()
-    try:
-        records = read_many(
+    report = _scan_into(
+        inputs,
+        out_dir,
+        config,
+        read=lambda: read_many(
             inputs,
             format=input_format,  # type: ignore[arg-type]
             fields=field_map,
             encoding=encoding,
-        )
-        report = scan(records, config=config, progress=drawer)
-        write_report(report, out_dir)
-    except DedupError as error:
-        raise click.ClickException(str(error)) from error
-    finally:
-        if drawer is not None:
-            drawer.close()
+        ),
+        drawer=_TqdmProgress() if show_progress else None,
+    )
     counts: dict[str, Any] = report.stats["counts"]  # type: ignore[assignment]
     click.echo(
         f"dedup: {counts['input_records']} records, {counts['accepted']} accepted, "
@@ -292,6 +328,62 @@ def scan_command(
         f"in {time.perf_counter() - started:.1f}s -> {Path(out_dir)}",
         err=True,
     )
+    _exit_on_rejects(counts, max_reject_rate)
+
+
+def _scan_into(
+    inputs: tuple[str, ...],
+    out_dir: str,
+    config: DedupConfig,
+    *,
+    read: Callable[[], Iterable[Article | Rejected]],
+    drawer: _TqdmProgress | None,
+) -> ScanReport:
+    """Check the inputs and the output folder, scan, write it all at once; SIGTERM leaves the
+    folder as it was."""
+    try:
+        _check_inputs(inputs)
+        output = OutputFolder(out_dir)
+    except DedupError as error:
+        raise click.ClickException(str(error)) from error
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        report = scan(read(), config=config, progress=drawer)
+        output.write(report)
+    except DedupError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        output.discard()
+        if drawer is not None:
+            drawer.close()
+    return report
+
+
+def _check_inputs(inputs: tuple[str, ...]) -> None:
+    """Every input exists, before any is read (the readers say the same, but later)."""
+    for name in inputs:
+        if name != "-" and not Path(name).exists():
+            raise InputError(f"{name}: no such file or folder")
+
+
+def _terminate(number: int, frame: object) -> None:
+    """SIGTERM ends the run as an exception does: the staging folder is removed on the way."""
+    raise SystemExit(128 + number)
+
+
+def _exit_on_rejects(counts: dict[str, Any], max_reject_rate: float | None) -> None:
+    total, rejected = counts["input_records"], counts["rejected"]
+    too_many = (
+        rejected > max_reject_rate * total if max_reject_rate is not None else rejected == total
+    )
+    if total and too_many:
+        click.echo(
+            f"dedup: {rejected} of {total} records rejected (see rejects.jsonl); exit code "
+            f"{EXIT_REJECTED}",
+            err=True,
+        )
+        sys.exit(EXIT_REJECTED)
 
 
 # ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from typing import Any
@@ -21,6 +22,38 @@ __all__ = ["DedupConfig", "RelatedConfig"]
 def _check(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
+
+
+# What each annotation of a plain option accepts (bool is an int in Python: never a number).
+_KINDS: dict[str, tuple[str, Callable[[object], bool]]] = {
+    "int": ("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "float": (
+        "a number",
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    ),
+    "bool": ("true or false", lambda v: isinstance(v, bool)),
+}
+
+
+def _check_types(options: object, prefix: str = "") -> None:
+    """Each plain option has its annotated type; the message names the key (a string
+    threshold from a TOML file would otherwise fail later as "'<' not supported")."""
+    for item in fields(options):  # type: ignore[arg-type]  # a dataclass instance
+        annotation = str(item.type)
+        optional = annotation.endswith(" | None")
+        kind = _KINDS.get(annotation.removesuffix(" | None"))
+        value = getattr(options, item.name)
+        if kind is None or (optional and value is None):
+            continue
+        expected, accepts = kind
+        _check(
+            accepts(value),
+            f"{prefix}{item.name} must be {expected}{' or None' if optional else ''}, "
+            f"got {value!r} ({type(value).__name__})",
+        )
+        if kind is _KINDS["float"] and isinstance(value, int):
+            # 1 and 1.0 are one setting: one fingerprint (the dataclass is frozen).
+            object.__setattr__(options, item.name, float(value))
 
 
 @dataclass(frozen=True)
@@ -63,6 +96,7 @@ class RelatedConfig:
     mmr_lambda: float = 1.0
 
     def __post_init__(self) -> None:
+        _check_types(self, "related.")
         _check(self.k >= 0, f"related k must be >= 0, got {self.k}")
         _check(
             0.0 <= self.min_score < 1.0,
@@ -188,6 +222,7 @@ class DedupConfig:
 
     def __post_init__(self) -> None:
         # In this order: the first problem found is the one reported.
+        _check_types(self)
         self._check_nested()
         self._check_minhash()
         self._check_thresholds()

@@ -4,7 +4,9 @@ The family::
 
     DedupError                 anything dedup raises on purpose
     ├── ConfigError(ValueError)  a parameter is invalid; says which and how to fix it
-    └── InputError(ValueError)   a whole input cannot be used (missing file, no text field)
+    ├── InputError(ValueError)   a whole input cannot be used (missing file, no text field)
+    ├── OutputError(OSError)     an output folder cannot be written; checked before the work
+    └── IndexFormatError         a stored index of another format version, or damaged
 
 One bad *record* is never an exception: it becomes a :class:`dedup.records.Rejected`
 and the run goes on.
@@ -27,3 +29,7 @@ class InputError(DedupError, ValueError):
 
 class IndexFormatError(DedupError):
     """A persisted index was written by an incompatible version or is damaged."""
+
+
+class OutputError(DedupError, OSError):
+    """An output folder cannot be written (checked before any article is read)."""

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from dedup._version import __version__
 from dedup.cluster import canonical_key, clusters_for
 from dedup.config import DedupConfig
+from dedup.errors import ConfigError, InputError
 from dedup.lsh import candidate_pairs
 from dedup.prepare import PreparedTexts, prepare_texts, published_timestamp, too_short
 from dedup.records import Article, Cluster, Pair, Rejected, RelatedItem, Relation, ScanReport
@@ -80,13 +81,23 @@ class _Corpus:
 
 
 def _split_records(records: Iterable[Article | Rejected]) -> tuple[list[Article], list[Rejected]]:
+    if isinstance(records, str | bytes | Article):
+        raise InputError(
+            "scan expects a collection of articles, got one "
+            f"{type(records).__name__}; pass a list, or read_corpus(path)"
+        )
     articles: list[Article] = []
     rejected: list[Rejected] = []
-    for record in records:
+    for position, record in enumerate(records):
         if isinstance(record, Article):
             articles.append(record)
-        else:
+        elif isinstance(record, Rejected):
             rejected.append(record)
+        else:
+            raise InputError(
+                f"item {position} is a {type(record).__name__}, not an Article; build records "
+                "with dedup.Article(id=..., text=...) or read them with dedup.read_corpus(path)"
+            )
     return articles, rejected
 
 
@@ -203,7 +214,12 @@ def scan(
     >>> sorted(len(c.members) for c in report.clusters)
     [1, 2]
     """
-    config = config or DedupConfig()
+    config = DedupConfig() if config is None else config
+    if not isinstance(config, DedupConfig):
+        raise ConfigError(
+            f"config must be a DedupConfig, got {type(config).__name__}; "
+            "build one with DedupConfig(...) or DedupConfig.from_dict(values)"
+        )
     report_progress = progress or _noop
     timer = _StageTimer()
     articles, rejected = _split_records(records)

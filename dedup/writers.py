@@ -4,19 +4,31 @@
 ``summary.json``; UTF-8, one sorted JSON object per line, similarities rounded
 to 6 decimals, so the same input and parameters give byte-identical files
 (``summary.json`` differs only in its ``seconds`` block, which times the run).
+
+The files of a run appear together or not at all (:class:`OutputFolder`): they are written
+into a staging folder beside the output folder, which then takes its place, so an
+interrupted run leaves the previous complete run as it was.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from dedup.errors import OutputError
 from dedup.records import Cluster, Pair, Rejected, RelatedItem, ScanReport
 
 __all__ = [
     "OUTPUT_FILES",
+    "OutputFolder",
     "cluster_record",
     "pair_record",
     "reject_record",
@@ -25,6 +37,8 @@ __all__ = [
 ]
 
 OUTPUT_FILES = ("clusters.jsonl", "pairs.jsonl", "rejects.jsonl", "related.jsonl", "summary.json")
+# Files a run may find in its output folder and replace: its own, and the review report.
+_OWN_FILES = frozenset({*OUTPUT_FILES, "report.html"})
 _DIGITS = 6
 
 
@@ -84,30 +98,123 @@ def _write_jsonl(path: Path, records: Iterable[Mapping[str, Any]]) -> None:
             out.write("\n")
 
 
-def write_report(report: ScanReport, out_dir: str | Path) -> list[Path]:
-    """Write every output file of a scan into ``out_dir`` (created if missing).
+class OutputFolder:
+    """An output folder whose files are replaced all at once.
 
-    Returns the paths written. ``related.jsonl`` is written only when the scan
-    computed related lists.
+    Made before the work, so an unwritable or foreign folder is reported before any article
+    is read: the folder must be new, empty, or hold only the files of an earlier run, and a
+    staging folder is created beside it (which proves it can be written). :meth:`write` fills
+    the staging folder and puts it in the folder's place; :meth:`discard` removes it.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from dedup.records import ScanReport
+    >>> with tempfile.TemporaryDirectory() as parent:
+    ...     written = OutputFolder(os.path.join(parent, "نتائج")).write(ScanReport((), (), ()))
+    ...     sorted(path.name for path in written)
+    ['clusters.jsonl', 'pairs.jsonl', 'rejects.jsonl', 'related.jsonl', 'summary.json']
     """
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = [folder / "clusters.jsonl", folder / "pairs.jsonl", folder / "rejects.jsonl"]
-    _write_jsonl(written[0], (cluster_record(c) for c in report.clusters))
-    _write_jsonl(written[1], (pair_record(p) for p in report.pairs))
-    _write_jsonl(written[2], (reject_record(r) for r in report.rejected))
-    related_path = folder / "related.jsonl"
-    if not report.related:
-        # A related.jsonl left by an earlier run would now describe other data.
-        related_path.unlink(missing_ok=True)
-    else:
-        _write_jsonl(
-            related_path, (related_record(i, report.related[i]) for i in sorted(report.related))
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        _check_folder(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            staging = tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        except OSError as error:
+            raise OutputError(
+                f"{self.path}: cannot write the output folder ({error.strerror or error}); "
+                "give --out a folder in a place you can write to"
+            ) from error
+        self.staging = Path(staging)
+
+    def write(self, report: ScanReport) -> list[Path]:
+        """Write every output file, then put them in place at once; the paths written."""
+        try:
+            names = _write_files(report, self.staging)
+            _swap(self.staging, self.path)
+        except BaseException:
+            self.discard()
+            raise
+        return [self.path / name for name in names]
+
+    def discard(self) -> None:
+        """Remove the staging folder (the output folder is left as it was)."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _check_folder(path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path} is a file; give --out a folder (it is created if missing)")
+    foreign = (
+        sorted(p.name for p in path.iterdir() if p.name not in _OWN_FILES)
+        if (path.is_dir())
+        else []
+    )
+    if foreign:
+        raise OutputError(
+            f"{path} holds files dedup did not write ({', '.join(foreign[:5])}); the whole "
+            "folder is replaced by the new run, so give --out a new or empty folder"
         )
-        written.append(related_path)
-    summary_path = folder / "summary.json"
-    with open(summary_path, "w", encoding="utf-8", newline="\n") as out:
-        json.dump(report.stats, out, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM received in the block are raised again after it (their handlers
+    run in the main thread, whichever thread the signal reached); outside the main thread,
+    where handlers cannot be set, a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, lambda n, _: pending.append(n)) for number in held}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for received in pending:
+            signal.raise_signal(received)
+
+
+def _swap(staging: Path, target: Path) -> None:
+    """Put ``staging`` in ``target``'s place; the previous run is removed after."""
+    with _signals_held():
+        retired = None
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.rmdir(retired)
+            os.rename(target, retired)
+        os.rename(staging, target)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def _write_files(report: ScanReport, folder: Path) -> list[str]:
+    _write_jsonl(folder / "clusters.jsonl", (cluster_record(c) for c in report.clusters))
+    _write_jsonl(folder / "pairs.jsonl", (pair_record(p) for p in report.pairs))
+    _write_jsonl(folder / "rejects.jsonl", (reject_record(r) for r in report.rejected))
+    related = report.related
+    _write_jsonl(folder / "related.jsonl", (related_record(i, related[i]) for i in sorted(related)))
+    with open(folder / "summary.json", "w", encoding="utf-8", newline="\n") as out:
+        json.dump(
+            {**report.stats, "completed": True}, out, ensure_ascii=False, indent=2, sort_keys=True
+        )
         out.write("\n")
-    written.append(summary_path)
-    return written
+    return list(OUTPUT_FILES)
+
+
+def write_report(report: ScanReport, out_dir: str | Path) -> list[Path]:
+    """Write every output file of a scan into ``out_dir``, all at once (:class:`OutputFolder`).
+
+    ``related.jsonl`` is empty when the scan computed no related lists; ``summary.json``
+    says ``"completed": true``. Returns the paths written.
+
+    Raises
+    ------
+    OutputError
+        ``out_dir`` is a file, holds files of something else, or cannot be written.
+    """
+    return OutputFolder(out_dir).write(report)

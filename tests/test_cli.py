@@ -79,10 +79,10 @@ def test_scan_writes_outputs_and_one_summary_line(corpus: Path, tmp_path: Path) 
     assert [(r["file"], r["line"]) for r in rejects] == [(str(corpus), 4)]
 
 
-def test_related_k_zero_writes_no_related_file(corpus: Path, tmp_path: Path) -> None:
+def test_related_k_zero_writes_an_empty_related_file(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert invoke("scan", str(corpus), "--out", str(out), "--related-k", "0").exit_code == 0
-    assert not (out / "related.jsonl").exists()
+    assert (out / "related.jsonl").read_bytes() == b""
     assert parameters(out)["related"]["k"] == 0  # type: ignore[index]
 
 
@@ -166,7 +166,7 @@ def test_config_file_values_are_used_and_flags_override_them(corpus: Path, tmp_p
     used = parameters(out)
     assert (used["jaccard_threshold"], used["ngram"], used["min_shingles"]) == (0.9, 4, 25)
     assert used["related"]["k"] == 0  # type: ignore[index]
-    assert not (out / "related.jsonl").exists()
+    assert (out / "related.jsonl").read_bytes() == b""  # related k = 0 in the file
 
     out = tmp_path / "flags"
     result = invoke(
@@ -176,7 +176,7 @@ def test_config_file_values_are_used_and_flags_override_them(corpus: Path, tmp_p
         str(out),
         "--config",
         str(config),
-        "--threshold",
+        "--jaccard-threshold",
         "0.85",
         "--ngram",
         "6",
@@ -284,11 +284,11 @@ def test_missing_text_field_exits_1(write_jsonl: WriteJsonl, tmp_path: Path) -> 
     [
         ([], r"Missing option '--out'"),
         (
-            ["--out", "{out}", "--threshold", "1.5"],
+            ["--out", "{out}", "--jaccard-threshold", "1.5"],
             r"jaccard_threshold must be in \(0, 1\], got 1\.5",
         ),
         (["--out", "{out}", "--ngram", "1"], r"ngram must be between 2 and 32, got 1"),
-        (["--out", "{out}", "--threshold", "high"], r"'high' is not a valid float"),
+        (["--out", "{out}", "--jaccard-threshold", "high"], r"'high' is not a valid float"),
         (["--out", "{out}", "--frobnicate"], r"No such option.*--frobnicate"),
         (
             ["--out", "{out}", "--format", "xml"],
@@ -410,3 +410,113 @@ def test_console_script_scan(corpus: Path, tmp_path: Path) -> None:
     )
     assert missing.returncode == 1
     assert missing.stderr == f"Error: {tmp_path / 'nope.jsonl'}: no such file or folder\n"
+
+
+# ---------------------------------------------------------------------------
+# Hardening: outputs all at once, checks before the work, exit codes
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_corpus" / "articles.jsonl"
+
+# A scan whose writing of clusters.jsonl is slow, and says when it starts.
+_SLOW_WRITER = """
+import sys, time
+import dedup.writers as writers
+original = writers.cluster_record
+def slow(cluster):
+    sys.stderr.write("writing\\n")
+    sys.stderr.flush()
+    time.sleep(0.05)
+    return original(cluster)
+writers.cluster_record = slow
+from dedup.cli import main
+sys.argv = ["dedup", "scan", sys.argv[1], "--out", sys.argv[2], "--jaccard-threshold", "0.95"]
+main()
+"""
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_sigterm_while_writing_leaves_the_previous_complete_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("scan", str(SAMPLE), "--out", str(out)).exit_code == 0
+    previous = _files(out)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_WRITER, str(SAMPLE), str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stderr is not None
+    line = child.stderr.readline()
+    assert line == "writing\n", line
+    child.terminate()  # SIGTERM, while clusters.jsonl is being written
+    child.communicate(timeout=60)
+    assert child.returncode == 143
+    assert _files(out) == previous  # the complete previous run, nothing of the new one
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder left
+    summary = json.loads(previous["summary.json"])
+    assert summary["completed"] is True
+
+
+def test_an_unwritable_out_fails_before_any_article_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the scan ran before the output folder was checked")
+
+    monkeypatch.setattr("dedup.cli.scan", no_scan)
+    result = invoke("scan", str(SAMPLE), "--out", "/proc/dedup-out")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: /proc/dedup-out: cannot write the output folder")
+    assert "Traceback" not in result.output
+    missing = invoke("scan", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "out"))
+    assert missing.exit_code == 1
+    assert missing.stderr == f"Error: {tmp_path / 'nope.jsonl'}: no such file or folder\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_of_other_files_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("ملاحظات", encoding="utf-8")
+    result = invoke("scan", str(SAMPLE), "--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert "holds files dedup did not write (notes.txt)" in result.stderr
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "ملاحظات"
+
+
+def test_every_record_rejected_exits_3_with_the_outputs_written(tmp_path: Path) -> None:
+    legacy = tmp_path / "legacy.jsonl"
+    rows = [json.dumps({"id": f"w{i}", "text": STORY}, ensure_ascii=False) for i in range(3)]
+    legacy.write_bytes("\n".join(rows).encode("cp1256"))  # a legacy feed read as UTF-8
+    result = invoke("scan", str(legacy), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 3, result.output
+    assert "3 of 3 records rejected (see rejects.jsonl); exit code 3" in result.stderr
+    assert len((tmp_path / "out" / "rejects.jsonl").read_text("utf-8").splitlines()) == 3
+    fine = invoke("scan", str(legacy), "--out", str(tmp_path / "ok"), "--encoding", "cp1256")
+    assert fine.exit_code == 0, fine.output
+
+
+def test_max_reject_rate_sets_the_bar(write_jsonl: WriteJsonl, tmp_path: Path) -> None:
+    path = write_jsonl([{"id": "a", "text": STORY}, {"id": "b", "text": ""}])
+    out = str(tmp_path / "out")
+    assert invoke("scan", str(path), "--out", out).exit_code == 0  # not all rejected
+    assert invoke("scan", str(path), "--out", out, "--max-reject-rate", "0.6").exit_code == 0
+    assert invoke("scan", str(path), "--out", out, "--max-reject-rate", "0.4").exit_code == 3
+
+
+def test_every_scan_flag_is_its_config_key_and_has_help(tmp_path: Path) -> None:
+    command = main.commands["scan"]  # type: ignore[attr-defined]
+    undocumented = [p.name for p in command.params if isinstance(p, click.Option) and not p.help]
+    assert undocumented == []
+    defaults = DedupConfig().to_dict()
+    flags = {p.name for p in command.params if isinstance(p, click.Option)}
+    for key in ("ngram", "num_perm", "seed", "jaccard_threshold", "containment_threshold",
+                "min_jaccard_for_containment", "candidate_threshold", "min_shingles"):  # fmt: skip
+        assert key in flags, key
+        assert key in defaults, key
+        config = tmp_path / f"{key}.toml"
+        value = defaults[key]
+        config.write_text(f"{key} = {json.dumps(value)}\n", encoding="utf-8")
+        out = str(tmp_path / key)
+        result = invoke("scan", str(SAMPLE), "--out", out, "--config", str(config))
+        assert result.exit_code == 0, (key, result.output)

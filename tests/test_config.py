@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -236,3 +238,48 @@ def test_default_bands_rows_catch_containment_pairs() -> None:
     # probability above 0.9; at Jaccard 0.8 it is certain for practical purposes.
     assert 1 - (1 - 0.3**rows) ** bands > 0.9
     assert 1 - (1 - 0.8**rows) ** bands > 0.999999
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"jaccard_threshold": "0.9"}, r"jaccard_threshold must be a number, got '0\.9' \(str\)"),
+        ({"ngram": 5.0}, r"ngram must be a whole number, got 5\.0 \(float\)"),
+        ({"template_guard": "yes"}, r"template_guard must be true or false, got 'yes' \(str\)"),
+        (
+            {"containment_max_days_apart": "7"},
+            r"containment_max_days_apart must be a number or None, got '7' \(str\)",
+        ),
+        ({"related": {"k": "10"}}, r"related\.k must be a whole number, got '10' \(str\)"),
+    ],
+)
+def test_a_value_of_the_wrong_type_names_its_key(values: dict[str, object], message: str) -> None:
+    """A TOML string where a number belongs used to fail later as "'<' not supported"."""
+    with pytest.raises(ConfigError, match=message):
+        DedupConfig.from_dict(values)
+
+
+def test_a_whole_number_for_a_float_setting_is_the_same_setting() -> None:
+    assert (
+        DedupConfig(jaccard_threshold=1).fingerprint
+        == DedupConfig(jaccard_threshold=1.0).fingerprint
+    )
+
+
+def test_the_readme_lists_every_key_with_its_default() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"\| `([a-z_.]+)` \| ([^|]+?) \|", readme))
+
+    def flat(values: dict[str, object], prefix: str = "") -> dict[str, object]:
+        out: dict[str, object] = {}
+        for key, value in values.items():
+            if isinstance(value, dict):
+                out.update(flat(value, f"{key}."))
+            else:
+                out[prefix + key] = value
+        return out
+
+    for key, value in flat(DedupConfig().to_dict()).items():
+        assert key in listed, f"README lacks the config key {key}"
+        shown = "none" if value is None else json.dumps(value)
+        assert listed[key] == shown, (key, listed[key], shown)

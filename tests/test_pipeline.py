@@ -13,7 +13,9 @@ from strategies import planted_corpus, random_sentence
 
 from dedup import (
     Article,
+    ConfigError,
     DedupConfig,
+    InputError,
     Rejected,
     RelatedConfig,
     __version__,
@@ -53,7 +55,13 @@ def test_same_input_twice_gives_byte_identical_outputs(
     # Default configuration (furniture, boilerplate and template guard on) on real news.
     first = run(real_records, tmp_path / "1", DEFAULTS_WITHOUT_RELATED)
     second = run(real_records, tmp_path / "2", DEFAULTS_WITHOUT_RELATED)
-    assert set(first) == {"clusters.jsonl", "pairs.jsonl", "rejects.jsonl", "summary.json"}
+    assert set(first) == {
+        "clusters.jsonl",
+        "pairs.jsonl",
+        "rejects.jsonl",
+        "related.jsonl",
+        "summary.json",
+    }
     for name in ("clusters.jsonl", "pairs.jsonl", "rejects.jsonl"):
         assert first[name] == second[name], name
     assert first["pairs.jsonl"]  # the sample has duplicates, so this compares something
@@ -300,3 +308,22 @@ def test_normalization_options_reach_the_shingles() -> None:
     assert scan(articles, config=base).pairs == ()
     (pair,) = scan(articles, config=folded).pairs
     assert pair.jaccard == 1.0
+
+
+@pytest.mark.parametrize(
+    ("records", "message"),
+    [
+        ([{"id": "a", "text": "نص"}], r"item 0 is a dict, not an Article; build records with"),
+        ("نص خبر", r"scan expects a collection of articles, got one str"),
+    ],
+)
+def test_records_that_are_not_articles_are_a_clear_input_error(
+    records: object, message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        scan(records)  # type: ignore[arg-type]
+
+
+def test_a_config_that_is_not_a_dedup_config_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"config must be a DedupConfig, got dict"):
+        scan([], config={"ngram": 5})  # type: ignore[arg-type]

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from pathlib import Path
 
-from dedup import Cluster, Member, Pair, Rejected, RelatedItem, ScanReport, write_report
+import pytest
+
+from dedup import Cluster, Member, Pair, Rejected, RelatedItem, ScanReport, write_report, writers
+from dedup.errors import DedupError, OutputError
 from dedup.writers import (
     OUTPUT_FILES,
+    OutputFolder,
     cluster_record,
     pair_record,
     reject_record,
@@ -118,9 +125,10 @@ def test_write_report_files(tmp_path: Path) -> None:
     assert read_jsonl(out / "rejects.jsonl") == [reject_record(r) for r in report.rejected]
     assert read_jsonl(out / "related.jsonl") == [related_record("x", report.related["x"])]
     summary = (out / "summary.json").read_text(encoding="utf-8")
-    assert json.loads(summary) == report.stats
+    expected = {**report.stats, "completed": True}
+    assert json.loads(summary) == expected
     assert summary.endswith("}\n")
-    assert summary == json.dumps(report.stats, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert summary == json.dumps(expected, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
 def test_outputs_are_utf8_without_escapes_or_crlf(tmp_path: Path) -> None:
@@ -133,22 +141,18 @@ def test_outputs_are_utf8_without_escapes_or_crlf(tmp_path: Path) -> None:
     assert "خبر-1" in (tmp_path / "clusters.jsonl").read_text(encoding="utf-8")
 
 
-def test_related_file_only_when_related_lists_were_computed(tmp_path: Path) -> None:
+def test_related_file_is_empty_when_no_lists_were_computed(tmp_path: Path) -> None:
     written = write_report(hand_report(related=False), tmp_path)
-    assert [p.name for p in written] == [
-        "clusters.jsonl",
-        "pairs.jsonl",
-        "rejects.jsonl",
-        "summary.json",
-    ]
-    assert not (tmp_path / "related.jsonl").exists()
+    assert [p.name for p in written] == list(OUTPUT_FILES)
+    assert (tmp_path / "related.jsonl").read_bytes() == b""
 
 
 def test_empty_report_gives_empty_files(tmp_path: Path) -> None:
     write_report(ScanReport(clusters=(), pairs=(), rejected=()), tmp_path)
-    for name in ("clusters.jsonl", "pairs.jsonl", "rejects.jsonl"):
+    for name in ("clusters.jsonl", "pairs.jsonl", "rejects.jsonl", "related.jsonl"):
         assert (tmp_path / name).read_bytes() == b""
-    assert json.loads((tmp_path / "summary.json").read_text(encoding="utf-8")) == {}
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary == {"completed": True}
 
 
 def test_write_report_overwrites_previous_outputs(tmp_path: Path) -> None:
@@ -158,7 +162,60 @@ def test_write_report_overwrites_previous_outputs(tmp_path: Path) -> None:
     assert read_jsonl(tmp_path / "related.jsonl") == [{"id": "x", "related": []}]
 
 
-def test_no_stale_related_file_from_an_earlier_run(tmp_path: Path) -> None:
+def test_no_stale_related_lists_from_an_earlier_run(tmp_path: Path) -> None:
     write_report(hand_report(related=True), tmp_path)
     write_report(hand_report(related=False), tmp_path)
-    assert not (tmp_path / "related.jsonl").exists()
+    assert (tmp_path / "related.jsonl").read_bytes() == b""
+
+
+# ---------------------------------------------------------------------------
+# All files at once, or none (OutputFolder)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_a_failed_write_leaves_the_previous_run_and_no_staging_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    write_report(hand_report(), out)
+    before = _snapshot(out)
+
+    def broken(pair: Pair) -> dict[str, object]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writers, "pair_record", broken)
+    with pytest.raises(OSError, match="No space left"):
+        write_report(ScanReport(clusters=(), pairs=hand_report().pairs, rejected=()), out)
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_the_output_folder_is_checked_before_the_work(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"a-file is a file; give --out a folder"):
+        OutputFolder(tmp_path / "a-file")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "draft.txt").write_text("مسودة", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"holds files dedup did not write \(draft\.txt\)"):
+        OutputFolder(notes)
+    with pytest.raises(OutputError, match=r"cannot write the output folder"):
+        OutputFolder("/proc/dedup-out")
+    assert isinstance(OutputError("x"), DedupError)
+
+
+def test_interrupts_wait_for_the_swap() -> None:
+    received: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: received.append(number))
+    try:
+        with writers._signals_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            assert received == []  # held inside the block
+        time.sleep(0.05)
+        assert received == [signal.SIGTERM]  # delivered after it
+    finally:
+        signal.signal(signal.SIGTERM, previous)
