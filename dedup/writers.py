@@ -28,6 +28,7 @@ from dedup.records import Cluster, Pair, Rejected, RelatedItem, ScanReport
 
 __all__ = [
     "OUTPUT_FILES",
+    "SCHEMAS",
     "OutputFolder",
     "cluster_record",
     "pair_record",
@@ -37,6 +38,17 @@ __all__ = [
 ]
 
 OUTPUT_FILES = ("clusters.jsonl", "pairs.jsonl", "rejects.jsonl", "related.jsonl", "summary.json")
+#: JSON Schema (draft 2020-12) of each output file, and of the index's match lines, shipped
+#: in the package: ``json.loads(importlib.resources.files("dedup").joinpath(path).read_text())``
+#: (for a ``.jsonl`` file, each line is one instance).
+SCHEMAS = {
+    "clusters.jsonl": "data/schemas/clusters.schema.json",
+    "pairs.jsonl": "data/schemas/pairs.schema.json",
+    "rejects.jsonl": "data/schemas/rejects.schema.json",
+    "related.jsonl": "data/schemas/related.schema.json",
+    "summary.json": "data/schemas/summary.schema.json",
+    "matches.jsonl": "data/schemas/match.schema.json",
+}
 # Files a run may find in its output folder and replace: its own, and the review report.
 _OWN_FILES = frozenset({*OUTPUT_FILES, "report.html"})
 _DIGITS = 6
