@@ -32,17 +32,18 @@ from dedup.writers import OutputFolder, reject_record, write_report
 
 # CLI option name -> DedupConfig field, for flags that override the config.
 # Flags that set a DedupConfig key of the same name (--num-perm sets num_perm, in a
-# --config file too): one name per setting.
-_SCAN_FLAGS = (
-    "ngram",
-    "num_perm",
-    "seed",
-    "jaccard_threshold",
-    "containment_threshold",
-    "min_jaccard_for_containment",
-    "candidate_threshold",
-    "min_shingles",
-)
+# --config file too): one name per setting. Their help texts, in the order --help lists them.
+_SCAN_FLAG_HELP = {
+    "ngram": "Character n-gram size.",
+    "num_perm": "MinHash permutations (signature length).",
+    "seed": "MinHash seed.",
+    "jaccard_threshold": "Exact Jaccard at which a pair is a duplicate.",
+    "containment_threshold": "Containment (overlap / shorter text) at which a pair is a duplicate.",
+    "min_jaccard_for_containment": "Jaccard a containment match needs too.",
+    "candidate_threshold": "Jaccard level the LSH bands are tuned for.",
+    "min_shingles": "Shingles a text needs to match at all.",
+}
+_SCAN_FLAGS = tuple(_SCAN_FLAG_HELP)
 # Exit code when too many records were rejected (see the module docstring).
 EXIT_REJECTED = 3
 
@@ -132,6 +133,21 @@ def _reader_options(command: Any) -> Any:
     return command
 
 
+def _config_options(command: Any) -> Any:
+    """One flag per :data:`_SCAN_FLAGS` key: ``--num-perm`` for ``num_perm``, with its type and
+    default taken from :class:`DedupConfig`."""
+    for name in reversed(_SCAN_FLAGS):
+        default = getattr(DedupConfig, name)
+        command = click.option(
+            f"--{name.replace('_', '-')}",
+            type=type(default),
+            default=default,
+            show_default=True,
+            help=_SCAN_FLAG_HELP[name],
+        )(command)
+    return command
+
+
 def _scan_config(
     ctx: click.Context,
     config_file: str | None,
@@ -188,52 +204,7 @@ def _given(ctx: click.Context, option: str) -> bool:
     default=None,
     help="TOML file with parameters (flags override it).",
 )
-@click.option(
-    "--ngram", type=int, default=DedupConfig.ngram, show_default=True, help="Character n-gram size."
-)
-@click.option(
-    "--num-perm",
-    type=int,
-    default=DedupConfig.num_perm,
-    show_default=True,
-    help="MinHash permutations (signature length).",
-)
-@click.option("--seed", type=int, default=DedupConfig.seed, show_default=True, help="MinHash seed.")
-@click.option(
-    "--jaccard-threshold",
-    type=float,
-    default=DedupConfig.jaccard_threshold,
-    show_default=True,
-    help="Exact Jaccard at which a pair is a duplicate.",
-)
-@click.option(
-    "--containment-threshold",
-    type=float,
-    default=DedupConfig.containment_threshold,
-    show_default=True,
-    help="Containment (overlap / shorter text) at which a pair is a duplicate.",
-)
-@click.option(
-    "--min-jaccard-for-containment",
-    type=float,
-    default=DedupConfig.min_jaccard_for_containment,
-    show_default=True,
-    help="Jaccard a containment match needs too.",
-)
-@click.option(
-    "--candidate-threshold",
-    type=float,
-    default=DedupConfig.candidate_threshold,
-    show_default=True,
-    help="Jaccard level the LSH bands are tuned for.",
-)
-@click.option(
-    "--min-shingles",
-    type=int,
-    default=DedupConfig.min_shingles,
-    show_default=True,
-    help="Shingles a text needs to match at all.",
-)
+@_config_options
 @click.option(
     "--keep-furniture",
     is_flag=True,
