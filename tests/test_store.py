@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -258,3 +261,40 @@ def test_a_redis_server_that_does_not_answer_is_given_up_in_time(
         with pytest.raises(DedupError, match=r"cannot reach Redis at .*Start redis-server"):
             RedisStore(url)
     assert time.monotonic() - started < 5
+
+
+# ---------------------------------------------------------------------------
+# The Redis fixture without a server: skipped on a developer's machine, failed on CI.
+
+NEEDS_REDIS = """
+from redis_server import redis_url
+
+def test_needs_redis(redis_url):
+    pass
+"""
+
+
+@pytest.mark.parametrize("ci", [None, "1"])
+def test_redis_tests_skip_without_a_server_unless_on_ci(tmp_path: Path, ci: str | None) -> None:
+    (tmp_path / "test_needs_redis.py").write_text(NEEDS_REDIS, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "DEDUP_TEST_REDIS_URL")}
+    env["PATH"] = str(tmp_path)  # no redis-server on it
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parent), *sys.path])
+    if ci is not None:
+        env["CI"] = ci
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", tmp_path],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if ci is None:
+        assert run.returncode == 0, run.stdout
+        assert "1 skipped" in run.stdout
+        assert "no redis-server is on PATH" in run.stdout
+    else:
+        assert run.returncode == 1, run.stdout
+        assert "1 failed" in run.stdout or "1 error" in run.stdout
+        assert "CI is set" in run.stdout
