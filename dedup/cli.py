@@ -395,7 +395,8 @@ def _input_options(command: Any) -> Any:
     return command
 
 
-def _open_index(db: str, *, name: str, config_file: str | None = None) -> Any:
+def _open_index(db: str, *, name: str, config_file: str | None = None, create: bool = False) -> Any:
+    """The index at DB; only `dedup index add` passes ``create=True``."""
     from dedup.index.api import Index
 
     config = None
@@ -405,7 +406,7 @@ def _open_index(db: str, *, name: str, config_file: str | None = None) -> Any:
         except (ConfigError, TypeError) as error:
             raise click.UsageError(str(error)) from error
     try:
-        return Index.open(db, config=config, name=name)
+        return Index.open(db, config=config, name=name, create=create)
     except DedupError as error:
         raise click.ClickException(str(error)) from error
 
@@ -415,7 +416,7 @@ class _IndexRun:
 
     def __init__(self, index: Any, *, store: bool, stream: TextIO) -> None:
         self.index, self.store, self.stream = index, store, stream
-        self.counts = {"articles": 0, "duplicates": 0, "rejected": 0}
+        self.counts = {"articles": 0, "already": 0, "duplicates": 0, "rejected": 0}
         self.rejected: list[Rejected] = []
 
     def reject(self, record: Rejected) -> None:
@@ -428,7 +429,11 @@ class _IndexRun:
 
     def flush(self, batch: list[Article]) -> None:
         index = self.index
-        matches = index.add(batch) if self.store else [index.query(a) for a in batch]
+        if self.store:  # add leaves a stored id as it is and gives its current match
+            self.counts["already"] += len(index.stored(a.id for a in batch))
+            matches = index.add(batch)
+        else:
+            matches = [index.query(a) for a in batch]
         for article, match in zip(batch, matches, strict=True):
             if match.rejected is not None:
                 file, line = article.origin_file, article.origin_line
@@ -476,7 +481,7 @@ def _run_index(
         stream = stack.enter_context(open(out, "w", encoding="utf-8")) if out else sys.stdout
         try:
             index = stack.enter_context(
-                _open_index(db, name=options["name"], config_file=config_file)
+                _open_index(db, name=options["name"], config_file=config_file, create=store)
             )
             run = _IndexRun(index, store=store, stream=stream)
             records = read_many(
@@ -488,10 +493,13 @@ def _run_index(
     if options["rejects"] is not None:
         run.write_rejects(options["rejects"])
     counts = run.counts
-    verb = "added" if store else "queried"
+    if store:
+        done = f"{counts['articles'] - counts['already']} added, {counts['already']} already stored"
+    else:
+        done = f"{counts['articles']} articles queried"
     click.echo(
-        f"dedup index: {counts['articles']} articles {verb}, {counts['duplicates']} duplicates, "
-        f"{counts['rejected']} rejected in {time.perf_counter() - started:.1f}s ({db})",
+        f"dedup index: {done}, {counts['duplicates']} duplicates, {counts['rejected']} rejected "
+        f"in {time.perf_counter() - started:.1f}s ({db})",
         err=True,
     )
 
@@ -500,8 +508,10 @@ def _run_index(
 def index_group() -> None:
     """Incremental index: add articles as they arrive, query it, evict old ones.
 
-    DB is a SQLite file (created when missing) or a Redis URL such as
-    redis://127.0.0.1:6379/0. Matches are written as JSON Lines.
+    DB is a SQLite file or a Redis URL such as redis://127.0.0.1:6379/0. `add` creates
+    the index when it is missing; the other commands refuse a missing one. Matches are
+    written as JSON Lines, one per article (the Match fields; an article already stored
+    gets its current match and is counted as "already stored").
     """
 
 
@@ -517,7 +527,12 @@ def index_group() -> None:
 )
 @_input_options
 def index_add(db: str, inputs: tuple[str, ...], config_file: str | None, **options: Any) -> None:
-    """Add INPUT... to DB; print each article's match (duplicate_of, cluster, related)."""
+    """Add INPUT... to DB; print each article's match (duplicate_of, cluster, related).
+
+    DB is created when missing. Articles whose id is stored already are left as they are
+    (adding is idempotent): their current match is printed and they are counted as
+    "already stored".
+    """
     _run_index(db, inputs, store=True, config_file=config_file, **options)
 
 
@@ -599,15 +614,49 @@ def _parse_age(value: str) -> Any:
     help="Age (30d, 12h, 2w) or ISO date; articles published before it are deleted.",
 )
 @click.option("--name", default="default", show_default=True, help="Redis: index name.")
-def index_evict(db: str, older_than: str, name: str) -> None:
-    """Delete the articles of DB published before --older-than."""
+@click.option(
+    "--dry-run", is_flag=True, help="Only say how many articles would be evicted; delete none."
+)
+def index_evict(db: str, older_than: str, name: str, dry_run: bool) -> None:
+    """Delete the articles of DB published before --older-than.
+
+    Articles without a usable date go by the time they were added. On SQLite the file
+    shrinks by the space they took. Prints JSON: evicted and remaining counts (with
+    --dry-run: would_evict and stored).
+    """
     import json
 
     cutoff = _parse_age(older_than)
     with _open_index(db, name=name) as index:
         try:
-            evicted = index.evict(older_than=cutoff)
+            if dry_run:
+                result = {"would_evict": len(index.evictable(older_than=cutoff))}
+                result["stored"] = len(index)
+            else:
+                result = {"evicted": index.evict(older_than=cutoff), "remaining": len(index)}
+        except DedupError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(json.dumps(result))
+
+
+@index_group.command("remove")
+@click.argument("db")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--name", default="default", show_default=True, help="Redis: index name.")
+def index_remove(db: str, ids: tuple[str, ...], name: str) -> None:
+    """Delete the articles ID... from DB (clusters are updated as if never added).
+
+    Prints JSON: how many were removed, how many of the ids were not stored, and how many
+    articles remain.
+    """
+    import json
+
+    wanted = set(ids)
+    with _open_index(db, name=name) as index:
+        try:
+            removed = index.remove(wanted)
             remaining = len(index)
         except DedupError as error:
             raise click.ClickException(str(error)) from error
-    click.echo(json.dumps({"evicted": evicted, "remaining": remaining}))
+    result = {"removed": removed, "not_stored": len(wanted) - removed, "remaining": remaining}
+    click.echo(json.dumps(result))

@@ -4,9 +4,12 @@ The family::
 
     DedupError                 anything dedup raises on purpose
     ├── ConfigError(ValueError)  a parameter is invalid; says which and how to fix it
-    ├── InputError(ValueError)   a whole input cannot be used (missing file, no text field)
+    ├── InputError(ValueError)   a whole input cannot be used (missing file, no text field,
+    │                            an index location that is a folder or an unknown URL scheme)
     ├── OutputError(OSError)     an output folder cannot be written; checked before the work
-    └── IndexFormatError         a stored index of another format version, or damaged
+    ├── IndexFormatError         a persisted index of another format version, or no index
+    ├── IndexNotFoundError       no index at the location (opened with ``create=False``)
+    └── IndexClosedError         an operation on an :class:`~dedup.index.api.Index` after close
 
 One bad *record* is never an exception: it becomes a :class:`dedup.records.Rejected`
 and the run goes on.
@@ -29,6 +32,14 @@ class InputError(DedupError, ValueError):
 
 class IndexFormatError(DedupError):
     """A persisted index was written by an incompatible version or is damaged."""
+
+
+class IndexNotFoundError(DedupError):
+    """No index at the location, and the caller asked not to create one."""
+
+
+class IndexClosedError(DedupError):
+    """An index was used after it was closed."""
 
 
 class OutputError(DedupError, OSError):

@@ -30,7 +30,13 @@ from redis_server import redis_index, redis_url  # noqa: F401
 
 from dedup import Article, DedupConfig, RelatedConfig, ScanReport, read_corpus, scan
 from dedup.cli import main
-from dedup.errors import ConfigError, IndexFormatError, InputError
+from dedup.errors import (
+    ConfigError,
+    IndexClosedError,
+    IndexFormatError,
+    IndexNotFoundError,
+    InputError,
+)
 from dedup.index import caches, codec, components
 from dedup.index.api import Index, Match
 
@@ -549,6 +555,89 @@ def test_a_file_that_is_not_an_index_is_refused(tmp_path: Path) -> None:
         Index.open(path)
 
 
+def test_an_index_opened_without_create_must_exist(target: Target, tmp_path: Path) -> None:
+    message = r"no dedup index .*; `dedup index add` creates one"
+    with pytest.raises(IndexNotFoundError, match=message):
+        Index.open(target[0], name=target[1], create=False)
+    if target[0].startswith("redis://"):
+        import redis
+
+        client = redis.Redis.from_url(target[0])
+        assert not list(client.scan_iter(match=f"dedup:{{{target[1]}}}:*"))
+        client.close()
+    else:
+        assert not os.path.exists(target[0])
+    with open_index(target):
+        pass  # created (create=True is the default)
+    with Index.open(target[0], name=target[1], create=False) as index:
+        assert len(index) == 0
+
+
+def test_an_empty_sqlite_file_is_not_an_index_to_read(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with pytest.raises(IndexNotFoundError, match=r"empty\.db: no dedup index there"):
+        Index.open(empty, create=False)
+    assert empty.stat().st_size == 0
+
+
+def test_folders_and_unknown_schemes_are_refused_with_what_works(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"is a folder; give the path of an index file"):
+        Index.open(tmp_path)
+    with pytest.raises(InputError, match=r"the folder .* does not exist"):
+        Index.open(tmp_path / "nowhere" / "news.db")
+    with pytest.raises(InputError, match=r"unsupported scheme 'mysql'.*redis://, rediss://"):
+        Index.open("mysql://x")
+    with pytest.raises(InputError, match=r"not a valid Redis URL .*redis://HOST:PORT/DB"):
+        Index.open("redis://127.0.0.1:notaport/0")
+
+
+def test_a_closed_index_says_so(target: Target) -> None:
+    index = open_index(target)
+    index.close()
+    index.close()  # closing twice is harmless
+    for use in (len, lambda i: i.add(Article(id="c", text=STORIES[0])), lambda i: i.stats()):
+        with pytest.raises(IndexClosedError, match=r"this index is closed; open it again"):
+            use(index)
+
+
+def test_evict_and_remove_give_the_disk_space_back(tmp_path: Path) -> None:
+    articles = articles_of(SAUDI)[:300]
+    old = [replace(a, published_at="2001-01-01T00:00:00Z") for a in articles[:270]]
+    path = tmp_path / "news.db"
+    with Index.open(path, config=NO_RELATED) as index:
+        index.add([*old, *articles[270:]])
+    full = path.stat().st_size
+    with Index.open(path, create=False) as index:
+        assert index.evictable(older_than=datetime(2010, 1, 1)) == sorted(a.id for a in old)
+        assert index.evict(older_than=datetime(2010, 1, 1)) == 270
+        assert index.remove([a.id for a in articles[270:285]]) == 15
+        assert index.check() == []
+    shrunk = path.stat().st_size
+    print(f"evict: {full} bytes before, {shrunk} after")  # shown with pytest -s
+    assert shrunk < full * 0.25, (full, shrunk)
+
+
+def test_an_index_file_made_without_incremental_vacuum_shrinks_too(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # as releases before incremental vacuum made it
+        db.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+    db.close()
+    articles = articles_of(SAUDI)[:300]
+    with Index.open(path, config=NO_RELATED) as index:
+        index.add([replace(a, published_at="2001-01-01T00:00:00Z") for a in articles])
+    full = path.stat().st_size
+    with Index.open(path) as index:
+        assert index.evict(older_than=datetime(2010, 1, 1)) == 300
+        assert len(index) == 0
+    assert path.stat().st_size < full * 0.25
+    with sqlite3.connect(path) as db:  # converted: later evicts free pages incrementally
+        assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
+    db.close()
+
+
 # ---------------------------------------------------------------------------
 # Durability and concurrency (real processes)
 
@@ -667,7 +756,7 @@ def test_cli_adds_queries_reports_and_evicts(tmp_path: Path) -> None:
         "template_of", "related", "rejected",
     }  # fmt: skip
     assert sum(1 for line in lines if line["duplicate_of"]) == 30
-    assert "92 articles added, 30 duplicates, 0 rejected" in added.stderr
+    assert "92 added, 0 already stored, 30 duplicates, 0 rejected" in added.stderr
     queried = _cli("index", "query", db, str(SAMPLE))
     assert queried.exit_code == 0
     # Stored ids get their current match (related lists now cover the whole index).
@@ -693,7 +782,7 @@ def test_cli_writes_rejects_and_exports_what_the_scan_writes(tmp_path: Path) -> 
     db, rejects = str(tmp_path / "news.db"), tmp_path / "rejects.jsonl"
     added = _cli("index", "add", db, str(corpus), "--rejects", str(rejects), "--out", os.devnull)
     assert added.exit_code == 0, added.output
-    assert "92 articles added, 30 duplicates, 3 rejected" in added.stderr
+    assert "92 added, 0 already stored, 30 duplicates, 3 rejected" in added.stderr
     rejected = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
     assert [(r["id"], r["line"]) for r in rejected] == [("blank", 93), ("one-word", 94), (None, 95)]
     assert rejected[1]["reason"].startswith("text too short to shingle")  # blank: the reader
@@ -718,8 +807,78 @@ def test_cli_errors_are_clean(tmp_path: Path) -> None:
     assert "give an age such as 30d" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["add", "query", "stats", "evict", "export"])
+def test_cli_reports_articles_already_stored(tmp_path: Path) -> None:
+    db = str(tmp_path / "news.db")
+    first = _cli("index", "add", db, str(SAMPLE), "--out", os.devnull)
+    assert "92 added, 0 already stored, 30 duplicates, 0 rejected" in first.stderr
+    again = _cli("index", "add", db, str(SAMPLE), "--out", os.devnull)
+    assert again.exit_code == 0
+    assert "0 added, 92 already stored, 30 duplicates, 0 rejected" in again.stderr
+
+
+def test_cli_removes_and_dry_runs_an_evict(tmp_path: Path) -> None:
+    db = str(tmp_path / "news.db")
+    assert _cli("index", "add", db, str(SAMPLE), "--out", os.devnull).exit_code == 0
+    dry = _cli("index", "evict", db, "--older-than", "30d", "--dry-run")
+    assert dry.exit_code == 0
+    assert json.loads(dry.stdout) == {"would_evict": 92, "stored": 92}
+    removed = _cli("index", "remove", db, "s001", "s002", "s002", "missing")
+    assert removed.exit_code == 0, removed.output
+    assert json.loads(removed.stdout) == {"removed": 2, "not_stored": 1, "remaining": 90}
+    assert json.loads(_cli("index", "stats", db).stdout)["articles"] == 90
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stats"],
+        ["query", str(SAMPLE)],
+        ["evict", "--older-than", "30d"],
+        ["evict", "--older-than", "30d", "--dry-run"],
+        ["export", "--out", "OUT"],
+        ["remove", "s001"],
+    ],
+)
+def test_cli_reading_commands_refuse_a_missing_index(tmp_path: Path, args: list[str]) -> None:
+    db = tmp_path / "typo.db"
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in args]
+    result = _cli("index", args[0], str(db), *args[1:])
+    assert result.exit_code == 1, result.output
+    assert f"{db}: no dedup index there" in result.stderr
+    assert "`dedup index add` creates one" in result.stderr
+    assert "Traceback" not in result.output
+    assert not db.exists()
+
+
+def test_cli_location_errors_are_clean(tmp_path: Path) -> None:
+    for target, message in [
+        (str(tmp_path), "is a folder"),
+        ("mysql://x", "unsupported scheme 'mysql'"),
+        ("redis://127.0.0.1:notaport/0", "not a valid Redis URL"),
+    ]:
+        result = _cli("index", "add", target, str(SAMPLE))
+        assert result.exit_code == 1, (target, result.output)
+        assert message in result.stderr
+        assert "Traceback" not in result.output
+
+
+INDEX_COMMANDS = ["add", "query", "stats", "evict", "export", "remove"]
+
+
+@pytest.mark.parametrize("command", INDEX_COMMANDS)
 def test_every_index_command_has_help(command: str) -> None:
     result = _cli("index", command, "--help")
     assert result.exit_code == 0
     assert "DB" in result.output
+    from dedup.cli import index_group
+
+    obj = index_group.commands[command]
+    assert obj.help  # a description, shown in the help text
+    assert obj.help.splitlines()[0].split(" (")[0] in " ".join(result.output.split())
+
+
+def test_the_index_group_lists_every_command() -> None:
+    result = _cli("index", "--help")
+    assert result.exit_code == 0
+    for command in INDEX_COMMANDS:
+        assert command in result.output

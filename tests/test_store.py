@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +17,7 @@ import pytest
 # The real Redis server (tests/redis_server.py): importing its fixtures registers them.
 from redis_server import redis_index, redis_url  # noqa: F401
 
-from dedup.errors import DedupError, IndexFormatError
+from dedup.errors import DedupError, IndexFormatError, IndexNotFoundError, InputError
 from dedup.index.store import (
     FORMAT_VERSION,
     Changes,
@@ -218,3 +223,78 @@ def test_sqlite_uses_wal_and_stores_no_pickles(tmp_path: Path) -> None:
     db.close()
     # Raw little-endian arrays and UTF-8, never a pickle (protocol 2+ starts with 0x80).
     assert all(not blob.startswith(b"\x80") for blob in blobs)
+
+
+def test_a_new_sqlite_file_frees_pages_incrementally(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "v.db")
+    store.close()
+    with sqlite3.connect(tmp_path / "v.db") as db:
+        assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # INCREMENTAL
+    db.close()
+
+
+def test_a_missing_sqlite_file_is_not_created_without_create(tmp_path: Path) -> None:
+    path = tmp_path / "typo.db"
+    with pytest.raises(IndexNotFoundError, match=r"typo\.db: no dedup index there"):
+        open_store(str(path), create=False)
+    assert not path.exists()
+
+
+def test_unknown_schemes_and_bad_redis_urls_are_input_errors() -> None:
+    with pytest.raises(InputError, match=r"mysql://x: unsupported scheme 'mysql'; give a SQLite"):
+        open_store("mysql://x")
+    with pytest.raises(InputError, match=r"notaport/0: not a valid Redis URL \(Port could"):
+        open_store("redis://127.0.0.1:notaport/0")
+
+
+def test_a_redis_server_that_does_not_answer_is_given_up_in_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dedup.index.store import redis as redis_backend
+
+    monkeypatch.setattr(redis_backend, "CONNECT_TIMEOUT", 0.3)
+    with socket.socket() as silent:  # accepts connections (the backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        started = time.monotonic()
+        with pytest.raises(DedupError, match=r"cannot reach Redis at .*Start redis-server"):
+            RedisStore(url)
+    assert time.monotonic() - started < 5
+
+
+# ---------------------------------------------------------------------------
+# The Redis fixture without a server: skipped on a developer's machine, failed on CI.
+
+NEEDS_REDIS = """
+from redis_server import redis_url
+
+def test_needs_redis(redis_url):
+    pass
+"""
+
+
+@pytest.mark.parametrize("ci", [None, "1"])
+def test_redis_tests_skip_without_a_server_unless_on_ci(tmp_path: Path, ci: str | None) -> None:
+    (tmp_path / "test_needs_redis.py").write_text(NEEDS_REDIS, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "DEDUP_TEST_REDIS_URL")}
+    env["PATH"] = str(tmp_path)  # no redis-server on it
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parent), *sys.path])
+    if ci is not None:
+        env["CI"] = ci
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", tmp_path],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if ci is None:
+        assert run.returncode == 0, run.stdout
+        assert "1 skipped" in run.stdout
+        assert "no redis-server is on PATH" in run.stdout
+    else:
+        assert run.returncode == 1, run.stdout
+        assert "1 failed" in run.stdout or "1 error" in run.stdout
+        assert "CI is set" in run.stdout

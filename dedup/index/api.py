@@ -46,7 +46,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar, overload
 
 from dedup.config import DedupConfig
-from dedup.errors import ConfigError, DedupError, IndexFormatError, InputError
+from dedup.errors import (
+    ConfigError,
+    DedupError,
+    IndexClosedError,
+    IndexFormatError,
+    IndexNotFoundError,
+    InputError,
+)
 from dedup.index.export import export_clusters, export_pairs, export_related
 from dedup.index.matches import (
     Match,
@@ -64,6 +71,7 @@ from dedup.index.store import (
     Store,
     StoreReader,
     check_format,
+    not_found_message,
     open_store,
 )
 from dedup.records import Article, Rejected, ScanReport
@@ -165,6 +173,7 @@ class Index:
         self.config = config
         self._token: int | None = None  # the store's data version the caches are valid for
         self._planner = BatchPlanner(config)
+        self._closed = False
 
     # ------------------------------------------------------------------ life cycle
 
@@ -176,6 +185,7 @@ class Index:
         config: DedupConfig | None = None,
         name: str = "default",
         lock_timeout: float = 60.0,
+        create: bool = True,
     ) -> Index:
         """Open (or create) an index.
 
@@ -183,7 +193,7 @@ class Index:
         ----------
         target
             A SQLite file path (created when missing), or a Redis URL
-            (``redis://host:port/db``).
+            (``redis://host:port/db``, also ``rediss://`` and ``unix://``).
         config
             Parameters of a new index. For an existing one, None uses the stored
             parameters; a config that differs raises :class:`~dedup.errors.ConfigError`.
@@ -192,11 +202,22 @@ class Index:
         lock_timeout
             Seconds a writer waits for another writer; for Redis also the lock's lifetime
             (a killed writer blocks the others at most this long).
+        create
+            False: refuse a missing index instead of creating one (for readers, so that a
+            mistyped path is an error rather than a new empty index). A Redis database
+            without this index's meta data counts as missing.
 
         Raises
         ------
+        IndexNotFoundError
+            ``create`` is false and there is no index at ``target``.
         IndexFormatError
             The index was written in another format version, or is not an index.
+        InputError
+            ``target`` is a folder, a path in a folder that does not exist, a URL of an
+            unsupported scheme, or a Redis URL that cannot be parsed.
+        DedupError
+            The Redis server does not answer.
 
         Examples
         --------
@@ -206,9 +227,12 @@ class Index:
         ...         len(index)
         0
         """
-        store = open_store(os.fspath(target), name=name, lock_timeout=lock_timeout)
+        store = open_store(os.fspath(target), name=name, lock_timeout=lock_timeout, create=create)
         try:
             meta = store.meta()
+            if not meta and not create:
+                named = name if store.backend == "redis" else None
+                raise IndexNotFoundError(not_found_message(store.location, named))
             if not meta:
                 chosen = config or DedupConfig()
                 meta = store.initialize(
@@ -235,8 +259,20 @@ class Index:
             raise
 
     def close(self) -> None:
-        """Close the connection (the index stays on disk / in Redis)."""
-        self._store.close()
+        """Close the connection (the index stays on disk / in Redis); closing again is fine.
+
+        Any later use of this object raises :class:`~dedup.errors.IndexClosedError`.
+        """
+        if not self._closed:
+            self._closed = True
+            self._store.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise IndexClosedError(
+                f"{self.location}: this index is closed; open it again with Index.open, or "
+                "use it inside its `with` block"
+            )
 
     def __enter__(self) -> Index:
         return self
@@ -267,6 +303,7 @@ class Index:
         return token
 
     def _read(self, work: Callable[[StoreReader], _T]) -> _T:
+        self._check_open()
         for _ in range(_READ_RETRIES):
             try:
                 with self._store.reading() as reader:
@@ -280,6 +317,7 @@ class Index:
             return work(reader)
 
     def _write(self, work: Callable[[StoreReader, Callable[[Changes], None]], _T]) -> _T:
+        self._check_open()
         for _ in range(_CONFLICT_RETRIES):
             try:
                 return self._write_once(work)
@@ -454,8 +492,7 @@ class Index:
                 commit(self._planner.plan(reader, [], nums, now=time.time()).changes)
             return len(nums)
 
-        result: int = self._write(work)
-        return result
+        return self._delete(work)
 
     def evict(self, *, older_than: timedelta | datetime | float) -> int:
         """Delete the articles published before a time; returns how many.
@@ -488,8 +525,57 @@ class Index:
                 commit(self._planner.plan(reader, [], nums, now=time.time()).changes)
             return len(nums)
 
-        result: int = self._write(work)
+        return self._delete(work)
+
+    def evictable(self, *, older_than: timedelta | datetime | float) -> list[str]:
+        """The ids :meth:`evict` would delete now, sorted; nothing is deleted.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> from datetime import timedelta
+        >>> from dedup import Article
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     with Index.open(os.path.join(folder, "news.db")) as index:
+        ...         _ = index.add(Article(id="old", text="خبر قديم عن افتتاح جسر في بغداد",
+        ...                               published_at="2001-01-01T00:00:00Z"))
+        ...         index.evictable(older_than=timedelta(days=30)), len(index)
+        (['old'], 1)
+        """
+        cutoff = _cutoff(older_than, time.time())
+
+        def work(reader: StoreReader) -> list[str]:
+            return sorted(r.id for r in reader.records(reader.evictable(cutoff)).values())
+
+        result: list[str] = self._read(work)
         return result
+
+    def stored(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are stored (one read; :meth:`add` leaves those as they are).
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> from dedup import Article
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     with Index.open(os.path.join(folder, "news.db")) as index:
+        ...         _ = index.add(Article(id="k1", text="انطلاق معرض الكتاب في الرياض"))
+        ...         index.stored(["k1", "k2"])
+        {'k1'}
+        """
+        if isinstance(ids, str):
+            raise InputError(
+                "stored expects a collection of ids, got one string; wrap it in a list"
+            )
+        wanted = list(dict.fromkeys(ids))
+        return self._read(lambda reader: set(reader.nums_of(wanted)))
+
+    def _delete(self, work: Callable[[StoreReader, Callable[[Changes], None]], int]) -> int:
+        """Run a remove or an evict, then give the storage of what it deleted back."""
+        deleted = self._write(work)
+        if deleted:
+            self._store.reclaim()
+        return deleted
 
     def stats(self) -> IndexStats:
         """Counts and storage size.

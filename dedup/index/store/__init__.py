@@ -55,6 +55,7 @@ from __future__ import annotations
 from dedup.index.store.base import (
     BLOB_KINDS,
     FORMAT_VERSION,
+    REDIS_SCHEMES,
     Changes,
     ClusterFields,
     ConflictError,
@@ -63,6 +64,7 @@ from dedup.index.store.base import (
     Store,
     StoreReader,
     check_format,
+    not_found_message,
     open_store,
 )
 from dedup.index.store.redis import RedisStore
@@ -71,6 +73,7 @@ from dedup.index.store.sqlite import SQLiteStore
 __all__ = [
     "BLOB_KINDS",
     "FORMAT_VERSION",
+    "REDIS_SCHEMES",
     "Changes",
     "ClusterFields",
     "ConflictError",
@@ -81,5 +84,6 @@ __all__ = [
     "Store",
     "StoreReader",
     "check_format",
+    "not_found_message",
     "open_store",
 ]

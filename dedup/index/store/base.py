@@ -6,6 +6,7 @@ the abstract :class:`Store` and :class:`StoreReader` that :mod:`~dedup.index.sto
 from __future__ import annotations
 
 import contextlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -14,11 +15,12 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from dedup.errors import DedupError, IndexFormatError
+from dedup.errors import DedupError, IndexFormatError, InputError
 
 __all__ = [
     "BLOB_KINDS",
     "FORMAT_VERSION",
+    "REDIS_SCHEMES",
     "Changes",
     "ClusterFields",
     "ConflictError",
@@ -27,6 +29,7 @@ __all__ = [
     "Store",
     "StoreReader",
     "check_format",
+    "not_found_message",
     "open_store",
 ]
 
@@ -238,6 +241,10 @@ class Store(ABC):
         """Storage used (SQLite: pages in use; Redis: the server's ``used_memory``)."""
 
     @abstractmethod
+    def reclaim(self) -> None:
+        """Give back the storage of deleted articles, after a remove or an evict."""
+
+    @abstractmethod
     def integrity_problems(self) -> list[str]:
         """Backend-level damage (empty when none)."""
 
@@ -246,16 +253,49 @@ class Store(ABC):
         """Release connections."""
 
 
-def open_store(target: str, *, name: str = "default", lock_timeout: float = 60.0) -> Store:
-    """A SQLite file path, or a ``redis://``, ``rediss://`` or ``unix://`` URL."""
+#: URL schemes of the Redis backend; any other ``scheme://`` target is refused.
+REDIS_SCHEMES: Final = ("redis", "rediss", "unix")
+
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def open_store(
+    target: str, *, name: str = "default", lock_timeout: float = 60.0, create: bool = True
+) -> Store:
+    """A SQLite file path, or a ``redis://``, ``rediss://`` or ``unix://`` URL.
+
+    With ``create=False`` a missing SQLite file is not created
+    (:class:`~dedup.errors.IndexNotFoundError`); a Redis database is never created.
+
+    Raises
+    ------
+    InputError
+        ``target`` is a URL of another scheme.
+    """
     # Imported here: each backend module imports this one.
-    if target.startswith(("redis://", "rediss://", "unix://")):
+    scheme = _URL_SCHEME.match(target)
+    if scheme and scheme.group(1).lower() in REDIS_SCHEMES:
         from dedup.index.store.redis import RedisStore
 
         return RedisStore(target, name=name, lock_timeout=lock_timeout)
+    if scheme:
+        supported = ", ".join(f"{s}://" for s in REDIS_SCHEMES)
+        raise InputError(
+            f"{target}: unsupported scheme {scheme.group(1)!r}; give a SQLite file path "
+            f"or a Redis URL ({supported}), e.g. news.db or redis://127.0.0.1:6379/0"
+        )
     from dedup.index.store.sqlite import SQLiteStore
 
-    return SQLiteStore(target, lock_timeout=lock_timeout)
+    return SQLiteStore(target, lock_timeout=lock_timeout, create=create)
+
+
+def not_found_message(location: str, name: str | None = None) -> str:
+    """What to say when an index opened with ``create=False`` does not exist."""
+    where = f"no dedup index named {name!r} there" if name else "no dedup index there"
+    return (
+        f"{location}: {where}; `dedup index add` creates one (or Index.open with "
+        "create=True). Check the path or URL for a typo."
+    )
 
 
 def check_format(meta: dict[str, str], location: str) -> None:

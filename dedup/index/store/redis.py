@@ -28,7 +28,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from dedup.errors import DedupError
+from dedup.errors import DedupError, InputError
 from dedup.index.store.base import (
     Changes,
     ClusterFields,
@@ -40,7 +40,39 @@ from dedup.index.store.base import (
     StoreReader,
 )
 
-__all__ = ["RedisStore"]
+__all__ = ["CONNECT_TIMEOUT", "RedisStore"]
+
+#: Seconds to wait for a Redis server to accept a connection and answer PING on open.
+CONNECT_TIMEOUT: float = 5.0
+
+
+def _probe(url: str) -> None:
+    """Raise a :class:`DedupError` unless ``url`` is valid and its server answers in time."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    try:
+        client = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=CONNECT_TIMEOUT,
+            socket_timeout=CONNECT_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),  # the default retries would multiply the wait
+        )
+    except ValueError as error:  # redis-py parses the URL here: port, db, options
+        raise InputError(
+            f"{url}: not a valid Redis URL ({error}); use redis://HOST:PORT/DB, e.g. "
+            "redis://127.0.0.1:6379/0"
+        ) from error
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        raise DedupError(
+            f"cannot reach Redis at {url} within {CONNECT_TIMEOUT:g} s: {error}. Start "
+            "redis-server or fix the URL."
+        ) from error
+    finally:
+        client.close()
 
 
 def _record_json(record: Record) -> bytes:
@@ -317,14 +349,10 @@ class RedisStore(Store):
         self.prefix = f"dedup:{{{name}}}:".encode()
         self.lock_timeout = lock_timeout
         self._watch_error = redis.WatchError
-        self.client = redis.Redis.from_url(url)
-        try:
-            self.client.ping()
-        except redis.RedisError as error:
-            self.client.close()
-            raise DedupError(
-                f"cannot reach Redis at {url}: {error}. Start redis-server or fix the URL."
-            ) from error
+        _probe(url)
+        # A connect timeout, so that a server that went away is an error, not a hang; no
+        # timeout on replies: a large batch or export can take long.
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT)
         self._release = self.client.register_script(_LOCK_RELEASE)
         self.hget_script = self.client.register_script(_HGET_MANY)
         self._committed_version = 0
@@ -423,6 +451,9 @@ class RedisStore(Store):
 
     def size_bytes(self) -> int | None:
         return int(self.client.info("memory")["used_memory"])
+
+    def reclaim(self) -> None:
+        """Nothing to do: Redis frees the memory of deleted fields and keys itself."""
 
     def integrity_problems(self) -> list[str]:
         return []

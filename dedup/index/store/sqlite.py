@@ -3,6 +3,12 @@
 A batch is one ``BEGIN IMMEDIATE`` transaction (readers go on meanwhile; a second writer
 waits for the lock, up to ``lock_timeout``), a query one read transaction (a consistent
 snapshot). The tables are drawn in :mod:`dedup.index.store`.
+
+Disk space: a new file is made with ``auto_vacuum=INCREMENTAL``, so the pages a remove or an
+evict frees are cut off the end of the file right after it (:meth:`SQLiteStore.reclaim`).
+A file made before that (``auto_vacuum=NONE``; it cannot be switched without rewriting the
+file) is rewritten once by a full ``VACUUM`` when an evict leaves at least half of its pages
+free, which also switches it to incremental: the format is the same, older releases read it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from dedup.errors import DedupError, IndexFormatError
+from dedup.errors import DedupError, IndexFormatError, IndexNotFoundError, InputError
 from dedup.index.store.base import (
     Changes,
     ClusterFields,
@@ -25,6 +31,7 @@ from dedup.index.store.base import (
     Record,
     Store,
     StoreReader,
+    not_found_message,
 )
 
 __all__ = ["SQLiteStore"]
@@ -80,6 +87,11 @@ def _record_from_row(row: Sequence[Any]) -> Record:
         ClusterFields(row[8], row[9], row[10], row[11], row[12]),
         row[13],
     )
+
+
+# A file made without incremental vacuum is rewritten (VACUUM) once this share of its pages
+# is free: rewriting costs a pass over the whole file and as much again in temporary space.
+_VACUUM_FREE_SHARE: Final = 0.5
 
 
 # Sub-selects per compound SELECT (SQLite's SQLITE_MAX_COMPOUND_SELECT is 500).
@@ -213,29 +225,25 @@ class SQLiteStore(Store):
     Parameters
     ----------
     path
-        The database file (created when missing).
+        The database file (created when missing, unless ``create`` is false).
     lock_timeout
         Seconds a writer waits for another writer's batch to finish.
+    create
+        False: a missing file raises :class:`~dedup.errors.IndexNotFoundError`, and a file
+        that holds no index is left as it is.
     """
 
     backend = "sqlite"
 
-    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 60.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, lock_timeout: float = 60.0, create: bool = True
+    ) -> None:
         self.location = os.fspath(path)
-        # isolation_level=None: every transaction below is begun and ended explicitly.
-        self._db = sqlite3.connect(self.location, timeout=lock_timeout, isolation_level=None)
+        self._db = _connect(self.location, lock_timeout=lock_timeout, create=create)
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a committed batch survives a killed process (the WAL is in
-            # the OS page cache); a power cut may lose the last batches, never corrupt.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache
-            self._db.execute("PRAGMA temp_store=MEMORY")
-            self._db.execute("PRAGMA wal_autocheckpoint=10000")
-            self._db.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA:
-                self._db.execute(statement)
-            self._db.execute("COMMIT")
+            # Without create, a file that holds no index is left untouched (meta() is empty).
+            if create or _has_meta(self._db):
+                _prepare(self._db)
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise IndexFormatError(
@@ -247,6 +255,8 @@ class SQLiteStore(Store):
             raise
 
     def meta(self) -> dict[str, str]:
+        if not _has_meta(self._db):  # opened with create=False: no tables made
+            return {}
         return dict(self._db.execute("SELECT key, value FROM meta"))
 
     def initialize(self, meta: dict[str, str]) -> dict[str, str]:
@@ -330,12 +340,81 @@ class SQLiteStore(Store):
         free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
         return int((pages - free) * self._db.execute("PRAGMA page_size").fetchone()[0])
 
+    def reclaim(self) -> None:
+        """Cut the free pages off the file (see the module docstring); best effort.
+
+        When another connection holds the lock past ``lock_timeout`` nothing is reclaimed
+        now: the pages stay free and are reused by later adds, or reclaimed by a later evict.
+        """
+        db = self._db
+        try:
+            if db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+                # executescript steps the pragma to the end; execute would free one page.
+                db.executescript("PRAGMA incremental_vacuum;")
+            else:
+                pages = db.execute("PRAGMA page_count").fetchone()[0]
+                free = db.execute("PRAGMA freelist_count").fetchone()[0]
+                if not pages or free < pages * _VACUUM_FREE_SHARE:
+                    return
+                db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # applied by the VACUUM
+                db.execute("VACUUM")
+            # The freed pages leave the main file when the WAL is copied back into it.
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.OperationalError:  # busy: another writer or reader kept the lock
+            return
+
     def integrity_problems(self) -> list[str]:
         rows = [row[0] for row in self._db.execute("PRAGMA integrity_check")]
         return [] if rows == ["ok"] else [f"SQLite integrity_check: {row}" for row in rows]
 
     def close(self) -> None:
         self._db.close()
+
+
+def _connect(location: str, *, lock_timeout: float, create: bool) -> sqlite3.Connection:
+    """A connection in autocommit mode, or an error that says what is wrong with the path."""
+    if os.path.isdir(location):
+        raise InputError(
+            f"{location} is a folder; give the path of an index file, e.g. "
+            f"{os.path.join(location, 'news.db')}"
+        )
+    if not create and not os.path.exists(location):
+        raise IndexNotFoundError(not_found_message(location))
+    folder = os.path.dirname(os.path.abspath(location))
+    if not os.path.isdir(folder):
+        raise InputError(
+            f"{location}: the folder {folder} does not exist; create it first, or give another path"
+        )
+    try:
+        # isolation_level=None: every transaction is begun and ended explicitly.
+        return sqlite3.connect(location, timeout=lock_timeout, isolation_level=None)
+    except sqlite3.OperationalError as error:
+        raise InputError(
+            f"{location}: cannot open the file ({error}); check that it and its folder "
+            "are readable and writable"
+        ) from error
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    """Pragmas of every connection, and the tables when they are missing."""
+    # Before the first table, or it has no effect (an older file keeps NONE: see reclaim).
+    db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+    db.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL mode: a committed batch survives a killed process (the WAL is in the OS
+    # page cache); a power cut may lose the last batches, never corrupt.
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache
+    db.execute("PRAGMA temp_store=MEMORY")
+    db.execute("PRAGMA wal_autocheckpoint=10000")
+    db.execute("BEGIN IMMEDIATE")
+    for statement in _SCHEMA:
+        db.execute(statement)
+    db.execute("COMMIT")
+
+
+def _has_meta(db: sqlite3.Connection) -> bool:
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+    return found.fetchone() is not None
 
 
 def _put_counts(db: sqlite3.Connection, table: str, where: str, values: dict[Any, int]) -> None:
