@@ -59,15 +59,46 @@ class _TqdmProgress:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         bar = self._bars.get(stage)
-        if bar is None:
+        if bar is None:  # total 0: not known yet (reading)
             bar = self._bars[stage] = self._tqdm(
-                total=total, desc=stage, unit="art", leave=False, file=sys.stderr
+                total=total or None, desc=stage, leave=False, file=sys.stderr
             )
         bar.update(done - bar.n)
 
     def close(self) -> None:
         for bar in self._bars.values():
             bar.close()
+
+
+def _progress_options() -> list[Any]:
+    """--progress/--no-progress and -q, for every command that works through articles."""
+    return [
+        click.option(
+            "--progress/--no-progress",
+            default=None,
+            help="Progress bars on stderr [default: when stderr is a terminal].",
+        ),
+        click.option(
+            "-q", "--quiet", is_flag=True, help="No progress and no summary line (errors only)."
+        ),
+    ]
+
+
+def _apply(options: list[Any]) -> Callable[[Any], Any]:
+    """Decorate a command with ``options`` in the order given."""
+
+    def decorate(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def _drawer(progress: bool | None, quiet: bool) -> _TqdmProgress | None:
+    """Progress bars when asked for, or on a terminal; never with --quiet."""
+    shown = sys.stderr.isatty() if progress is None else progress
+    return _TqdmProgress() if shown and not quiet else None
 
 
 def _load_config_file(path: str | None) -> dict[str, Any]:
@@ -229,11 +260,7 @@ def _given(ctx: click.Context, option: str) -> bool:
     help="Exit 3 when more than this share of the records is rejected "
     "[default: only when all are].",
 )
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Progress bar [default: when stderr is a terminal].",
-)
+@_apply(_progress_options())
 @click.pass_context
 def scan_command(
     ctx: click.Context,
@@ -254,6 +281,7 @@ def scan_command(
     related_k: int,
     max_reject_rate: float | None,
     progress: bool | None,
+    quiet: bool,
     **flags: Any,
 ) -> None:
     """Find duplicate clusters in INPUT... (JSON Lines, CSV, folders of .txt, .gz, - for stdin).
@@ -277,7 +305,6 @@ def scan_command(
         published_at=date_field,
         url=url_field,
     )
-    show_progress = sys.stderr.isatty() if progress is None else progress
     started = time.perf_counter()
     report = _scan_into(
         inputs,
@@ -289,9 +316,15 @@ def scan_command(
             fields=field_map,
             encoding=encoding,
         ),
-        drawer=_TqdmProgress() if show_progress else None,
+        drawer=_drawer(progress, quiet),
     )
     counts: dict[str, Any] = report.stats["counts"]  # type: ignore[assignment]
+    if not quiet:
+        _summary_line(counts, started, out_dir)
+    _exit_on_rejects(counts, max_reject_rate, quiet=quiet)
+
+
+def _summary_line(counts: dict[str, Any], started: float, out_dir: str) -> None:
     click.echo(
         f"dedup: {counts['input_records']} records, {counts['accepted']} accepted, "
         f"{counts['rejected']} rejected, {counts['clusters']} clusters "
@@ -299,7 +332,6 @@ def scan_command(
         f"in {time.perf_counter() - started:.1f}s -> {Path(out_dir)}",
         err=True,
     )
-    _exit_on_rejects(counts, max_reject_rate)
 
 
 def _scan_into(
@@ -343,12 +375,14 @@ def _terminate(number: int, frame: object) -> None:
     raise SystemExit(128 + number)
 
 
-def _exit_on_rejects(counts: dict[str, Any], max_reject_rate: float | None) -> None:
+def _exit_on_rejects(counts: dict[str, Any], max_reject_rate: float | None, *, quiet: bool) -> None:
     total, rejected = counts["input_records"], counts["rejected"]
     too_many = (
         rejected > max_reject_rate * total if max_reject_rate is not None else rejected == total
     )
     if total and too_many:
+        if quiet:
+            sys.exit(EXIT_REJECTED)
         click.echo(
             f"dedup: {rejected} of {total} records rejected (see rejects.jsonl); exit code "
             f"{EXIT_REJECTED}",
@@ -389,6 +423,7 @@ def _input_options(command: Any) -> Any:
             help="JSON Lines file for the records not used, as the scan's rejects.jsonl "
             "[default: reported on stderr only].",
         ),
+        *_progress_options(),
     ]
     for option in reversed(options):
         command = option(command)
@@ -414,8 +449,10 @@ def _open_index(db: str, *, name: str, config_file: str | None = None, create: b
 class _IndexRun:
     """One `dedup index add/query` run: batches to the index, matches out, rejects kept."""
 
-    def __init__(self, index: Any, *, store: bool, stream: TextIO) -> None:
-        self.index, self.store, self.stream = index, store, stream
+    def __init__(
+        self, index: Any, *, store: bool, stream: TextIO, drawer: _TqdmProgress | None
+    ) -> None:
+        self.index, self.store, self.stream, self.drawer = index, store, stream, drawer
         self.counts = {"articles": 0, "already": 0, "duplicates": 0, "rejected": 0}
         self.rejected: list[Rejected] = []
 
@@ -442,6 +479,9 @@ class _IndexRun:
             self.stream.write(json.dumps(match.to_dict(), ensure_ascii=False) + "\n")
             self.counts["articles"] += 1
             self.counts["duplicates"] += match.duplicate_of is not None
+        if self.drawer is not None:
+            done = self.counts["articles"] + self.counts["rejected"]
+            self.drawer("add" if self.store else "query", done, 0)
         batch.clear()
 
     def feed(self, records: Iterable[Article | Rejected], batch_size: int) -> None:
@@ -483,7 +523,10 @@ def _run_index(
             index = stack.enter_context(
                 _open_index(db, name=options["name"], config_file=config_file, create=store)
             )
-            run = _IndexRun(index, store=store, stream=stream)
+            drawer = _drawer(options["progress"], options["quiet"])
+            if drawer is not None:
+                stack.callback(drawer.close)
+            run = _IndexRun(index, store=store, stream=stream, drawer=drawer)
             records = read_many(
                 inputs, format=options["input_format"], fields=fields, encoding=options["encoding"]
             )
@@ -493,6 +536,8 @@ def _run_index(
     if options["rejects"] is not None:
         run.write_rejects(options["rejects"])
     counts = run.counts
+    if options["quiet"]:
+        return
     if store:
         done = f"{counts['articles'] - counts['already']} added, {counts['already']} already stored"
     else:

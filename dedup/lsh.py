@@ -15,6 +15,7 @@ buckets (the index), and :func:`candidate_pairs` groups equal band values in mem
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Final
 
@@ -149,7 +150,13 @@ def _ranges(sizes: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
     return np.arange(total, dtype=np.intp) - np.repeat(starts, sizes)
 
 
-def candidate_pairs(signatures: npt.NDArray[np.uint32], *, bands: int, rows: int) -> PairArray:
+def candidate_pairs(
+    signatures: npt.NDArray[np.uint32],
+    *,
+    bands: int,
+    rows: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> PairArray:
     """Pairs of rows that agree on every value of at least one band.
 
     Parameters
@@ -159,6 +166,8 @@ def candidate_pairs(signatures: npt.NDArray[np.uint32], *, bands: int, rows: int
     bands, rows
         Band layout; ``bands * rows <= num_perm`` (as datasketch, trailing
         permutations beyond ``bands * rows`` are unused).
+    progress
+        Called as ``progress(bands done, bands)`` after each band.
 
     Returns
     -------
@@ -182,9 +191,10 @@ def candidate_pairs(signatures: npt.NDArray[np.uint32], *, bands: int, rows: int
         ordered = values[order, band]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
         group_counts = np.diff(np.r_[starts, count])
-        if group_counts.max(initial=0) < 2:
-            continue
-        found.append(_pairs_within_groups(order, starts, group_counts.astype(np.intp)))
+        if group_counts.max(initial=0) >= 2:
+            found.append(_pairs_within_groups(order, starts, group_counts.astype(np.intp)))
+        if progress is not None:
+            progress(band + 1, bands)
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(found)

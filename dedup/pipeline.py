@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -40,9 +40,14 @@ __all__ = ["Progress", "scan", "sort_key_for"]
 Progress = Callable[[str, int, int], None]
 """Progress callback: (stage name, items done, items total)."""
 
-# Texts shingled at once: bounds the code-point arrays to a few hundred MB even
+# Texts shingled (and signed) at once: bounds the code-point arrays to a few hundred MB even
 # for long articles, while keeping numpy calls few.
 _SHINGLE_BATCH = 4096
+# Candidate pairs verified at once, between two progress reports (each pair's verdict is its
+# own, so blocks change nothing but the report).
+_VERIFY_BLOCK = 50_000
+# Records read between two progress reports.
+_READ_EVERY = 1000
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -70,6 +75,12 @@ class _StageTimer:
         self.seconds[stage] = round(now - self._clock, 4)
         self._clock = now
 
+    def split(self, stages: Sequence[str], spent: Sequence[float]) -> None:
+        """Stages that ran interleaved: their measured shares of the time since the last lap."""
+        for stage, seconds in zip(stages, spent, strict=True):
+            self.seconds[stage] = round(seconds, 4)
+        self._clock = time.perf_counter()
+
 
 @dataclass(frozen=True)
 class _Corpus:
@@ -80,7 +91,9 @@ class _Corpus:
     page_texts: list[str]
 
 
-def _split_records(records: Iterable[Article | Rejected]) -> tuple[list[Article], list[Rejected]]:
+def _split_records(
+    records: Iterable[Article | Rejected], progress: Progress
+) -> tuple[list[Article], list[Rejected]]:
     if isinstance(records, str | bytes | Article):
         raise InputError(
             "scan expects a collection of articles, got one "
@@ -89,6 +102,8 @@ def _split_records(records: Iterable[Article | Rejected]) -> tuple[list[Article]
     articles: list[Article] = []
     rejected: list[Rejected] = []
     for position, record in enumerate(records):
+        if position % _READ_EVERY == 0:
+            progress("read", position, 0)  # 0: the total is not known while reading
         if isinstance(record, Article):
             articles.append(record)
         elif isinstance(record, Rejected):
@@ -120,16 +135,66 @@ def _admit(
     )
 
 
-def _shingle(texts: list[str], config: DedupConfig, progress: Progress) -> ShingleSets:
-    parts = []
+def _shingle_and_sign(
+    texts: list[str], config: DedupConfig, progress: Progress
+) -> tuple[ShingleSets, npt.NDArray[np.uint32], tuple[float, float]]:
+    """Shingle sets and signatures, a batch at a time; the seconds each stage took."""
+    parts, signed = [], []
+    spent = [0.0, 0.0]
     for start in range(0, len(texts), _SHINGLE_BATCH):
-        parts.append(shingle_texts(texts[start : start + _SHINGLE_BATCH], config.ngram))
-        progress("shingle", min(start + _SHINGLE_BATCH, len(texts)), len(texts))
-    return concatenate(parts, config.ngram)
+        done = min(start + _SHINGLE_BATCH, len(texts))
+        clock = time.perf_counter()
+        part = shingle_texts(texts[start:done], config.ngram)
+        parts.append(part)
+        progress("shingle", done, len(texts))
+        middle = time.perf_counter()
+        signed.append(minhash_signatures(part, num_perm=config.num_perm, seed=config.seed))
+        progress("signature", done, len(texts))
+        spent[0] += middle - clock
+        spent[1] += time.perf_counter() - middle
+    signatures = (
+        np.concatenate(signed) if signed else np.zeros((0, config.num_perm), dtype=np.uint32)
+    )
+    return concatenate(parts, config.ngram), signatures, (spent[0], spent[1])
+
+
+def _verify(
+    candidates: npt.NDArray[np.int64],
+    shingles: ShingleSets,
+    signatures: npt.NDArray[np.uint32],
+    texts: Sequence[str],
+    config: DedupConfig,
+    progress: Progress,
+) -> VerifiedPairs:
+    """verify_pairs over blocks of candidates, joined as one call would give them."""
+    blocks = [
+        verify_pairs(candidates[start : start + _VERIFY_BLOCK], shingles, signatures, texts, config)
+        for start in _report_blocks(len(candidates), _VERIFY_BLOCK, "verify", progress)
+    ] or [verify_pairs(candidates, shingles, signatures, texts, config)]
+    counts: Counter[str] = Counter()
+    for block in blocks:
+        counts.update(block[4])
+    return (
+        np.concatenate([b[0] for b in blocks]).reshape(-1, 2),
+        np.concatenate([b[1] for b in blocks]),
+        np.concatenate([b[2] for b in blocks]),
+        [relation for b in blocks for relation in b[3]],
+        {key: counts[key] for key in blocks[0][4]},
+    )
+
+
+def _report_blocks(total: int, step: int, stage: str, progress: Progress) -> Iterator[int]:
+    """The starts of ``step``-sized blocks of ``total`` items, reporting each one done."""
+    for start in range(0, total, step):
+        yield start
+        progress(stage, min(start + step, total), total)
 
 
 def _candidates(
-    shingles: ShingleSets, signatures: npt.NDArray[np.uint32], config: DedupConfig
+    shingles: ShingleSets,
+    signatures: npt.NDArray[np.uint32],
+    config: DedupConfig,
+    progress: Progress,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Exact groups (identical shingle sets) and the LSH candidates between their firsts."""
     groups = exact_groups(shingles)
@@ -137,7 +202,12 @@ def _candidates(
         (groups == np.arange(len(groups))) & (shingles.sizes >= config.min_shingles)
     )
     bands, rows = config.bands_rows
-    local_pairs = candidate_pairs(signatures[representatives], bands=bands, rows=rows)
+    local_pairs = candidate_pairs(
+        signatures[representatives],
+        bands=bands,
+        rows=rows,
+        progress=lambda done, total: progress("candidates", done, total),
+    )
     candidates = representatives[local_pairs] if len(local_pairs) else local_pairs
     return groups, candidates
 
@@ -162,7 +232,7 @@ def _clusters(
 
 
 def _related(
-    corpus: _Corpus, clusters: Sequence[Cluster], config: DedupConfig
+    corpus: _Corpus, clusters: Sequence[Cluster], config: DedupConfig, progress: Progress
 ) -> dict[str, tuple[RelatedItem, ...]]:
     if config.related.k <= 0:
         return {}
@@ -177,7 +247,7 @@ def _related(
     fitted = related_index.fit(
         prepared, cluster_of=cluster_of, canonical_of=canonical_of, normalized=True
     )
-    return fitted.related()
+    return fitted.related(progress=lambda done, total: progress("related", done, total))
 
 
 def scan(
@@ -222,33 +292,29 @@ def scan(
         )
     report_progress = progress or _noop
     timer = _StageTimer()
-    articles, rejected = _split_records(records)
+    articles, rejected = _split_records(records, report_progress)
     input_records = len(articles) + len(rejected)
+    report_progress("read", input_records, input_records)
     timer.lap("read")
-    prepared = prepare_texts(articles, config)
+    prepared = prepare_texts(
+        articles, config, progress=lambda done, total: report_progress("prepare", done, total)
+    )
     corpus = _admit(articles, prepared, config, rejected)
     timer.lap("prepare")
-    total = len(corpus.texts)
-    shingles = _shingle(corpus.texts, config, report_progress)
-    timer.lap("shingle")
-    signatures = minhash_signatures(shingles, num_perm=config.num_perm, seed=config.seed)
-    report_progress("signature", total, total)
-    timer.lap("signature")
-    groups, candidates = _candidates(shingles, signatures, config)
-    report_progress("candidates", total, total)
+    shingles, signatures, spent = _shingle_and_sign(corpus.texts, config, report_progress)
+    timer.split(("shingle", "signature"), spent)
+    groups, candidates = _candidates(shingles, signatures, config, report_progress)
     timer.lap("candidates")
     # Dates are applied per article pair by _expand_pairs: members of an exact group
     # share a text, not a date.
-    verified = verify_pairs(candidates, shingles, signatures, corpus.texts, config)
-    report_progress("verify", total, total)
+    verified = _verify(candidates, shingles, signatures, corpus.texts, config, report_progress)
     timer.lap("verify")
     pairs, too_far = _expand_pairs(corpus.articles, groups, shingles.sizes, config, verified)
     verified[4]["too_far_apart"] = too_far
     clusters = _clusters(corpus, pairs, shingles, config)
+    report_progress("cluster", len(corpus.texts), len(corpus.texts))
     timer.lap("cluster")
-    related = _related(corpus, clusters, config)
-    if config.related.k > 0:
-        report_progress("related", total, total)
+    related = _related(corpus, clusters, config, report_progress)
     timer.lap("related")
     rejected.sort(key=lambda r: (r.file, r.line, r.id or ""))
     stats = _stats(

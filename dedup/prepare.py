@@ -16,7 +16,7 @@ The order, the same for every driver (the scan, the index):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -37,6 +37,10 @@ __all__ = [
     "shingle_text",
     "too_short",
 ]
+
+
+# Articles prepared between two progress reports.
+_PROGRESS_EVERY = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +162,15 @@ class PreparedTexts:
     the related lists read (normalized once, here)."""
 
 
-def prepare_texts(articles: Sequence[Article], config: DedupConfig) -> PreparedTexts:
+def prepare_texts(
+    articles: Sequence[Article],
+    config: DedupConfig,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> PreparedTexts:
     """Steps 1-4 for a whole corpus, the boilerplate lines learned from the corpus itself.
+
+    ``progress(done, total)`` is called every few hundred articles.
 
     Examples
     --------
@@ -167,7 +178,11 @@ def prepare_texts(articles: Sequence[Article], config: DedupConfig) -> PreparedT
     >>> prepared.shingle_texts
     ['عاجل ارتفاع اسعار النفط']
     """
-    pages = [prepare_page(article.text, config) for article in articles]
+    pages = []
+    for done, article in enumerate(articles, 1):
+        pages.append(prepare_page(article.text, config))
+        if progress is not None and (done % _PROGRESS_EVERY == 0 or done == len(articles)):
+            progress(done, len(articles))
     statistics = None
     if config.learn_boilerplate:
         statistics = LineStatistics(min_articles=config.boilerplate_min_articles)

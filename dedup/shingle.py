@@ -108,6 +108,20 @@ class ShingleSets:
         """The sorted distinct hashes of text ``index``."""
         return self.hashes[self.offsets[index] : self.offsets[index + 1]]
 
+    def rows(self, start: int, stop: int) -> ShingleSets:
+        """Texts ``start`` to ``stop`` (a view of the same arrays, offsets shifted).
+
+        Examples
+        --------
+        >>> sets = shingle_texts(["وزير النفط", "وزير", "النفط يرتفع"], 3)
+        >>> part = sets.rows(1, 3)
+        >>> len(part), part.of(1).tolist() == sets.of(2).tolist()
+        (2, True)
+        """
+        offsets = self.offsets[start : stop + 1]
+        hashes = self.hashes[offsets[0] : offsets[-1]] if len(offsets) else self.hashes[:0]
+        return ShingleSets(hashes=hashes, offsets=offsets - offsets[:1], ngram=self.ngram)
+
     def take(self, indices: Sequence[int] | npt.NDArray[np.intp]) -> ShingleSets:
         """A new batch holding the given texts, in that order."""
         parts = [self.of(int(i)) for i in indices]

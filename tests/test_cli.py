@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -520,3 +521,25 @@ def test_every_scan_flag_is_its_config_key_and_has_help(tmp_path: Path) -> None:
         out = str(tmp_path / key)
         result = invoke("scan", str(SAMPLE), "--out", out, "--config", str(config))
         assert result.exit_code == 0, (key, result.output)
+
+
+def test_progress_shows_every_stage_and_quiet_shows_nothing(tmp_path: Path) -> None:
+    shown = invoke("scan", str(SAMPLE), "--out", str(tmp_path / "a"), "--progress")
+    assert shown.exit_code == 0, shown.output
+    for stage in ("read", "prepare", "shingle", "signature", "candidates", "verify", "cluster"):
+        assert f"{stage}:" in shown.stderr, stage
+    assert "related:" in shown.stderr
+    quiet = invoke("scan", str(SAMPLE), "--out", str(tmp_path / "b"), "-q", "--progress")
+    assert quiet.exit_code == 0
+    assert quiet.stderr == ""
+    assert (tmp_path / "b" / "clusters.jsonl").read_bytes() == (
+        tmp_path / "a" / "clusters.jsonl"
+    ).read_bytes()
+    db = str(tmp_path / "news.db")
+    added = invoke("index", "add", db, str(SAMPLE), "--out", os.devnull, "--progress")
+    assert added.exit_code == 0, added.output
+    assert "add:" in added.stderr
+    assert "92 added" in added.stderr
+    again = invoke("index", "query", db, str(SAMPLE), "--out", os.devnull, "-q")
+    assert again.exit_code == 0
+    assert again.stderr == ""

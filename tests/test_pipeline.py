@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from dedup import (
     Rejected,
     RelatedConfig,
     __version__,
+    pipeline,
     read_corpus,
     scan,
     write_report,
@@ -259,18 +261,42 @@ def test_empty_corpus(oracle_config: DedupConfig) -> None:
     assert report.stats["counts"]["input_records"] == 0
 
 
-def test_progress_reports_every_stage(oracle_config: DedupConfig) -> None:
-    calls: list[tuple[str, int, int]] = []
+def test_progress_reports_every_stage_chunk_by_chunk(
+    oracle_config: DedupConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
     articles = planted_corpus(60, stories=5)
+    unblocked = scan(articles, config=replace(oracle_config, related=RelatedConfig(k=3)))
+    monkeypatch.setattr(pipeline, "_SHINGLE_BATCH", 8)
+    monkeypatch.setattr(pipeline, "_VERIFY_BLOCK", 5)
+    calls: list[tuple[str, int, int]] = []
     report = scan(
         articles,
-        config=oracle_config,
+        config=replace(oracle_config, related=RelatedConfig(k=3)),
         progress=lambda stage, done, total: calls.append((stage, done, total)),
     )
-    accepted = report.stats["counts"]["accepted"]
+    counts = report.stats["counts"]
+    accepted = counts["accepted"]
     final = {stage: (done, total) for stage, done, total in calls}
-    assert set(final) == {"shingle", "signature", "candidates", "verify"}  # related is off
-    assert all(pair == (accepted, accepted) for pair in final.values())
+    bands, _ = oracle_config.bands_rows
+    assert final == {
+        "read": (len(articles), len(articles)),
+        "prepare": (len(articles), len(articles)),
+        "shingle": (accepted, accepted),
+        "signature": (accepted, accepted),
+        "candidates": (bands, bands),
+        "verify": (counts["candidates"], counts["candidates"]),
+        "cluster": (accepted, accepted),
+        "related": (accepted, accepted),
+    }
+    # Chunk by chunk: several reports, never going back, for the chunked stages.
+    for stage in ("shingle", "signature", "candidates", "verify"):
+        done = [d for s, d, _ in calls if s == stage]
+        assert len(done) > 2, stage
+        assert done == sorted(done), stage
+    # Blocks change nothing but the reports.
+    assert unblocked.pairs == report.pairs
+    assert unblocked.clusters == report.clusters
+    assert unblocked.related == report.related
 
 
 def test_exact_copies_count(oracle_config: DedupConfig) -> None:

@@ -19,7 +19,7 @@ Scores are rounded to 6 decimals; lists are ordered by score (descending) and th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -445,13 +445,17 @@ class RelatedIndex:
 
     # ------------------------------------------------------------------ public lists
 
-    def related(self, k: int | None = None) -> dict[str, tuple[RelatedItem, ...]]:
+    def related(
+        self, k: int | None = None, *, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, tuple[RelatedItem, ...]]:
         """The related list of every fitted article.
 
         Parameters
         ----------
         k
             List length (default: ``config.k``).
+        progress
+            Called as ``progress(articles done, articles)`` as blocks of lists are done.
 
         Returns
         -------
@@ -481,6 +485,10 @@ class RelatedIndex:
                 lists[start:stop] = self._select(
                     pairs, self.story_[start:stop], self.timestamps_[start:stop], k
                 )
+                if progress is not None:
+                    progress(stop, n)
+        if progress is not None:
+            progress(n, n)
         return {article_id: lists[self.position_[article_id]] for article_id in sorted(self.ids_)}
 
     def query(
