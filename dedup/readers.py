@@ -7,6 +7,12 @@ a message that says how to fix it.
 
 Bytes are decoded with ``errors="surrogateescape"`` so that one undecodable
 record is rejected on its own instead of failing the whole file.
+
+A byte-order mark (U+FEFF) at the start of an input, a folder's ``.txt`` file,
+or any JSON Lines line (files joined with ``cat``) is dropped: it never becomes
+part of a field name or a text. A UTF-8 mark on an input read with another
+encoding, or a UTF-16/UTF-32 mark on one read as UTF-8, is an
+:class:`~dedup.errors.InputError` that names the encoding to use.
 """
 
 from __future__ import annotations
@@ -125,6 +131,45 @@ def _record_to_article(
     )
 
 
+_BOM = "\ufeff"
+# (leading bytes, encoding they announce), longest first: the UTF-32 LE mark starts
+# with the UTF-16 LE one.
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _check_byte_order_mark(binary: IO[bytes], encoding: str, where: str) -> None:
+    """Raise when the input's byte-order mark announces another encoding than ``encoding``."""
+    peek = getattr(binary, "peek", None)
+    if peek is None:  # a plain BytesIO stands in for stdin in tests
+        return
+    head: bytes = peek(4)[:4]
+    announced = next((name for mark, name in _BYTE_ORDER_MARKS if head.startswith(mark)), None)
+    reads_utf8 = codecs.lookup(encoding).name in {"utf-8", "utf-8-sig"}
+    # The UTF-16/32 marks are text in single-byte encodings (cp1256 reads FF FE as
+    # U+06D2 U+200F); only in UTF-8, where they cannot be text, do they mean a wrong encoding.
+    if announced is not None and (announced == "utf-8") != reads_utf8:
+        raise InputError(
+            f"{where}: starts with a {announced.upper()} byte-order mark but is read as "
+            f"{encoding}; use --encoding {announced}"
+        )
+
+
+def _without_bom(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of a text stream, a byte-order mark dropped from the first one."""
+    iterator = iter(lines)
+    first = next(iterator, None)
+    if first is None:
+        return
+    yield first.removeprefix(_BOM)
+    yield from iterator
+
+
 def _open_text(path: str, encoding: str) -> tuple[IO[str], str]:
     """Open a path (``-`` = stdin, ``.gz`` transparently) as text with surrogateescape."""
     try:
@@ -132,19 +177,25 @@ def _open_text(path: str, encoding: str) -> tuple[IO[str], str]:
     except LookupError as error:
         raise InputError(f"unknown encoding '{encoding}'; try utf-8 or cp1256") from error
     if path == "-":
-        return io.TextIOWrapper(
-            sys.stdin.buffer, encoding=encoding, errors="surrogateescape", newline=""
-        ), "<stdin>"
-    file_path = Path(path)
-    if not file_path.exists():
-        raise InputError(f"{path}: no such file or folder")
-    # Closed by the caller, which owns the returned wrapper.
-    binary: IO[bytes] = (
-        gzip.open(file_path, "rb")  # type: ignore[assignment]  # noqa: SIM115
-        if file_path.suffix == ".gz"
-        else open(file_path, "rb")  # noqa: SIM115
-    )
-    return io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline=""), path
+        binary: IO[bytes] = sys.stdin.buffer
+        where = "<stdin>"
+    else:
+        file_path = Path(path)
+        if not file_path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        # Closed by the caller, which owns the returned wrapper.
+        binary = (
+            gzip.open(file_path, "rb")  # type: ignore[assignment]  # noqa: SIM115
+            if file_path.suffix == ".gz"
+            else open(file_path, "rb")  # noqa: SIM115
+        )
+        where = path
+    try:
+        _check_byte_order_mark(binary, encoding, where)
+    except InputError:
+        binary.close()
+        raise
+    return io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline=""), where
 
 
 def _best_text_field(lengths: Mapping[str, int], fields: FieldMap) -> str | None:
@@ -183,7 +234,7 @@ def _read_jsonl(
             if not line.strip():
                 continue
             try:
-                record = json.loads(line.rstrip("\r\n"))
+                record = json.loads(line.rstrip("\r\n").removeprefix(_BOM))
             except json.JSONDecodeError as error:
                 yield Rejected(
                     where, line_number, None, f"invalid JSON: {error.msg} at column {error.colno}"
@@ -210,7 +261,7 @@ def _read_csv(
     delimiter = "\t" if path.removesuffix(".gz").endswith(".tsv") else ","
     with stream:
         csv.field_size_limit(1 << 28)
-        reader = csv.DictReader(stream, delimiter=delimiter)
+        reader = csv.DictReader(_without_bom(stream), delimiter=delimiter)
         header = reader.fieldnames or []
         if fields.text not in header:
             lengths: dict[str, int] = dict.fromkeys(header, 0)
@@ -246,7 +297,7 @@ def _read_folder(path: str, encoding: str, seen: set[str]) -> Iterator[Article |
         relative = file_path.relative_to(root).as_posix()
         stream, _ = _open_text(str(file_path), encoding)
         with stream:
-            text = stream.read()
+            text = stream.read().removeprefix(_BOM)
         record = {"id": relative.removesuffix(".gz"), "text": text}
         yield _record_to_article(record, FieldMap(), str(file_path), 1, seen)
 
@@ -341,7 +392,7 @@ def _unreadable_as_input_error(
 def _read_single_txt(path: str, encoding: str, seen: set[str]) -> Iterator[Article | Rejected]:
     stream, where = _open_text(path, encoding)
     with stream:
-        text = stream.read()
+        text = stream.read().removeprefix(_BOM)
     yield _record_to_article({"id": Path(path).name, "text": text}, FieldMap(), where, 1, seen)
 
 

@@ -401,3 +401,103 @@ def test_corrupt_gzip_is_an_input_error(tmp_path: Path) -> None:
 def test_missing_folder_is_reported_as_missing(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"no such file or folder"):
         read_corpus(tmp_path / "corpus")
+
+
+# ---------------------------------------------------------------------------
+# Byte-order marks: accepted on every format, never part of a field name or a text
+
+BOM = "\ufeff"
+
+
+def _write(path: Path, text: str, *, encoding: str = "utf-8") -> Path:
+    """Write text as bytes, through gzip when the name ends in .gz."""
+    data = text.encode(encoding)
+    if path.suffix == ".gz":
+        with gzip.open(path, "wb") as handle:
+            handle.write(data)
+    else:
+        path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("gz", ["", ".gz"])
+def test_bom_jsonl_keeps_its_first_record(tmp_path: Path, gz: str) -> None:
+    lines = [
+        json.dumps({"id": i, "text": t}, ensure_ascii=False)
+        for i, t in [("a", STORY), ("b", OTHER)]
+    ]
+    path = _write(tmp_path / f"a.jsonl{gz}", BOM + "\n".join(lines) + "\n")
+    assert [(a.id, a.text, a.origin_line) for a in read_corpus(path)] == [
+        ("a", STORY, 1),
+        ("b", OTHER, 2),
+    ]
+
+
+def test_bom_on_every_line_of_concatenated_jsonl(tmp_path: Path) -> None:
+    one = BOM + json.dumps({"id": "a", "text": STORY}, ensure_ascii=False) + "\r\n"
+    two = BOM + json.dumps({"id": "b", "text": OTHER}, ensure_ascii=False) + "\r\n"
+    path = _write(tmp_path / "joined.jsonl", one + two)
+    assert [a.id for a in read_corpus(path)] == ["a", "b"]
+
+
+@pytest.mark.parametrize("gz", ["", ".gz"])
+def test_bom_csv_header(tmp_path: Path, gz: str) -> None:
+    path = _write(tmp_path / f"a.csv{gz}", f"{BOM}id,text\r\nx1,{STORY}\r\n")
+    assert [(a.id, a.text) for a in read_corpus(path)] == [("x1", STORY)]
+
+
+def test_bom_csv_id_hint_has_no_invisible_character(tmp_path: Path) -> None:
+    path = _write(tmp_path / "a.csv", f"{BOM}doc,text\n1,{STORY}\n")
+    with pytest.raises(
+        InputError, match=r"Available columns: doc, text\. Use --id-field doc\.$"
+    ) as caught:
+        list(read_corpus(path))
+    assert BOM not in str(caught.value)
+
+
+def test_bom_txt_files_in_a_folder_and_alone(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    _write(root / "a.txt", BOM + STORY)
+    _write(root / "b.txt.gz", BOM + OTHER)
+    assert [(a.id, a.text) for a in read_corpus(root)] == [("a.txt", STORY), ("b.txt", OTHER)]
+    assert [a.text for a in read_corpus(root / "a.txt")] == [STORY]
+
+
+def test_bom_on_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    payload = BOM + json.dumps({"id": "s1", "text": STORY}, ensure_ascii=False) + "\n"
+    stdin = io.TextIOWrapper(io.BufferedReader(io.BytesIO(payload.encode("utf-8"))))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert [(a.id, a.text) for a in read_corpus("-")] == [("s1", STORY)]
+
+
+def test_utf16_with_its_bom_reads_with_encoding_utf16(tmp_path: Path) -> None:
+    line = json.dumps({"id": "u1", "text": STORY}, ensure_ascii=False) + "\n"
+    path = _write(tmp_path / "a.jsonl", line, encoding="utf-16")
+    assert [a.text for a in read_corpus(path, encoding="utf-16")] == [STORY]
+
+
+@pytest.mark.parametrize(
+    ("encoding_written", "encoding_read", "message"),
+    [
+        (
+            "utf-16",
+            "utf-8",
+            r"a\.jsonl: starts with a UTF-16 byte-order mark but is read as utf-8; "
+            r"use --encoding utf-16$",
+        ),
+        (
+            "utf-8-sig",
+            "cp1256",
+            r"a\.jsonl: starts with a UTF-8 byte-order mark but is read as cp1256; "
+            r"use --encoding utf-8$",
+        ),
+    ],
+)
+def test_bom_of_another_encoding_is_an_input_error(
+    tmp_path: Path, encoding_written: str, encoding_read: str, message: str
+) -> None:
+    line = json.dumps({"id": "u1", "text": STORY}, ensure_ascii=False) + "\n"
+    path = _write(tmp_path / "a.jsonl", line, encoding=encoding_written)
+    with pytest.raises(InputError, match=message):
+        list(read_corpus(path, encoding=encoding_read))
