@@ -236,8 +236,10 @@ def _read_jsonl(
             try:
                 record = json.loads(line.rstrip("\r\n").removeprefix(_BOM))
             except json.JSONDecodeError as error:
+                # Some messages already end in "at" ("Invalid control character at").
+                message = error.msg.removesuffix(" at")
                 yield Rejected(
-                    where, line_number, None, f"invalid JSON: {error.msg} at column {error.colno}"
+                    where, line_number, None, f"invalid JSON: {message} at column {error.colno}"
                 )
                 continue
             if not isinstance(record, dict):
@@ -263,6 +265,11 @@ def _read_csv(
         csv.field_size_limit(1 << 28)
         reader = csv.DictReader(_without_bom(stream), delimiter=delimiter)
         header = reader.fieldnames or []
+        if header and header[0].lstrip().startswith(("{", "[")):
+            raise InputError(
+                f"{where}: the first line looks like JSON, not a CSV header; "
+                "if the file is JSON Lines, use --format jsonl"
+            )
         if fields.text not in header:
             lengths: dict[str, int] = dict.fromkeys(header, 0)
             for _, row in zip(range(_PROBE_RECORDS), reader, strict=False):
@@ -282,19 +289,28 @@ def _read_csv(
             yield _record_to_article(record, fields, where, reader.line_num, seen)
 
 
+def _is_text_file(path: Path) -> bool:
+    return path.name.endswith((".txt", ".txt.gz"))
+
+
 def _read_folder(path: str, encoding: str, seen: set[str]) -> Iterator[Article | Rejected]:
+    """Each ``.txt`` / ``.txt.gz`` file is an article; every other file is a reject."""
     root = Path(path)
-    files = sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file()
-        and p.suffix in {".txt", ".gz"}
-        and (p.suffix == ".txt" or p.name.endswith(".txt.gz"))
-    )
-    if not files:
-        raise InputError(f"{path}: folder holds no .txt files")
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    if not any(_is_text_file(p) for p in files):
+        others = ""
+        if files:
+            count = "1 other file:" if len(files) == 1 else f"{len(files)} other files, e.g."
+            others = f" (found {count} {files[0].relative_to(root).as_posix()})"
+        raise InputError(
+            f"{path}: folder holds no .txt files{others}; "
+            "a folder input reads .txt and .txt.gz files, one article each"
+        )
     for file_path in files:
         relative = file_path.relative_to(root).as_posix()
+        if not _is_text_file(file_path):
+            yield Rejected(str(file_path), 1, relative, "not a .txt file")
+            continue
         stream, _ = _open_text(str(file_path), encoding)
         with stream:
             text = stream.read().removeprefix(_BOM)
@@ -325,7 +341,6 @@ def read_corpus(
     format: Format = "auto",
     fields: FieldMap | None = None,
     encoding: str = "utf-8",
-    _seen: set[str] | None = None,
 ) -> Iterator[Article | Rejected]:
     """Read one input: JSON Lines, CSV, a folder of ``.txt`` (``.gz`` and ``-`` work too).
 
@@ -335,6 +350,10 @@ def read_corpus(
         File, folder, or ``-`` for JSON Lines on stdin.
     format
         ``auto`` (by name), ``jsonl``, ``csv``, or ``txt`` (a folder, or one file).
+        In a folder every ``.txt`` and ``.txt.gz`` file, subfolders included, is
+        one article whose id is its path in the folder; any other file
+        (``.md``, ``.html``, ...) is a :class:`~dedup.records.Rejected` with the
+        reason ``not a .txt file``, so every file is accounted for.
     fields
         Input field names for id, text, title, source, published_at, url.
     encoding
@@ -360,9 +379,14 @@ def read_corpus(
     >>> [type(r).__name__ for r in read_corpus(path)]
     ['Article', 'Rejected']
     """
-    path = str(path)
+    return _read_one(str(path), format=format, fields=fields, encoding=encoding, seen=set())
+
+
+def _read_one(
+    path: str, *, format: Format, fields: FieldMap | None, encoding: str, seen: set[str]
+) -> Iterator[Article | Rejected]:
+    """:func:`read_corpus` with the set of ids already seen (shared across inputs by read_many)."""
     fields = fields or FieldMap()
-    seen = _seen if _seen is not None else set()
     if path != "-" and not Path(path).exists():
         raise InputError(f"{path}: no such file or folder")
     chosen = _detect_format(path) if format == "auto" else format
@@ -412,4 +436,4 @@ def read_many(
     """
     seen: set[str] = set()
     for path in paths:
-        yield from read_corpus(path, format=format, fields=fields, encoding=encoding, _seen=seen)
+        yield from _read_one(str(path), format=format, fields=fields, encoding=encoding, seen=seen)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import inspect
 import io
 import json
 import re
@@ -123,13 +124,23 @@ def test_folder_of_txt_files(tmp_path: Path) -> None:
         ("ina/2023/a.txt", STORY),
     ]
     assert [(r.id, r.reason) for r in rejects(records)] == [
-        ("empty.txt", "empty text field 'text'")
+        ("empty.txt", "empty text field 'text'"),
+        ("notes.md", "not a .txt file"),
     ]
 
 
-def test_empty_folder_is_an_input_error(tmp_path: Path) -> None:
+def test_folder_without_txt_files_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_text("ملاحظات", encoding="utf-8")
-    with pytest.raises(InputError, match=r"folder holds no \.txt files"):
+    with pytest.raises(
+        InputError,
+        match=r"folder holds no \.txt files \(found 1 other file: notes\.md\); "
+        r"a folder input reads \.txt and \.txt\.gz files, one article each$",
+    ):
+        list(read_corpus(tmp_path))
+
+
+def test_empty_folder_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"folder holds no \.txt files; a folder input"):
         list(read_corpus(tmp_path))
 
 
@@ -501,3 +512,49 @@ def test_bom_of_another_encoding_is_an_input_error(
     path = _write(tmp_path / "a.jsonl", line, encoding=encoding_written)
     with pytest.raises(InputError, match=message):
         list(read_corpus(path, encoding=encoding_read))
+
+
+# ---------------------------------------------------------------------------
+# Clear messages (issue row 10)
+
+
+def test_invalid_control_character_message_says_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": "x", "text": "a\tb"}\n', encoding="utf-8")
+    (reject,) = list(read_corpus(path))
+    assert reject.reason == "invalid JSON: Invalid control character at column 23"
+
+
+def test_jsonl_read_as_csv_says_it_looks_like_json(write_jsonl: WriteJsonl) -> None:
+    path = write_jsonl([{"id": "a", "text": STORY}])
+    with pytest.raises(
+        InputError,
+        match=r"articles\.jsonl: the first line looks like JSON, not a CSV header; "
+        r"if the file is JSON Lines, use --format jsonl$",
+    ):
+        list(read_corpus(path, format="csv"))
+
+
+def test_every_file_of_a_folder_is_accounted_for(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text(STORY, encoding="utf-8")
+    (tmp_path / "sub" / "b.md").write_text(OTHER, encoding="utf-8")
+    (tmp_path / "c.json.gz").write_bytes(gzip.compress(b"{}"))
+    records = list(read_corpus(tmp_path))
+    assert [(type(r).__name__, r.id) for r in records] == [
+        ("Article", "a.txt"),
+        ("Rejected", "c.json.gz"),
+        ("Rejected", "sub/b.md"),
+    ]
+    assert rejects(records)[1] == Rejected(
+        str(tmp_path / "sub" / "b.md"), 1, "sub/b.md", "not a .txt file"
+    )
+
+
+def test_read_corpus_signature_has_no_private_parameter() -> None:
+    assert list(inspect.signature(read_corpus).parameters) == [
+        "path",
+        "format",
+        "fields",
+        "encoding",
+    ]
