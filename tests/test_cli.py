@@ -485,14 +485,24 @@ def test_a_folder_of_other_files_is_refused(tmp_path: Path) -> None:
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "ملاحظات"
 
 
-def test_every_record_rejected_exits_3_with_the_outputs_written(tmp_path: Path) -> None:
-    legacy = tmp_path / "legacy.jsonl"
-    rows = [json.dumps({"id": f"w{i}", "text": STORY}, ensure_ascii=False) for i in range(3)]
-    legacy.write_bytes("\n".join(rows).encode("cp1256"))  # a legacy feed read as UTF-8
-    result = invoke("scan", str(legacy), "--out", str(tmp_path / "out"))
+def test_every_record_rejected_exits_3_with_the_outputs_written(
+    write_jsonl: WriteJsonl, tmp_path: Path
+) -> None:
+    path = write_jsonl([{"id": f"w{i}", "text": "لا"} for i in range(3)])  # too short, all
+    result = invoke("scan", str(path), "--out", str(tmp_path / "out"))
     assert result.exit_code == 3, result.output
     assert "3 of 3 records rejected (see rejects.jsonl); exit code 3" in result.stderr
     assert len((tmp_path / "out" / "rejects.jsonl").read_text("utf-8").splitlines()) == 3
+
+
+def test_a_legacy_feed_read_as_utf8_is_an_error_not_a_success(tmp_path: Path) -> None:
+    legacy = tmp_path / "legacy.jsonl"
+    rows = [json.dumps({"id": f"w{i}", "text": STORY}, ensure_ascii=False) for i in range(3)]
+    legacy.write_bytes("\n".join(rows).encode("cp1256"))
+    result = invoke("scan", str(legacy), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1, result.output
+    assert "--encoding" in result.stderr
+    assert not (tmp_path / "out").exists()  # nothing half-written
     fine = invoke("scan", str(legacy), "--out", str(tmp_path / "ok"), "--encoding", "cp1256")
     assert fine.exit_code == 0, fine.output
 
