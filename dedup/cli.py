@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import sys
 import time
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,7 +29,7 @@ from dedup.errors import ConfigError, DedupError, InputError
 from dedup.pipeline import scan
 from dedup.readers import FieldMap, read_many
 from dedup.records import Article, Rejected, ScanReport
-from dedup.writers import OutputFolder, reject_record, write_report
+from dedup.writers import OutputFolder, reject_record, write_deduplicated, write_report
 
 # CLI option name -> DedupConfig field, for flags that override the config.
 # Flags that set a DedupConfig key of the same name (--num-perm sets num_perm, in a
@@ -260,6 +261,14 @@ def _given(ctx: click.Context, option: str) -> bool:
     help="Exit 3 when more than this share of the records is rejected "
     "[default: only when all are].",
 )
+@click.option(
+    "--write-deduplicated",
+    "deduplicated",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the canonical article of each cluster to this file, each record as it "
+    "was, in the input's format (a folder of .txt: JSON Lines).",
+)
 @_apply(_progress_options())
 @click.pass_context
 def scan_command(
@@ -280,6 +289,7 @@ def scan_command(
     no_template_guard: bool,
     related_k: int,
     max_reject_rate: float | None,
+    deduplicated: str | None,
     progress: bool | None,
     quiet: bool,
     **flags: Any,
@@ -306,18 +316,25 @@ def scan_command(
         url=url_field,
     )
     started = time.perf_counter()
+    _check_deduplicated(deduplicated, inputs)
+    origins: dict[str, tuple[str, int]] = {}
     report = _scan_into(
         inputs,
         out_dir,
         config,
-        read=lambda: read_many(
-            inputs,
-            format=input_format,  # type: ignore[arg-type]
-            fields=field_map,
-            encoding=encoding,
+        read=lambda: _remember_origins(
+            read_many(
+                inputs,
+                format=input_format,  # type: ignore[arg-type]
+                fields=field_map,
+                encoding=encoding,
+            ),
+            origins,
         ),
         drawer=_drawer(progress, quiet),
     )
+    if deduplicated is not None:
+        _write_canonicals(deduplicated, inputs, report, origins, input_format, encoding)
     counts: dict[str, Any] = report.stats["counts"]  # type: ignore[assignment]
     if not quiet:
         _summary_line(counts, started, out_dir)
@@ -361,6 +378,53 @@ def _scan_into(
         if drawer is not None:
             drawer.close()
     return report
+
+
+def _write_canonicals(
+    path: str,
+    inputs: tuple[str, ...],
+    report: ScanReport,
+    origins: dict[str, tuple[str, int]],
+    input_format: str,
+    encoding: str,
+) -> None:
+    """--write-deduplicated: each cluster's canonical record, as it was in the input."""
+    kept = {origins[c.canonical]: c.canonical for c in report.clusters}
+    try:
+        write_deduplicated(
+            path,
+            inputs,
+            kept,
+            format=input_format,  # type: ignore[arg-type]  # a click.Choice of Format
+            encoding=encoding,
+        )
+    except (DedupError, OSError) as error:
+        raise click.ClickException(f"{path}: {error}") from error
+
+
+def _remember_origins(
+    records: Iterable[Article | Rejected], origins: dict[str, tuple[str, int]]
+) -> Iterator[Article | Rejected]:
+    """The records as they pass, with each article's (file, line) kept by id."""
+    for record in records:
+        if isinstance(record, Article):
+            origins[record.id] = (record.origin_file, record.origin_line)
+        yield record
+
+
+def _check_deduplicated(path: str | None, inputs: tuple[str, ...]) -> None:
+    """--write-deduplicated reads the inputs again: files, and a folder it can write to."""
+    if path is None:
+        return
+    if "-" in inputs:
+        raise click.UsageError(
+            "--write-deduplicated reads the inputs a second time; give files, not - (stdin)"
+        )
+    folder = Path(path).parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise click.UsageError(
+            f"--write-deduplicated: cannot write {path}: {folder} is not a writable folder"
+        )
 
 
 def _check_inputs(inputs: tuple[str, ...]) -> None:

@@ -32,7 +32,7 @@ from typing import IO, Any, Literal
 from dedup.errors import InputError
 from dedup.records import Article, Rejected
 
-__all__ = ["FieldMap", "read_corpus", "read_many"]
+__all__ = ["FieldMap", "csv_header", "input_format", "raw_records", "read_corpus", "read_many"]
 
 Format = Literal["auto", "jsonl", "csv", "txt"]
 
@@ -568,3 +568,68 @@ def read_many(
     seen: set[str] = set()
     for path in paths:
         yield from _read_one(str(path), format=format, fields=fields, encoding=encoding, seen=seen)
+
+
+def input_format(path: str | Path, format: Format = "auto") -> Format:
+    """The format a path is read in: ``format``, or by its name (a folder: ``txt``).
+
+    Examples
+    --------
+    >>> input_format("أخبار.jsonl.gz"), input_format("-"), input_format("x.tsv", "jsonl")
+    ('jsonl', 'jsonl', 'jsonl')
+    """
+    return _detect_format(str(path)) if format == "auto" else format
+
+
+def raw_records(
+    path: str | Path, *, format: Format = "auto", encoding: str = "utf-8"
+) -> Iterator[tuple[str, int, str | dict[str, str]]]:
+    """The records of one input as they are, where :func:`read_corpus` says they are.
+
+    ``(file, line, record)``: for JSON Lines the line itself (its byte-order mark and line
+    end dropped), for CSV the row as a dict of every column (the header is
+    :func:`csv_header`), for a folder of ``.txt`` files the text of each file. ``file`` and
+    ``line`` equal an :class:`~dedup.records.Article`'s ``origin_file`` and
+    ``origin_line``, so the records of chosen articles can be written out unchanged.
+    Unreadable records are skipped (they are the readers' rejects).
+    """
+    name = str(path)
+    chosen = input_format(name, format)
+    if chosen == "jsonl":
+        yield from _raw_jsonl(name, encoding)
+    elif chosen == "csv":
+        yield from _raw_csv(name, encoding)
+    else:
+        probe = _DecodeProbe(name, encoding)
+        for file_path in sorted(p for p in Path(name).rglob("*") if _is_text_file(p)):
+            yield str(file_path), 1, _read_text(str(file_path), encoding, probe)
+
+
+def csv_header(path: str | Path, *, encoding: str = "utf-8") -> list[str]:
+    """The column names of a CSV (or TSV) input, byte-order mark dropped."""
+    stream, _ = _open_text(str(path), encoding)
+    with stream:
+        delimiter = "\t" if str(path).removesuffix(".gz").endswith(".tsv") else ","
+        first = next(iter(stream), "").removeprefix(_BOM)
+        return next(csv.reader([first], delimiter=delimiter), [])
+
+
+def _raw_jsonl(path: str, encoding: str) -> Iterator[tuple[str, int, str | dict[str, str]]]:
+    stream, where = _open_text(path, encoding)
+    with stream:
+        probe = _DecodeProbe(where, encoding)
+        for line_number, line in enumerate(_lines(stream, probe, header=False), start=1):
+            if line.strip():
+                yield where, line_number, line.rstrip("\r\n").removeprefix(_BOM)
+
+
+def _raw_csv(path: str, encoding: str) -> Iterator[tuple[str, int, dict[str, str]]]:
+    stream, where = _open_text(path, encoding)
+    delimiter = "\t" if path.removesuffix(".gz").endswith(".tsv") else ","
+    with stream:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
+        probe = _DecodeProbe(where, encoding)
+        reader = csv.DictReader(_lines(stream, probe, header=True), delimiter=delimiter)
+        for row in _csv_rows(reader):
+            if isinstance(row, dict):
+                yield where, reader.reader.line_num, row

@@ -12,18 +12,21 @@ interrupted run leaves the previous complete run as it was.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from dedup.errors import OutputError
+from dedup.readers import Format, csv_header, input_format, raw_records
 from dedup.records import Cluster, Pair, Rejected, RelatedItem, ScanReport
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "pair_record",
     "reject_record",
     "related_record",
+    "write_deduplicated",
     "write_report",
 ]
 
@@ -230,3 +234,81 @@ def write_report(report: ScanReport, out_dir: str | Path) -> list[Path]:
         ``out_dir`` is a file, holds files of something else, or cannot be written.
     """
     return OutputFolder(out_dir).write(report)
+
+
+def write_deduplicated(
+    path: str | Path,
+    inputs: Sequence[str | Path],
+    kept: Mapping[tuple[str, int], str],
+    *,
+    format: Format = "auto",
+    encoding: str = "utf-8",
+) -> int:
+    """Write the kept records of ``inputs`` to ``path`` as they were, in the input's format.
+
+    ``kept`` maps an article's ``(origin_file, origin_line)`` to its id (the canonical of each
+    cluster, for ``dedup scan --write-deduplicated``). JSON Lines inputs give their lines
+    unchanged; CSV inputs their rows with every column (under the first input's header);
+    folders of ``.txt`` files a JSON Lines file of ``{"id", "text"}`` (with inputs of mixed
+    formats, JSON Lines: a CSV row as a JSON object). Written to a
+    temporary file that then replaces ``path``. Returns the number of records written.
+    """
+    formats = {input_format(name, format) for name in inputs}
+    target = Path(path)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(staging, "w", encoding="utf-8", newline="") as out:
+            if formats == {"csv"}:
+                count = _write_csv_rows(out, inputs, kept, encoding)
+            else:
+                count = _write_json_lines(out, inputs, kept, format, encoding)
+        os.replace(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)
+    return count
+
+
+def _chosen(
+    inputs: Sequence[str | Path], kept: Mapping[tuple[str, int], str], format: Format, encoding: str
+) -> Iterator[tuple[Format, str, str | dict[str, str]]]:
+    for name in inputs:
+        chosen = input_format(name, format)
+        for where, line, record in raw_records(name, format=chosen, encoding=encoding):
+            article_id = kept.get((where, line))
+            if article_id is not None:
+                yield chosen, article_id, record
+
+
+def _write_json_lines(
+    out: io.TextIOBase,
+    inputs: Sequence[str | Path],
+    kept: Mapping[tuple[str, int], str],
+    format: Format,
+    encoding: str,
+) -> int:
+    """JSON Lines as they were; a text file or a CSV row (mixed inputs) as a JSON object."""
+    count = 0
+    for chosen, article_id, record in _chosen(inputs, kept, format, encoding):
+        if chosen == "txt":
+            record = {"id": article_id, "text": str(record)}
+        line = record if isinstance(record, str) else json.dumps(record, ensure_ascii=False)
+        out.write(line + "\n")
+        count += 1
+    return count
+
+
+def _write_csv_rows(
+    out: io.TextIOBase,
+    inputs: Sequence[str | Path],
+    kept: Mapping[tuple[str, int], str],
+    encoding: str,
+) -> int:
+    delimiter = "\t" if str(inputs[0]).removesuffix(".gz").endswith(".tsv") else ","
+    header = csv_header(inputs[0], encoding=encoding)
+    writer = csv.DictWriter(out, fieldnames=header, delimiter=delimiter, extrasaction="ignore")
+    writer.writeheader()
+    count = 0
+    for _, _, row in _chosen(inputs, kept, "csv", encoding):
+        writer.writerow(row)  # type: ignore[arg-type]  # CSV records are dicts
+        count += 1
+    return count

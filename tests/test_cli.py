@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -553,3 +554,59 @@ def test_progress_shows_every_stage_and_quiet_shows_nothing(tmp_path: Path) -> N
     again = invoke("index", "query", db, str(SAMPLE), "--out", os.devnull, "-q")
     assert again.exit_code == 0
     assert again.stderr == ""
+
+
+def test_write_deduplicated_keeps_each_canonical_record_as_it_was(tmp_path: Path) -> None:
+    kept = tmp_path / "deduplicated.jsonl"
+    result = invoke("scan", str(SAMPLE), "--out", str(tmp_path / "out"),
+                    "--write-deduplicated", str(kept))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "out" / "clusters.jsonl").read_text("utf-8").splitlines()
+    clusters = [json.loads(line) for line in written]
+    canonicals = {c["canonical"] for c in clusters}
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    expected = [line for line in lines if json.loads(line)["id"] in canonicals]
+    assert kept.read_text(encoding="utf-8").splitlines() == expected  # unchanged, input order
+    assert len(expected) == len(clusters) < len(lines)
+
+
+def test_write_deduplicated_csv_keeps_every_column(tmp_path: Path) -> None:
+    rows = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+    feed = tmp_path / "feed.csv"
+    with feed.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "text", "extra"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({"id": row["id"], "text": row["text"], "extra": f"x-{row['id']}"})
+    kept = tmp_path / "kept.csv"
+    out = str(tmp_path / "out")
+    result = invoke("scan", str(feed), "--out", out, "--write-deduplicated", str(kept))
+    assert result.exit_code == 0, result.output
+    with kept.open(encoding="utf-8", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    clusters = (tmp_path / "out" / "clusters.jsonl").read_text("utf-8").splitlines()
+    assert len(written) == len(clusters)
+    assert all(row["extra"] == f"x-{row['id']}" for row in written)
+    by_id = {row["id"]: row["text"] for row in rows}
+    assert all(row["text"] == by_id[row["id"]] for row in written)
+
+
+def test_write_deduplicated_of_a_folder_gives_json_lines_and_stdin_is_refused(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.txt").write_text(STORY, encoding="utf-8")
+    (folder / "b.txt").write_text("بغداد - " + STORY, encoding="utf-8")
+    kept = tmp_path / "kept.jsonl"
+    result = invoke("scan", str(folder), "--out", str(tmp_path / "out"),
+                    "--write-deduplicated", str(kept))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    # One cluster; its canonical is the longer, undated copy (the canonical order).
+    assert [json.loads(x) for x in kept.read_text("utf-8").splitlines()] == [
+        {"id": "b.txt", "text": "بغداد - " + STORY}
+    ]
+    refused = invoke("scan", "-", "--out", str(tmp_path / "o2"), "--write-deduplicated",
+                     str(kept), input=b"")  # fmt: skip
+    assert refused.exit_code == 2
+    assert "give files, not - (stdin)" in refused.stderr
