@@ -317,6 +317,22 @@ class DedupConfig:
         """Every parameter, nested configs included, as plain JSON values."""
         return asdict(self)
 
+    def flat_dict(self) -> dict[str, Any]:
+        """Every parameter by its dotted key (``related.k``), as the README's table lists them.
+
+        Examples
+        --------
+        >>> DedupConfig().flat_dict()["related.k"]
+        10
+        """
+        flat: dict[str, Any] = {}
+        for key, value in self.to_dict().items():
+            if isinstance(value, dict):
+                flat.update({f"{key}.{inner}": v for inner, v in value.items()})
+            else:
+                flat[key] = value
+        return flat
+
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> DedupConfig:
         """Build a config from plain values (a TOML table), rejecting unknown keys."""

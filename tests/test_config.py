@@ -270,16 +270,7 @@ def test_the_readme_lists_every_key_with_its_default() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     listed = dict(re.findall(r"\| `([a-z_.]+)` \| ([^|]+?) \|", readme))
 
-    def flat(values: dict[str, object], prefix: str = "") -> dict[str, object]:
-        out: dict[str, object] = {}
-        for key, value in values.items():
-            if isinstance(value, dict):
-                out.update(flat(value, f"{key}."))
-            else:
-                out[prefix + key] = value
-        return out
-
-    for key, value in flat(DedupConfig().to_dict()).items():
+    for key, value in DedupConfig().flat_dict().items():
         assert key in listed, f"README lacks the config key {key}"
         shown = "none" if value is None else json.dumps(value)
         assert listed[key] == shown, (key, listed[key], shown)

@@ -726,16 +726,7 @@ def _stored_config(meta: dict[str, str], location: str) -> DedupConfig:
 
 
 def _differences(stored: DedupConfig, given: DedupConfig) -> str:
-    def flat(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in values.items():
-            if isinstance(value, dict):
-                out.update(flat(value, f"{prefix}{key}."))
-            else:
-                out[prefix + key] = value
-        return out
-
-    old, new = flat(stored.to_dict()), flat(given.to_dict())
+    old, new = stored.flat_dict(), given.flat_dict()
     changed = [
         f"{k}: index {old[k]!r}, given {new[k]!r}" for k in sorted(old) if old[k] != new.get(k)
     ]
