@@ -455,6 +455,82 @@ def _exit_on_rejects(counts: dict[str, Any], max_reject_rate: float | None, *, q
         sys.exit(EXIT_REJECTED)
 
 
+@main.command("explain")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--ids", nargs=2, required=True, metavar="A B", help="The two article ids to explain."
+)
+@_reader_options
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML file with the scan's parameters.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain_command(
+    inputs: tuple[str, ...],
+    ids: tuple[str, str],
+    config_file: str | None,
+    as_json: bool,
+    **reader: Any,
+) -> None:
+    """Why two articles of INPUT... are, or are not, duplicates.
+
+    Prints both texts as they are shingled (furniture stripped, normalized, learned
+    boilerplate left out), their Jaccard, containment, MinHash estimate, passage score and
+    date gap, the template verdict, and the step of the scan that decided.
+    """
+    from dedup.explain import explain_pair
+
+    try:
+        config = DedupConfig.from_dict(_load_config_file(config_file))
+    except (ConfigError, TypeError) as error:
+        raise click.UsageError(str(error)) from error
+    fields = FieldMap(
+        id=reader["id_field"],
+        text=reader["text_field"],
+        title=reader["title_field"],
+        source=reader["source_field"],
+        published_at=reader["date_field"],
+        url=reader["url_field"],
+    )
+    try:
+        _check_inputs(inputs)
+        records = read_many(
+            inputs, format=reader["input_format"], fields=fields, encoding=reader["encoding"]
+        )
+        articles = [r for r in records if isinstance(r, Article)]
+        found = explain_pair(articles, ids[0], ids[1], config=config)
+    except DedupError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(_explanation_text(found))
+
+
+def _explanation_text(found: Any) -> str:
+    verdict = "yes" if found.duplicate else "no"
+    relation = f" ({found.relation})" if found.relation else ""
+    days = "undated" if found.days_apart is None else f"{found.days_apart:.1f} days apart"
+    lsh = "proposes" if found.shares_a_band else "never proposes"
+    return "\n".join(
+        [
+            f"{found.a} | {found.text_a}",
+            f"{found.b} | {found.text_b}",
+            "",
+            f"shingles {found.shingles_a} / {found.shingles_b}; Jaccard {found.jaccard:.3f}, "
+            f"containment {found.containment:.3f}; passages {found.passages:.3f}; {days}",
+            f"MinHash estimate {found.estimate:.3f} (the prefilter needs "
+            f"{found.minimum_estimate:.3f}); LSH {lsh} the pair",
+            f"template guard: {found.template or 'not asked'}",
+            f"duplicate: {verdict}{relation}: {found.decided_by}",
+        ]
+    )
+
+
 # ---------------------------------------------------------------------------
 # dedup index: the incremental index (SQLite file or Redis URL). Imports are local to keep
 # `dedup scan` from loading the storage backends.

@@ -40,6 +40,7 @@ __all__ = [
     "exact_groups",
     "exact_similarities",
     "minimum_estimate",
+    "passage_containment",
     "too_far_apart",
     "verify_pairs",
 ]
@@ -311,10 +312,24 @@ def _accept_by_passages(
     if not maybe.any():
         return result
     involved, local = distinct_with_inverse(pairs[maybe].ravel())
-    passages = shingle_texts([texts[i] for i in involved.tolist()], _PASSAGE_CHARS)
-    _, passage_containment = exact_similarities(passages, local.reshape(-1, 2))
-    result[np.flatnonzero(maybe)[passage_containment >= threshold]] = True
+    scores = passage_containment([texts[i] for i in involved.tolist()], local.reshape(-1, 2))
+    result[np.flatnonzero(maybe)[scores >= threshold]] = True
     return result
+
+
+def passage_containment(texts: Sequence[str], pairs: npt.NDArray[np.int64]) -> F64Array:
+    """Share of the shorter text's 40-character windows found verbatim in the other, per pair.
+
+    Examples
+    --------
+    >>> lead = "خبر جديد في صدر المقال يسبق النص المنقول كما هو من الوكالة "
+    >>> body = "اعلنت وزارة النفط اليوم زيادة صادرات الخام عبر موانئ البصرة الجنوبية"
+    >>> float(passage_containment([body, lead + body], np.array([[0, 1]]))[0])
+    1.0
+    """
+    passages = shingle_texts(list(texts), _PASSAGE_CHARS)
+    _, contained = exact_similarities(passages, pairs)
+    return contained
 
 
 def verify_pairs(

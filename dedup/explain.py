@@ -1,0 +1,290 @@
+"""Why two articles are, or are not, duplicates: the scan's stages, one pair at a time.
+
+:func:`explain_pair` prepares the corpus as the scan does (so the learned boilerplate lines
+are the scan's), then walks the pair through every step that decides it, in the scan's
+order: too few shingles, LSH (do they share a band?), the MinHash prefilter, the similarity
+rule (Jaccard, or containment with its floors), verbatim passages, the publication dates, and
+the template guard. The first step that settles the pair is named in ``decided_by``.
+
+It explains the *pair*: whether the two articles end in one cluster also depends on the
+others (stars and links, :mod:`dedup.cluster`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from dedup.config import DedupConfig
+from dedup.errors import InputError
+from dedup.lsh import band_values
+from dedup.prepare import prepare_texts, published_timestamp
+from dedup.records import Article, Relation
+from dedup.shingle import shingle_texts
+from dedup.signature import minhash_signatures
+from dedup.template import template_verdict
+from dedup.verify import (
+    SimilarityRule,
+    estimated_jaccard,
+    exact_similarities,
+    minimum_estimate,
+    passage_containment,
+    too_far_apart,
+)
+
+__all__ = ["PairExplanation", "explain_pair", "explain_pairs"]
+
+_SECONDS_PER_DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class PairExplanation:
+    """Every figure the scan's verification reads for one pair, and its verdict.
+
+    Attributes
+    ----------
+    a, b
+        The two ids, as given.
+    text_a, text_b
+        The texts that are shingled: furniture stripped, normalized, learned boilerplate
+        lines left out.
+    shingles_a, shingles_b
+        Distinct shingles of each.
+    jaccard, containment
+        Exact, on the shingle sets.
+    estimate, minimum_estimate
+        The MinHash estimate of the Jaccard, and the lowest one the prefilter lets through.
+    shares_a_band
+        Whether LSH proposes the pair (the two signatures agree on a whole band).
+    passages
+        Share of the shorter text's 40-character windows found verbatim in the other.
+    days_apart
+        Between the two ``published_at`` (None when either is undated).
+    template
+        The template guard's reason, when it looked at the pair.
+    duplicate
+        Whether the scan merges the pair.
+    relation
+        ``"exact"``, ``"near"``, ``"template"`` (reported, never merged), or None.
+    decided_by
+        The step that settled it, in words.
+    """
+
+    a: str
+    b: str
+    text_a: str
+    text_b: str
+    shingles_a: int
+    shingles_b: int
+    jaccard: float
+    containment: float
+    estimate: float
+    minimum_estimate: float
+    shares_a_band: bool
+    passages: float
+    days_apart: float | None
+    template: str | None
+    duplicate: bool
+    relation: Relation | None
+    decided_by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values (``dedup explain --json``)."""
+        values = asdict(self)
+        for key in ("jaccard", "containment", "estimate", "minimum_estimate", "passages"):
+            values[key] = round(values[key], 6)
+        return values
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """The measured side of an explanation, before the verdict."""
+
+    sizes: tuple[int, int]
+    jaccard: float
+    containment: float
+    estimate: float
+    shares_a_band: bool
+    passages: float
+    days_apart: float | None
+
+
+def explain_pair(
+    articles: Sequence[Article], first: str, second: str, *, config: DedupConfig | None = None
+) -> PairExplanation:
+    """Why ``first`` and ``second`` of ``articles`` are, or are not, duplicates.
+
+    Parameters
+    ----------
+    articles
+        The corpus the two belong to (its learned boilerplate lines are the scan's).
+    first, second
+        The two ids.
+    config
+        The scan's parameters (defaults when omitted).
+
+    Raises
+    ------
+    InputError
+        An id that is not among the articles.
+
+    Examples
+    --------
+    >>> body = "أعلنت وزارة النفط العراقية اليوم زيادة صادرات الخام عبر موانئ البصرة الجنوبية"
+    >>> found = explain_pair([Article(id="a", text=body),
+    ...                       Article(id="b", text="بغداد - " + body)], "a", "b")
+    >>> found.duplicate, found.relation, found.decided_by.split(" (")[0]
+    (True, 'near', 'Jaccard at or above the threshold')
+    """
+    return explain_pairs(articles, [(first, second)], config=config)[0]
+
+
+def explain_pairs(
+    articles: Sequence[Article],
+    pairs: Sequence[tuple[str, str]],
+    *,
+    config: DedupConfig | None = None,
+) -> list[PairExplanation]:
+    """:func:`explain_pair` for several pairs of one corpus (prepared once).
+
+    Examples
+    --------
+    >>> body = "أعلنت وزارة النفط العراقية اليوم زيادة صادرات الخام عبر موانئ البصرة الجنوبية"
+    >>> found = explain_pairs([Article(id="a", text=body), Article(id="b", text=body),
+    ...                        Article(id="c", text="فاز المنتخب الوطني بالمباراة")],
+    ...                       [("a", "b"), ("a", "c")])
+    >>> [(f.b, f.duplicate) for f in found]
+    [('b', True), ('c', False)]
+    """
+    config = DedupConfig() if config is None else config
+    position = {article.id: i for i, article in enumerate(articles)}
+    missing = [i for pair in pairs for i in pair if i not in position]
+    if missing:
+        raise InputError(f"no article with the id {missing[0]!r} in the input(s)")
+    prepared = prepare_texts(articles, config).shingle_texts
+    found = []
+    for first, second in pairs:
+        left, right = articles[position[first]], articles[position[second]]
+        texts = [prepared[position[first]], prepared[position[second]]]
+        found.append(_explain(first, second, texts, left, right, config))
+    return found
+
+
+def _explain(
+    first: str, second: str, texts: list[str], left: Article, right: Article, config: DedupConfig
+) -> PairExplanation:
+    figures = _measure(texts, left, right, config)
+    duplicate, relation, decided_by = _verdict(figures, texts, config)
+    return PairExplanation(
+        a=first,
+        b=second,
+        text_a=texts[0],
+        text_b=texts[1],
+        shingles_a=figures.sizes[0],
+        shingles_b=figures.sizes[1],
+        jaccard=figures.jaccard,
+        containment=figures.containment,
+        estimate=figures.estimate,
+        minimum_estimate=minimum_estimate(config),
+        shares_a_band=figures.shares_a_band,
+        passages=figures.passages,
+        days_apart=figures.days_apart,
+        template=None if relation not in ("near", "template") else _template_reason(texts),
+        duplicate=duplicate,
+        relation=relation,
+        decided_by=decided_by,
+    )
+
+
+def _measure(texts: list[str], left: Article, right: Article, config: DedupConfig) -> _Figures:
+    shingles = shingle_texts(texts, config.ngram)
+    signatures = minhash_signatures(shingles, num_perm=config.num_perm, seed=config.seed)
+    pair = np.array([[0, 1]], dtype=np.int64)
+    jaccard, containment = exact_similarities(shingles, pair)
+    bands, rows = config.bands_rows
+    values = band_values(signatures, bands, rows)
+    moments = [published_timestamp(left.published_at), published_timestamp(right.published_at)]
+    days = (
+        None
+        if moments[0] is None or moments[1] is None
+        else abs(moments[0] - moments[1]) / _SECONDS_PER_DAY
+    )
+    sizes = shingles.sizes.tolist()
+    return _Figures(
+        sizes=(sizes[0], sizes[1]),
+        jaccard=float(jaccard[0]),
+        containment=float(containment[0]),
+        estimate=float(estimated_jaccard(signatures, pair)[0]),
+        shares_a_band=bool((values[0] == values[1]).any()),
+        passages=float(passage_containment(texts, pair)[0]),
+        days_apart=days,
+    )
+
+
+def _verdict(
+    figures: _Figures, texts: list[str], config: DedupConfig
+) -> tuple[bool, Relation | None, str]:
+    """(duplicate, relation, the step that decided), in the order the scan decides."""
+    rule = SimilarityRule.of(config)
+    smaller = min(figures.sizes)
+    if smaller < config.min_shingles:
+        return False, None, f"too few shingles to match ({smaller} < min_shingles)"
+    if figures.jaccard >= 1.0:
+        return True, "exact", "the same text after preparation (exact copy)"
+    if not figures.shares_a_band:
+        return False, None, "LSH never proposes the pair (no band of the signatures agrees)"
+    if figures.estimate < minimum_estimate(config):
+        return False, None, "the MinHash prefilter drops it (estimate under the bound)"
+    accepted, why = _accepted(figures, rule, config)
+    if not accepted:
+        return False, None, why
+    if _too_far(figures, config):
+        return False, None, f"{why}, but published more than the allowed days apart"
+    if config.template_guard and template_verdict(texts[0], texts[1]).is_template:
+        return False, "template", f"{why}, but the template guard: same template, other facts"
+    return True, "near", why
+
+
+def _accepted(figures: _Figures, rule: SimilarityRule, config: DedupConfig) -> tuple[bool, str]:
+    smaller = min(figures.sizes)
+    if figures.jaccard >= rule.jaccard_threshold:
+        return True, f"Jaccard at or above the threshold ({rule.jaccard_threshold})"
+    if rule.accepts(figures.jaccard, figures.containment, *figures.sizes):
+        return True, (
+            f"containment at or above {rule.containment_threshold} with Jaccard at or above "
+            f"{rule.min_jaccard_for_containment}"
+        )
+    threshold = config.passage_containment_threshold
+    passage_floor = max(config.min_shingles, config.min_shingles_for_containment)
+    if (
+        threshold is not None
+        and figures.jaccard >= config.min_jaccard_for_containment
+        and figures.containment >= threshold
+        and smaller >= passage_floor
+        and figures.passages >= threshold
+    ):
+        return True, f"verbatim passages cover at least {threshold} of the shorter text"
+    return False, (
+        f"below the rule: Jaccard < {rule.jaccard_threshold}, and not containment >= "
+        f"{rule.containment_threshold} with Jaccard >= {rule.min_jaccard_for_containment} and "
+        f">= {rule.min_shingles_for_containment} shingles, nor passages"
+    )
+
+
+def _too_far(figures: _Figures, config: DedupConfig) -> bool:
+    if figures.days_apart is None:
+        return False
+    apart = too_far_apart(
+        np.array([figures.jaccard]),
+        np.array([0.0]),
+        np.array([figures.days_apart * _SECONDS_PER_DAY]),
+        config,
+    )
+    return bool(apart[0])
+
+
+def _template_reason(texts: list[str]) -> str:
+    return template_verdict(texts[0], texts[1]).reason
