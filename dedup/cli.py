@@ -126,6 +126,24 @@ def main() -> None:
     """Near-duplicate clusters and related articles for Arabic news."""
 
 
+def _field_map(options: dict[str, Any]) -> FieldMap:
+    """The field names given by :func:`_reader_options`."""
+    return FieldMap(
+        id=options["id_field"],
+        text=options["text_field"],
+        title=options["title_field"],
+        source=options["source_field"],
+        published_at=options["date_field"],
+        url=options["url_field"],
+    )
+
+
+def _config_file_option(help: str) -> Callable[[Any], Any]:
+    return click.option(
+        "--config", "config_file", type=click.Path(dir_okay=False), default=None, help=help
+    )
+
+
 def _reader_options(command: Any) -> Any:
     """Input format, field names and encoding: shared by ``dedup scan`` and ``dedup index``."""
     options = [
@@ -229,13 +247,7 @@ def _given(ctx: click.Context, option: str) -> bool:
     help="Folder for clusters.jsonl, pairs.jsonl, rejects.jsonl, related.jsonl, summary.json.",
 )
 @_reader_options
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="TOML file with parameters (flags override it).",
-)
+@_config_file_option("TOML file with parameters (flags override it).")
 @_config_options
 @click.option(
     "--keep-furniture",
@@ -461,13 +473,7 @@ def _exit_on_rejects(counts: dict[str, Any], max_reject_rate: float | None, *, q
     "--ids", nargs=2, required=True, metavar="A B", help="The two article ids to explain."
 )
 @_reader_options
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="TOML file with the scan's parameters.",
-)
+@_config_file_option("TOML file with the scan's parameters.")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
 def explain_command(
     inputs: tuple[str, ...],
@@ -488,14 +494,7 @@ def explain_command(
         config = DedupConfig.from_dict(_load_config_file(config_file))
     except (ConfigError, TypeError) as error:
         raise click.UsageError(str(error)) from error
-    fields = FieldMap(
-        id=reader["id_field"],
-        text=reader["text_field"],
-        title=reader["title_field"],
-        source=reader["source_field"],
-        published_at=reader["date_field"],
-        url=reader["url_field"],
-    )
+    fields = _field_map(reader)
     try:
         _check_inputs(inputs)
         records = read_many(
@@ -647,14 +646,7 @@ class _IndexRun:
 def _run_index(
     db: str, inputs: tuple[str, ...], *, store: bool, config_file: str | None, **options: Any
 ) -> None:
-    fields = FieldMap(
-        id=options["id_field"],
-        text=options["text_field"],
-        title=options["title_field"],
-        source=options["source_field"],
-        published_at=options["date_field"],
-        url=options["url_field"],
-    )
+    fields = _field_map(options)
     started = time.perf_counter()
     out = options["out"]
     with contextlib.ExitStack() as stack:
@@ -703,13 +695,7 @@ def index_group() -> None:
 @index_group.command("add")
 @click.argument("db")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="TOML parameters of a new index (an existing one keeps its own).",
-)
+@_config_file_option("TOML parameters of a new index (an existing one keeps its own).")
 @_input_options
 def index_add(db: str, inputs: tuple[str, ...], config_file: str | None, **options: Any) -> None:
     """Add INPUT... to DB; print each article's match (duplicate_of, cluster, related).
