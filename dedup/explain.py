@@ -64,7 +64,7 @@ class PairExplanation:
     days_apart
         Between the two ``published_at`` (None when either is undated).
     template
-        The template guard's reason, when it looked at the pair.
+        The template guard's reason, when it looked at the pair (a near pair, the guard on).
     duplicate
         Whether the scan merges the pair.
     relation
@@ -177,7 +177,7 @@ def _explain(
     first: str, second: str, texts: list[str], left: Article, right: Article, config: DedupConfig
 ) -> PairExplanation:
     figures = _measure(texts, left, right, config)
-    duplicate, relation, decided_by = _verdict(figures, texts, config)
+    duplicate, relation, decided_by, template = _verdict(figures, texts, config)
     return PairExplanation(
         a=first,
         b=second,
@@ -192,7 +192,7 @@ def _explain(
         shares_a_band=figures.shares_a_band,
         passages=figures.passages,
         days_apart=figures.days_apart,
-        template=None if relation not in ("near", "template") else _template_reason(texts),
+        template=template,
         duplicate=duplicate,
         relation=relation,
         decided_by=decided_by,
@@ -226,26 +226,31 @@ def _measure(texts: list[str], left: Article, right: Article, config: DedupConfi
 
 def _verdict(
     figures: _Figures, texts: list[str], config: DedupConfig
-) -> tuple[bool, Relation | None, str]:
-    """(duplicate, relation, the step that decided), in the order the scan decides."""
+) -> tuple[bool, Relation | None, str, str | None]:
+    """(duplicate, relation, the step that decided, the template guard's reason when it was
+    asked), in the order the scan decides."""
     rule = SimilarityRule.of(config)
     smaller = min(figures.sizes)
     if smaller < config.min_shingles:
-        return False, None, f"too few shingles to match ({smaller} < min_shingles)"
+        return False, None, f"too few shingles to match ({smaller} < min_shingles)", None
     if figures.jaccard >= 1.0:
-        return True, "exact", "the same text after preparation (exact copy)"
+        return True, "exact", "the same text after preparation (exact copy)", None
     if not figures.shares_a_band:
-        return False, None, "LSH never proposes the pair (no band of the signatures agrees)"
+        return False, None, "LSH never proposes the pair (no band of the signatures agrees)", None
     if figures.estimate < minimum_estimate(config):
-        return False, None, "the MinHash prefilter drops it (estimate under the bound)"
+        return False, None, "the MinHash prefilter drops it (estimate under the bound)", None
     accepted, why = _accepted(figures, rule, config)
     if not accepted:
-        return False, None, why
+        return False, None, why, None
     if _too_far(figures, config):
-        return False, None, f"{why}, but published more than the allowed days apart"
-    if config.template_guard and template_verdict(texts[0], texts[1]).is_template:
-        return False, "template", f"{why}, but the template guard: same template, other facts"
-    return True, "near", why
+        return False, None, f"{why}, but published more than the allowed days apart", None
+    if not config.template_guard:
+        return True, "near", why, None
+    guard = template_verdict(texts[0], texts[1])
+    if guard.is_template:
+        why = f"{why}, but the template guard: same template, other facts"
+        return False, "template", why, guard.reason
+    return True, "near", why, guard.reason
 
 
 def _accepted(figures: _Figures, rule: SimilarityRule, config: DedupConfig) -> tuple[bool, str]:
@@ -284,7 +289,3 @@ def _too_far(figures: _Figures, config: DedupConfig) -> bool:
         config,
     )
     return bool(apart[0])
-
-
-def _template_reason(texts: list[str]) -> str:
-    return template_verdict(texts[0], texts[1]).reason

@@ -41,7 +41,6 @@ from dedup.records import Article, Rejected
 from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
 from dedup.verify import (
-    SimilarityRule,
     estimated_between,
     minimum_estimate,
     verify_pairs,
@@ -138,7 +137,6 @@ class BatchPlanner:
     def __init__(self, config: DedupConfig) -> None:
         self.config = config
         self._bands, self._rows = config.bands_rows
-        self._rule = SimilarityRule.of(config)
         # Only its threshold(source) is used: the bar of the unknown-source pool is twice as high.
         self._line_bar = LineStatistics(min_articles=config.boilerplate_min_articles)
         self._signatures = SignatureCache(config.num_perm)
