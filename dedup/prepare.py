@@ -30,7 +30,6 @@ __all__ = [
     "PreparedPage",
     "PreparedTexts",
     "dropped_lines",
-    "page_length",
     "prepare_page",
     "prepare_texts",
     "published_timestamp",
@@ -111,18 +110,6 @@ def shingle_text(lines: Sequence[str], dropped: Collection[int] = ()) -> str:
         return " ".join(line for line in lines if line)
     skip = set(dropped)
     return " ".join(line for i, line in enumerate(lines) if line and i not in skip)
-
-
-def page_length(lines: Sequence[str]) -> int:
-    """The length of the page's text: ``len(shingle_text(lines))``, without joining.
-
-    Examples
-    --------
-    >>> page_length(["خبر عاجل", "", "نص"]) == len(shingle_text(["خبر عاجل", "", "نص"]))
-    True
-    """
-    nonempty = [len(line) for line in lines if line]
-    return sum(nonempty) + max(len(nonempty) - 1, 0)
 
 
 def too_short(article: Article, length: int, config: DedupConfig) -> Rejected | None:

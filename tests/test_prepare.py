@@ -41,7 +41,6 @@ from dedup.normalize import (
 )
 from dedup.prepare import (
     dropped_lines,
-    page_length,
     prepare_texts,
     published_timestamp,
     shingle_text,
@@ -282,11 +281,6 @@ def test_dropped_lines_keep_what_filter_lines_keeps(corpus: list[tuple[list[str]
         assert shingle_text(lines, dropped) == expected
 
 
-@given(lines=_LINES)
-def test_page_length_is_the_length_of_the_joined_text(lines: list[str]) -> None:
-    assert page_length(lines) == len(shingle_text(lines))
-
-
 def test_admission_depends_on_the_article_alone() -> None:
     """A page long enough to shingle is admitted even when learned lines leave it short."""
     config = DedupConfig(boilerplate_min_articles=2)
@@ -300,7 +294,7 @@ def test_admission_depends_on_the_article_alone() -> None:
     assert prepared.shingle_texts[2] == "لا"  # the notice is learned boilerplate
     assert too_short(articles[2], len(prepared.page_texts[2]), config) is None
     assert scan(articles, config=config).rejected == ()
-    alone = too_short(Article(id="d", text="لا"), page_length(["لا"]), config)
+    alone = too_short(Article(id="d", text="لا"), len(shingle_text(["لا"])), config)
     assert alone is not None
     assert alone.reason.startswith("text too short to shingle (2 characters")
 

@@ -31,7 +31,6 @@ from dedup.index.store import Changes, ClusterFields, Edge, Record, StoreReader
 from dedup.lsh import band_values, candidate_pairs
 from dedup.prepare import (
     dropped_lines,
-    page_length,
     prepare_page,
     published_timestamp,
     shingle_text,
@@ -180,7 +179,7 @@ class BatchPlanner:
         vector and its line contributions; a reject when it is too short to shingle."""
         config = self.config
         page = prepare_page(article.text, config)
-        rejected = too_short(article, page_length(page.lines), config)
+        rejected = too_short(article, len(shingle_text(page.lines)), config)
         if rejected is not None:
             return rejected
         contributions = (
