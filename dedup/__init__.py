@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from dedup._version import __version__
 from dedup.config import DedupConfig, RelatedConfig
-from dedup.errors import ConfigError, DedupError, InputError
+from dedup.errors import (
+    ConfigError,
+    DedupError,
+    IndexClosedError,
+    IndexFormatError,
+    IndexNotFoundError,
+    InputError,
+    OutputError,
+)
 from dedup.normalize import NormalizationOptions, normalize_text
 from dedup.pipeline import scan
 from dedup.readers import FieldMap, read_corpus, read_many
@@ -46,10 +54,14 @@ __all__ = [
     "DedupError",
     "FieldMap",
     "Index",
+    "IndexClosedError",
+    "IndexFormatError",
+    "IndexNotFoundError",
     "InputError",
     "Match",
     "Member",
     "NormalizationOptions",
+    "OutputError",
     "Pair",
     "Rejected",
     "RelatedConfig",

@@ -246,11 +246,27 @@ def _check_encoding(encoding: str) -> None:
         raise InputError(f"'{encoding}' is not a text encoding; try utf-8 or cp1256")
 
 
+class _Borrowed(io.RawIOBase):
+    """A stream read through but never closed (stdin belongs to the process, not the reader)."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self._read = getattr(inner, "read1", inner.read)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def _open_text(path: str, encoding: str) -> tuple[IO[str], str]:
     """Open a path (``-`` = stdin, ``.gz`` transparently) as text with surrogateescape."""
     _check_encoding(encoding)
     if path == "-":
-        binary: IO[bytes] = sys.stdin.buffer
+        # Borrowed, not owned: closing the reader must leave the process's stdin open.
+        binary: IO[bytes] = io.BufferedReader(_Borrowed(sys.stdin.buffer))
         where = "<stdin>"
     else:
         file_path = Path(path)

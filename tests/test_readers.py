@@ -191,6 +191,16 @@ def test_stdin_dash(monkeypatch: pytest.MonkeyPatch) -> None:
     ]
 
 
+def test_stdin_stays_open_after_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process's stdin belongs to the caller: reading ``-`` to the end must not close it."""
+    stdin = io.TextIOWrapper(io.BytesIO((json.dumps({"id": "s1", "text": STORY}) + "\n").encode()))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert [a.id for a in articles(list(read_corpus("-")))] == ["s1"]
+    assert not stdin.closed
+    assert not stdin.buffer.closed
+    assert stdin.buffer.read() == b""  # still usable, and read to its end
+
+
 def test_cp1256_with_encoding(tmp_path: Path) -> None:
     path = tmp_path / "legacy.jsonl"
     line = json.dumps({"id": "w1", "text": STORY}, ensure_ascii=False) + "\n"
