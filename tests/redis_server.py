@@ -16,8 +16,10 @@ passed over silently where the real server must be tested.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -26,7 +28,7 @@ from collections.abc import Iterator
 
 import pytest
 
-__all__ = ["redis_index", "redis_url"]
+__all__ = ["private_redis_server", "redis_index", "redis_url"]
 
 _START_SECONDS = 10.0
 
@@ -69,10 +71,22 @@ def redis_url() -> Iterator[str]:
     if url:
         yield url
         return
+    if shutil.which("redis-server") is None:
+        _no_redis("DEDUP_TEST_REDIS_URL is not set and no redis-server is on PATH")
+    with private_redis_server() as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def private_redis_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``(url, process)`` of a redis-server of this test alone on 127.0.0.1, stopped at exit.
+
+    For tests that stop, pause or kill the server; the others share ``redis_url``.
+    """
     binary = shutil.which("redis-server")
     if binary is None:
-        _no_redis("DEDUP_TEST_REDIS_URL is not set and no redis-server is on PATH")
-        return
+        _no_redis("no redis-server is on PATH to start a private one")
+        raise AssertionError("unreachable")  # _no_redis skips or fails
     port = _free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -85,9 +99,11 @@ def redis_url() -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 _no_redis(f"redis-server did not start on port {port}")
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", process
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)  # a paused server cannot act on SIGTERM
+            process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 # The real Redis server (tests/redis_server.py): importing its fixtures registers them.
-from redis_server import redis_index, redis_url  # noqa: F401
+from redis_server import private_redis_server, redis_index, redis_url  # noqa: F401
 
 from dedup.errors import DedupError, IndexFormatError, IndexNotFoundError, InputError
 from dedup.index.store import (
@@ -261,6 +262,36 @@ def test_a_redis_server_that_does_not_answer_is_given_up_in_time(
         with pytest.raises(DedupError, match=r"cannot reach Redis at .*Start redis-server"):
             RedisStore(url)
     assert time.monotonic() - started < 5
+
+
+def test_a_redis_server_that_stops_answering_mid_use_is_a_dedup_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dedup.index.store import redis as redis_backend
+
+    monkeypatch.setattr(redis_backend, "REPLY_TIMEOUT", 0.5)
+    with private_redis_server() as (url, server):
+        store = RedisStore(url, name="paused")
+        assert store.version() == 0
+        server.send_signal(signal.SIGSTOP)  # connected, and no reply ever comes
+        started = time.monotonic()
+        answer = r"stopped answering \(TimeoutError.*redis-cli"
+        with pytest.raises(DedupError, match=answer), store.reading() as reader:
+            reader.counters()
+        assert time.monotonic() - started < 5
+        server.send_signal(signal.SIGCONT)
+        store.close()
+
+
+def test_a_redis_server_that_went_away_is_a_dedup_error_for_writers_too() -> None:
+    with private_redis_server() as (url, server):
+        store = RedisStore(url, name="gone")
+        server.kill()
+        server.wait()
+        answer = r"stopped answering \(ConnectionError"
+        with pytest.raises(DedupError, match=answer), store.writing() as (_, commit):
+            commit(Changes())
+        store.close()
 
 
 # ---------------------------------------------------------------------------

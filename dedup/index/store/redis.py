@@ -40,10 +40,29 @@ from dedup.index.store.base import (
     StoreReader,
 )
 
-__all__ = ["CONNECT_TIMEOUT", "RedisStore"]
+__all__ = ["CONNECT_TIMEOUT", "REPLY_TIMEOUT", "RedisStore"]
 
 #: Seconds to wait for a Redis server to accept a connection and answer PING on open.
 CONNECT_TIMEOUT: float = 5.0
+#: Seconds to wait for any one reply once connected. The slowest single command is a
+#: batch's MULTI/EXEC or an export's page of records: milliseconds to a second on a live
+#: server; two minutes is a server that is stopped, swapped out or cut off, not a busy one.
+REPLY_TIMEOUT: float = 120.0
+
+
+@contextlib.contextmanager
+def _server_errors(url: str) -> Iterator[None]:
+    """Turn the client's errors (connection lost, reply timed out) into a DedupError."""
+    import redis
+
+    try:
+        yield
+    except redis.RedisError as error:
+        raise DedupError(
+            f"{url}: the Redis server stopped answering ({type(error).__name__}: {error}). A "
+            "batch is committed whole or not at all (MULTI/EXEC): check the server with "
+            "`redis-cli -u URL ping`, then retry the operation."
+        ) from error
 
 
 def _probe(url: str) -> None:
@@ -350,27 +369,32 @@ class RedisStore(Store):
         self.lock_timeout = lock_timeout
         self._watch_error = redis.WatchError
         _probe(url)
-        # A connect timeout, so that a server that went away is an error, not a hang; no
-        # timeout on replies: a large batch or export can take long.
-        self.client = redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT)
+        # Timeouts on connecting and on each reply: a server that went away or stopped
+        # answering is an error (a DedupError, see _server_errors), not a hang.
+        self.client = redis.Redis.from_url(
+            url, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=REPLY_TIMEOUT
+        )
         self._release = self.client.register_script(_LOCK_RELEASE)
         self.hget_script = self.client.register_script(_HGET_MANY)
         self._committed_version = 0
 
     def meta(self) -> dict[str, str]:
         # redis-py types its replies as a union of sync and async results.
-        raw: dict[bytes, bytes] = self.client.hgetall(self.prefix + b"meta")  # type: ignore[assignment]
+        with _server_errors(self.location):
+            raw: dict[bytes, bytes] = self.client.hgetall(self.prefix + b"meta")  # type: ignore[assignment]
         return {k.decode(): v.decode() for k, v in raw.items()}
 
     def initialize(self, meta: dict[str, str]) -> dict[str, str]:
         # One script: either this process writes the whole meta map, or another one did.
         fields = [item for pair in meta.items() for item in pair]
-        self.client.eval(_CREATE_META, 1, self.prefix + b"meta", *fields)
+        with _server_errors(self.location):
+            self.client.eval(_CREATE_META, 1, self.prefix + b"meta", *fields)
         return self.meta()
 
     def version(self) -> int:
         """The write counter (incremented by every committed batch)."""
-        return int(self.client.get(self.prefix + b"version") or 0)
+        with _server_errors(self.location):
+            return int(self.client.get(self.prefix + b"version") or 0)
 
     def data_version(self) -> int:
         return self.version()
@@ -380,10 +404,11 @@ class RedisStore(Store):
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[StoreReader]:
-        before = self.version()
-        yield _RedisReader(self)
-        if self.version() != before:
-            raise ConflictError("the index changed while it was read")
+        with _server_errors(self.location):
+            before = self.version()
+            yield _RedisReader(self)
+            if self.version() != before:
+                raise ConflictError("the index changed while it was read")
 
     def _acquire(self) -> bytes:
         token = uuid.uuid4().hex.encode()
@@ -404,6 +429,11 @@ class RedisStore(Store):
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[tuple[StoreReader, Callable[[Changes], None]]]:
+        with _server_errors(self.location), self._locked() as (reader, commit):
+            yield reader, commit
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[tuple[StoreReader, Callable[[Changes], None]]]:
         token = self._acquire()
         try:
             with self.client.pipeline(transaction=True) as pipe:
@@ -450,7 +480,8 @@ class RedisStore(Store):
         return batch.commands()
 
     def size_bytes(self) -> int | None:
-        return int(self.client.info("memory")["used_memory"])
+        with _server_errors(self.location):
+            return int(self.client.info("memory")["used_memory"])
 
     def reclaim(self) -> None:
         """Nothing to do: Redis frees the memory of deleted fields and keys itself."""
