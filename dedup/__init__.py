@@ -24,18 +24,24 @@ from dedup.errors import (
     OutputError,
 )
 from dedup.normalize import NormalizationOptions, normalize_text
-from dedup.pipeline import scan
 from dedup.readers import FieldMap, read_corpus, read_many
 from dedup.records import Article, Cluster, Member, Pair, Rejected, RelatedItem, ScanReport
 from dedup.writers import write_report
 
 if TYPE_CHECKING:
     from dedup.index.api import Index, Match
+    from dedup.pipeline import scan
     from dedup.related import RelatedIndex
 
-# Imported on first use: scikit-learn (related) and the storage backends (index)
-# are not needed by every caller, and `dedup scan --related-k 0` skips them.
-_LAZY = {"Index": "dedup.index.api", "Match": "dedup.index.api", "RelatedIndex": "dedup.related"}
+# Imported on first use: scikit-learn (related), the storage backends (index) and the
+# scan's datasketch (whose import pulls in scipy.integrate: about 0.7 s) are not needed by
+# every caller; a worker process (dedup.worker) only prepares texts.
+_LAZY = {
+    "Index": "dedup.index.api",
+    "Match": "dedup.index.api",
+    "RelatedIndex": "dedup.related",
+    "scan": "dedup.pipeline",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ incremental index share it; :func:`line_contexts` gives what one article adds.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from dedup.errors import ConfigError, IndexFormatError
@@ -241,8 +241,16 @@ class LineStatistics:
                 "LineStatistics.add expects the lines of one article, got one string; "
                 "use split_lines(text) and normalize each line."
             )
+        self.add_contexts(line_contexts(lines, source, min_line_chars=self.min_line_chars))
+
+    def add_contexts(self, contexts: Iterable[Sequence[int]]) -> None:
+        """Count one article from its :func:`line_contexts` (computed elsewhere, say a worker).
+
+        ``add(lines, source)`` is ``add_contexts(line_contexts(lines, source))`` with this
+        object's ``min_line_chars``.
+        """
         cap = 2 * self.min_articles  # the highest bar; more contexts change nothing
-        for key, context in line_contexts(lines, source, min_line_chars=self.min_line_chars):
+        for key, context in contexts:
             seen = self._contexts.setdefault(format(key, "016x"), [])
             if context not in seen and len(seen) < cap:
                 seen.append(context)

@@ -26,6 +26,7 @@ import click
 from dedup._version import __version__
 from dedup.config import DedupConfig, RelatedConfig
 from dedup.errors import ConfigError, DedupError, InputError
+from dedup.parallel import default_jobs
 from dedup.pipeline import scan
 from dedup.readers import FieldMap, read_many
 from dedup.records import Article, Rejected, ScanReport
@@ -281,6 +282,12 @@ def _given(ctx: click.Context, option: str) -> bool:
     help="Also write the canonical article of each cluster to this file, each record as it "
     "was, in the input's format (a folder of .txt: JSON Lines).",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to use; the output is the same for any value [default: every core].",
+)
 @_apply(_progress_options())
 @click.pass_context
 def scan_command(
@@ -302,6 +309,7 @@ def scan_command(
     related_k: int,
     max_reject_rate: float | None,
     deduplicated: str | None,
+    jobs: int | None,
     progress: bool | None,
     quiet: bool,
     **flags: Any,
@@ -344,6 +352,7 @@ def scan_command(
             origins,
         ),
         drawer=_drawer(progress, quiet),
+        jobs=default_jobs() if jobs is None else jobs,
     )
     if deduplicated is not None:
         _write_canonicals(deduplicated, inputs, report, origins, input_format, encoding)
@@ -370,6 +379,7 @@ def _scan_into(
     *,
     read: Callable[[], Iterable[Article | Rejected]],
     drawer: _TqdmProgress | None,
+    jobs: int,
 ) -> ScanReport:
     """Check the inputs and the output folder, scan, write it all at once; SIGTERM leaves the
     folder as it was."""
@@ -380,7 +390,7 @@ def _scan_into(
         raise click.ClickException(str(error)) from error
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        report = scan(read(), config=config, progress=drawer)
+        report = scan(read(), config=config, progress=drawer, jobs=jobs)
         output.write(report)
     except DedupError as error:
         raise click.ClickException(str(error)) from error

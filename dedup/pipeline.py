@@ -23,7 +23,14 @@ from dedup.cluster import canonical_key, clusters_for
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError, InputError
 from dedup.lsh import candidate_pairs
-from dedup.prepare import PreparedTexts, prepare_texts, published_timestamp, too_short
+from dedup.parallel import WorkerPool
+from dedup.prepare import (
+    PreparedTexts,
+    invalid_unicode,
+    prepare_texts,
+    published_timestamp,
+    too_short,
+)
 from dedup.records import Article, Cluster, Pair, Rejected, RelatedItem, Relation, ScanReport
 from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
@@ -105,7 +112,11 @@ def _split_records(
         if position % _READ_EVERY == 0:
             progress("read", position, 0)  # 0: the total is not known while reading
         if isinstance(record, Article):
-            articles.append(record)
+            invalid = invalid_unicode(record)
+            if invalid is None:
+                articles.append(record)
+            else:
+                rejected.append(invalid)
         elif isinstance(record, Rejected):
             rejected.append(record)
         else:
@@ -255,6 +266,7 @@ def scan(
     *,
     config: DedupConfig | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> ScanReport:
     """Find duplicate clusters (and related lists) in a corpus.
 
@@ -266,6 +278,10 @@ def scan(
         All parameters; defaults when omitted.
     progress
         Called as ``progress(stage, done, total)``; the CLI draws a bar from it.
+    jobs
+        Processes for the per-article stages, this one included (:mod:`dedup.parallel`:
+        fresh worker interpreters, safe inside any program); the output is the same for
+        any value. ``dedup scan`` uses every core unless told ``--jobs``.
 
     Returns
     -------
@@ -296,9 +312,13 @@ def scan(
     input_records = len(articles) + len(rejected)
     report_progress("read", input_records, input_records)
     timer.lap("read")
-    prepared = prepare_texts(
-        articles, config, progress=lambda done, total: report_progress("prepare", done, total)
-    )
+    with WorkerPool(jobs) as pool:
+        prepared = prepare_texts(
+            articles,
+            config,
+            progress=lambda done, total: report_progress("prepare", done, total),
+            pool=pool,
+        )
     corpus = _admit(articles, prepared, config, rejected)
     timer.lap("prepare")
     shingles, signatures, spent = _shingle_and_sign(corpus.texts, config, report_progress)

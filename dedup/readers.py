@@ -32,7 +32,15 @@ from typing import IO, Any, Literal
 from dedup.errors import InputError
 from dedup.records import Article, Rejected
 
-__all__ = ["FieldMap", "csv_header", "input_format", "raw_records", "read_corpus", "read_many"]
+__all__ = [
+    "FieldMap",
+    "csv_header",
+    "input_format",
+    "raw_records",
+    "read_corpus",
+    "read_many",
+    "unicode_problem",
+]
 
 Format = Literal["auto", "jsonl", "csv", "txt"]
 
@@ -72,7 +80,7 @@ def _undecodable(value: str) -> bool:
     return not value.isascii() and _ESCAPED_BYTE.search(value) is not None
 
 
-def _unicode_problem(value: str, place: str) -> str | None:
+def unicode_problem(value: str, place: str) -> str | None:
     """Why a decoded string is not valid Unicode (None when it is); ``place`` is e.g. " in id"."""
     if value.isascii():
         return None
@@ -110,7 +118,7 @@ def _record_id(raw: object, fields: FieldMap) -> tuple[str, str | None]:
         article_id = str(raw).strip()
         if not article_id:
             return "", f"missing or empty id field '{fields.id}'"
-        return article_id, _unicode_problem(article_id, " in id")
+        return article_id, unicode_problem(article_id, " in id")
     if raw is None:
         return "", f"missing or empty id field '{fields.id}'"
     kind = _JSON_TYPE_NAMES.get(type(raw), f"a {type(raw).__name__}")
@@ -142,7 +150,7 @@ def _record_to_article(
     date_keys = (fields.published_at,) if fields.published_at else _DATE_FALLBACKS
     published_at = next((_as_text(record[k]) for k in date_keys if record.get(k)), "")
     problem = next(
-        filter(None, (_unicode_problem(v, "") for v in (text, published_at, *values.values()))),
+        filter(None, (unicode_problem(v, "") for v in (text, published_at, *values.values()))),
         None,
     )
     if problem is not None:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from strategies import normalizer_text
 
 import dedup.related.features as features
-from dedup import Article, DedupConfig, Index, Rejected, scan
+from dedup import Article, DedupConfig, Index, InputError, Rejected, RelatedConfig, scan
 from dedup.boilerplate import LineStatistics
 from dedup.furniture import strip_furniture
 from dedup.normalize import (
@@ -314,3 +314,31 @@ def test_admission_depends_on_the_article_alone() -> None:
 )
 def test_published_timestamp(value: str, expected: float | None) -> None:
     assert published_timestamp(value) == expected
+
+
+STORY = "وصل وزير الخارجية إلى بغداد اليوم في زيارة رسمية تستمر يومين لبحث العلاقات الثنائية"
+
+
+def test_articles_built_with_invalid_unicode_are_rejected_alike_by_scan_and_index(
+    tmp_path: Path,
+) -> None:
+    """Readers reject such records; a caller's own Article objects must not crash a stage."""
+    config = DedupConfig(related=RelatedConfig(k=0))
+    articles = [
+        Article(id="bytes", text=STORY + " \udcff"),
+        Article(id="title", text=STORY, title="\ud801"),
+        Article(id="fine", text=STORY),
+    ]
+    report = scan([*articles, Article(id="bad\ud800", text=STORY)], config=config)
+    assert [(r.id, r.reason) for r in report.rejected] == [
+        (None, "lone surrogate U+D800 (not valid Unicode)"),
+        ("bytes", "undecodable bytes (check --encoding)"),
+        ("title", "lone surrogate U+D801 (not valid Unicode)"),
+    ]
+    assert [c.canonical for c in report.clusters] == ["fine"]
+    with Index.open(tmp_path / "index.db", config=config) as index:
+        matches = index.add(articles)
+        assert [m.rejected for m in matches[:2]] == [r.reason for r in report.rejected[1:]]
+        assert matches[2].rejected is None
+        with pytest.raises(InputError, match=r"not valid Unicode, e.g. \['bad\\ud800'\]"):
+            index.add([Article(id="bad\ud800", text=STORY)])

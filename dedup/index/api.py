@@ -73,6 +73,7 @@ from dedup.index.store import (
     not_found_message,
     open_store,
 )
+from dedup.readers import unicode_problem
 from dedup.records import Article, Rejected
 
 __all__ = ["Index", "IndexStats", "Match"]
@@ -95,6 +96,14 @@ def _check_articles(articles: object) -> list[Article]:
                 f"item {position} is a {type(item).__name__}, not an Article; build records "
                 "with dedup.Article(id=..., text=...)"
             )
+    unusable = [a.id for a in items if unicode_problem(a.id, "")]
+    if unusable:
+        # The id keys the stored article: one that cannot be encoded cannot be stored or
+        # rejected by id (the scan rejects it without an id).
+        raise InputError(
+            f"{len(unusable)} article id(s) are not valid Unicode, e.g. {unusable[:3]!r} "
+            "(lone surrogates: undecodable bytes?); decode the input with its real encoding"
+        )
     repeated = sorted(i for i, n in Counter(a.id for a in items).items() if n > 1)
     if repeated:
         raise InputError(

@@ -31,6 +31,7 @@ from dedup.index.store import Changes, ClusterFields, Edge, Record, StoreReader
 from dedup.lsh import band_values, candidate_pairs
 from dedup.prepare import (
     dropped_lines,
+    invalid_unicode,
     prepare_page,
     published_timestamp,
     shingle_text,
@@ -178,6 +179,9 @@ class BatchPlanner:
         """The scan's preparation of one article (:mod:`dedup.prepare`), plus its term
         vector and its line contributions; a reject when it is too short to shingle."""
         config = self.config
+        invalid = invalid_unicode(article)
+        if invalid is not None:
+            return invalid
         page = prepare_page(article.text, config)
         rejected = too_short(article, len(shingle_text(page.lines)), config)
         if rejected is not None:

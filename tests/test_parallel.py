@@ -1,0 +1,131 @@
+"""Both cores: worker processes give the same results as the calling process, in order."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import Article, DedupConfig, RelatedConfig, read_corpus, scan
+from dedup.cli import main
+from dedup.errors import ConfigError, DedupError
+from dedup.parallel import WorkerPool, encode_frame, read_frame, run_task
+from dedup.prepare import prepare_texts
+from dedup.writers import write_report
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_corpus" / "articles.jsonl"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def sample_articles() -> list[Article]:
+    return [record for record in read_corpus(str(SAMPLE)) if isinstance(record, Article)]
+
+
+@settings(max_examples=200)
+@given(st.recursive(st.text() | st.integers() | st.booleans(), st.lists, max_leaves=20))
+def test_a_frame_carries_any_json_value_and_any_string(value: object) -> None:
+    """Lone surrogates (the readers' undecodable bytes) included."""
+    stream = io.BytesIO(encode_frame(value) + encode_frame("end"))
+    assert read_frame(stream) == value
+    assert read_frame(stream) == "end"
+    assert read_frame(stream) is None
+
+
+def test_a_worker_answers_as_this_process_does() -> None:
+    texts = [a.text for a in sample_articles()[:40]] + ["کوردستانـــ\u2028إقليمٌ ٢٠٢٣\r\nآخر تحديث"]
+    payload = {"config": DedupConfig().to_dict(), "texts": texts, "sources": [""] * len(texts)}
+    with WorkerPool(2) as pool:
+        # Two chunks: one computed here, one by the worker, whichever is free first.
+        answers = pool.map("prepare", [payload, payload])
+    local = run_task("prepare", payload)
+    assert answers == [local, local]
+    assert json.loads(json.dumps(local)) == local  # JSON values only: no tuple to lose
+
+
+def test_prepared_texts_are_the_same_for_any_number_of_jobs() -> None:
+    articles = sample_articles() * 8  # 736 articles: three chunks
+    config = DedupConfig()
+    seen = []
+    with WorkerPool(3) as pool:
+        parallel = prepare_texts(articles, config, pool=pool, progress=lambda d, t: seen.append(d))
+    assert parallel == prepare_texts(articles, config)
+    assert len(seen) == 3  # one report per chunk, done counts rising to the total
+    assert seen == sorted(seen)
+    assert seen[-1] == len(articles)
+
+
+def _written(tmp_path: Path, name: str, jobs: int) -> dict[str, bytes]:
+    # Four copies of every article under other ids: 368 articles, two chunks.
+    copies = [replace(a, id=f"{n}-{a.id}") for n, a in enumerate(sample_articles() * 4)]
+    report = scan(copies, config=DedupConfig(related=RelatedConfig(k=3)), jobs=jobs)
+    write_report(report, tmp_path / name)
+    return {
+        path.name: path.read_bytes()
+        for path in sorted((tmp_path / name).iterdir())
+        if path.name != "summary.json"
+    }
+
+
+def test_scan_output_is_byte_identical_for_any_jobs(tmp_path: Path) -> None:
+    one, two = _written(tmp_path, "one", 1), _written(tmp_path, "two", 2)
+    assert one == two
+    assert len(one["clusters.jsonl"].splitlines()) > 0
+
+
+def test_a_worker_killed_mid_run_is_a_dedup_error_with_a_hint() -> None:
+    payload = {"config": {}, "texts": ["خبر"], "sources": [""]}
+    with WorkerPool(2) as pool:
+        pool.map("prepare", [payload, payload])
+        worker = pool._workers[0]
+        worker.process.kill()
+        worker.process.wait()
+        with pytest.raises(DedupError, match=r"exited with code -9 .*--jobs 1"):
+            pool.map("prepare", [payload] * 6)
+
+
+def test_a_failing_task_raises_the_earliest_chunks_error() -> None:
+    good = {"config": {}, "texts": ["خبر"], "sources": [""]}
+    bad = {"config": {"ngram": 0}, "texts": ["خبر"], "sources": [""]}
+    with WorkerPool(2) as pool, pytest.raises(DedupError, match="ngram"):
+        pool.map("prepare", [good, bad, good, good])
+    with pytest.raises(ConfigError, match="unknown worker task 'nope'; known: prepare"):
+        run_task("nope", {})
+
+
+def test_jobs_must_be_a_whole_number_of_one_or_more() -> None:
+    for jobs in (0, -1, 1.5, True):
+        with pytest.raises(ConfigError, match="jobs must be a whole number >= 1"):
+            WorkerPool(jobs)  # type: ignore[arg-type]
+    result = CliRunner().invoke(main, ["scan", str(SAMPLE), "--out", "x", "--jobs", "0"])
+    assert result.exit_code == 2
+    assert "--jobs" in result.output
+
+
+def test_an_unguarded_script_is_not_run_again_by_the_workers(tmp_path: Path) -> None:
+    """multiprocessing's spawn would re-run this script's top level in every child."""
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "ingest.py"
+    script.write_text(
+        "import dedup\n"
+        f"with open({str(runs)!r}, 'a') as log:\n"
+        "    log.write('run\\n')\n"
+        f"articles = [a for a in dedup.read_corpus({str(SAMPLE)!r})] * 6\n"
+        "articles = [dedup.Article(id=f'{n}', text=a.text) for n, a in enumerate(articles)]\n"
+        "report = dedup.scan(articles, config=dedup.DedupConfig("
+        "related=dedup.RelatedConfig(k=0)), jobs=2)\n"
+        "print(len(report.clusters))\n"
+    )
+    finished = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert runs.read_text() == "run\n"
+    assert int(finished.stdout) < 6 * 92
