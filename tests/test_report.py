@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import html
 import json
 import re
 from pathlib import Path
@@ -47,7 +48,8 @@ def _payload(page: str) -> dict[str, Any]:
 
 
 def _cells(page: str, attribute: str) -> dict[str, str]:
-    return dict(re.findall(rf'<td {attribute}="([^"]*)"[^>]*>([^<]*)</td>', page))
+    found = re.findall(rf'<td {attribute}="([^"]*)"[^>]*>([^<]*)</td>', page)
+    return {html.unescape(key): html.unescape(value) for key, value in found}
 
 
 @pytest.fixture(scope="module")
@@ -213,3 +215,58 @@ def test_texts_stay_within_the_budget() -> None:
         members = columns["member"][columns["start"][k] : columns["start"][k + 1]]
         on_page = [str(n) in texts for n in members]
         assert all(on_page) or not any(on_page) or columns["size"][k] == 1 or len(members) == 2
+
+
+def test_rejects_are_listed(tmp_path: Path, write_jsonl: Any) -> None:
+    records = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+    bad = [{"id": "empty", "text": ""}, {"id": "short", "text": "لا"}]
+    inputs = write_jsonl([*records[:20], *bad])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["scan", str(inputs), "--out", str(out), "--html", "-q"])
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    lines = (out / "rejects.jsonl").read_text(encoding="utf-8").splitlines()
+    rejects = [json.loads(line) for line in lines]
+    shown = _payload(page)["rejects"]
+    assert shown["total"] == len(rejects) == 2
+    assert [[shown["files"][f], line, i, why] for f, line, i, why in shown["rows"]] == [
+        [r["file"], r["line"], r["id"], r["reason"]] for r in rejects
+    ]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    by_reason = summary["counts"]["rejects_by_reason"]
+    assert by_reason
+    assert _cells(page, "data-reject-reason") == {k: str(v) for k, v in by_reason.items()}
+
+
+def test_a_later_scan_replaces_the_report(tmp_path: Path) -> None:
+    """Without --html the folder is replaced whole: no report of another run stays."""
+    out = tmp_path / "out"
+    runner = CliRunner()
+    first = runner.invoke(main, ["scan", str(SAMPLE), "--out", str(out), "--html", "-q"])
+    assert first.exit_code == 0
+    assert (out / "report.html").exists()
+    assert runner.invoke(main, ["scan", str(SAMPLE), "--out", str(out), "-q"]).exit_code == 0
+    assert not (out / "report.html").exists()
+
+
+def test_new_relations_are_shown_as_they_come() -> None:
+    """Relation strings are the run's: one this version never wrote still appears."""
+    articles = _articles()
+    config = DedupConfig(related=RelatedConfig(k=0))
+    run = RunOutputs.from_scan(scan(articles, config=config))
+    pairs = [{**p, "relation": "follow_up"} if p["relation"] == "near" else p for p in run.pairs]
+    clusters = [
+        {
+            **c,
+            "members": [
+                {**m, "relation": m["relation"].replace("near", "update")} for m in c["members"]
+            ],
+        }
+        for c in run.clusters
+    ]
+    changed = RunOutputs(clusters, pairs, run.rejects, run.related, run.summary)
+    page = build_html(changed, articles, config=config)
+    assert 'data-label="follow_up"' in page
+    payload = _payload(page)
+    assert "update" in payload["relations"]
+    assert "near" not in payload["relations"]

@@ -80,6 +80,7 @@ def write_html(path: str | Path, html: str) -> Path:
         The folder cannot be written.
     """
     target = Path(path)
+    staging: str | None = None
     try:
         handle, staging = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
@@ -89,4 +90,7 @@ def write_html(path: str | Path, html: str) -> Path:
         raise OutputError(
             f"{target}: cannot write the report ({error.strerror or error})"
         ) from error
+    finally:
+        if staging is not None and os.path.exists(staging):
+            os.unlink(staging)
     return target
