@@ -270,3 +270,29 @@ def test_new_relations_are_shown_as_they_come() -> None:
     payload = _payload(page)
     assert "update" in payload["relations"]
     assert "near" not in payload["relations"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(alphabet="ابت ثج\t", min_size=1, max_size=12), st.booleans()),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_struck_spans_cover_the_lines_left_out(lines: list[tuple[str, bool]]) -> None:
+    """A body made of some of the page's lines: the struck ranges are the others' letters."""
+    text = "\n".join(line for line, _ in lines)
+    body = "\n".join(line for line, kept in lines if kept)
+    spans = struck_spans(text, body)
+    struck = "".join(text[start:end] for start, end in spans)
+    for start, end in spans:
+        assert text[start:end].strip() == text[start:end] != ""
+    left_out = "".join(line for line, kept in lines if not kept)
+    # A kept line may be matched inside an equal removed one before it: the place differs,
+    # the letters struck do not.
+    assert sorted("".join(struck.split())) == sorted("".join(left_out.split()))
+    outside, start = [], 0
+    for begin, end in [*spans, (len(text), len(text))]:
+        outside.append(text[start:begin])
+        start = end
+    assert "".join("".join(outside).split()) == "".join(body.split())

@@ -3,8 +3,8 @@
 "Just over" comes from the run's verified pairs. "Just under" needs the candidates the run
 did not keep, so the scan's own stages run again on the prepared texts: shingles,
 signatures, LSH candidates and the MinHash prefilter (:mod:`dedup.lsh`,
-:mod:`dedup.verify`), then exact similarities, a block of candidates at a time as
-:func:`dedup.pipeline.scan` does. The cost is that of the scan's candidate and
+:mod:`dedup.verify`; the prefilter's bound taken at the bottom of the near windows), then
+exact similarities, a block of candidates at a time as :func:`dedup.pipeline.scan` does. The cost is that of the scan's candidate and
 verification stages (measured in ``benchmarks/README.md``).
 """
 
