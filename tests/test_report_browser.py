@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -114,3 +115,34 @@ def test_payloads_show_as_text_and_run_nothing(hostile_page: tuple[Path, object]
     text = html.unescape(re.sub(r"<[^>]+>", "", view))
     for payload in PAYLOADS:
         assert payload in text, f"{payload!r} is visible as text"
+
+
+@pytest.mark.parametrize(
+    ("query", "matches"),
+    [
+        (
+            "أسعار الذهب",
+            lambda article: "اسعار" in _folded(article.title) and "الذهب" in article.title,
+        ),
+        ("s06", lambda article: article.id.startswith("s06")),
+    ],
+)
+def test_search_by_title_words_or_id(
+    hostile_page: tuple[Path, object], query: str, matches: object
+) -> None:
+    path, report = hostile_page
+    articles = {a.id: a for a in read_corpus(SAMPLE) if isinstance(a, Article)}
+    expected = {
+        c.cluster_id
+        for c in report.clusters  # type: ignore[attr-defined]
+        if any(m.id in articles and matches(articles[m.id]) for m in c.members)  # type: ignore[operator]
+    }
+    assert expected
+    dom = dump_dom(path, "#q=" + quote(query))
+    assert "data-errors" not in _root_attributes(dom)
+    assert set(re.findall(r'<li data-cluster="([^"]+)"', dom)) == expected
+    assert f"{len(expected)} of {len(report.clusters)} clusters match" in dom  # type: ignore[attr-defined]
+
+
+def _folded(title: str) -> str:
+    return title.replace("أ", "ا").replace("إ", "ا").replace("آ", "ا")

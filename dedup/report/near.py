@@ -4,8 +4,9 @@
 did not keep, so the scan's own stages run again on the prepared texts: shingles,
 signatures, LSH candidates and the MinHash prefilter (:mod:`dedup.lsh`,
 :mod:`dedup.verify`; the prefilter's bound taken at the bottom of the near windows), then
-exact similarities, a block of candidates at a time as :func:`dedup.pipeline.scan` does. The cost is that of the scan's candidate and
-verification stages (measured in ``benchmarks/README.md``).
+exact similarities, a block of candidates at a time as :func:`dedup.pipeline.scan` does.
+The cost is that of the scan's candidate and verification stages (measured in
+``benchmarks/README.md``).
 """
 
 from __future__ import annotations

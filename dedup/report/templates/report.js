@@ -102,15 +102,14 @@
   }
 
   /* ---- clusters ---- */
+  var titleWords = null;   // normalized titles, made at the first search
   function clusterMatches(k, query) {
     var c = D.clusters;
+    if (titleWords === null) titleWords = D.articles.title.map(function (t) { return " " + words(t).join(" ") + " "; });
     for (var m = c.start[k]; m < c.start[k + 1]; m++) {
       var n = c.member[m];
       if (query.id !== "" && D.articles.id[n].indexOf(query.id) === 0) return true;
-      if (query.words.length) {
-        var title = " " + words(D.articles.title[n]).join(" ") + " ";
-        if (query.words.every(function (w) { return title.indexOf(w) >= 0; })) return true;
-      }
+      if (query.words.length && query.words.every(function (w) { return titleWords[n].indexOf(w) >= 0; })) return true;
     }
     return false;
   }
