@@ -258,8 +258,12 @@ def build_payload(
     table = _table(ordered, articles)
     relations: dict[str, int] = {}
     clusters = _cluster_columns(ordered, table, relations)
-    corpus = [table.articles[i] for i in table.order]
-    prepared = prepare_texts(corpus, config).shingle_texts
+    # Prepared as the scan prepared them: every article read (the rejected ones too) teaches
+    # the boilerplate lines.
+    corpus = list(articles)
+    position = {article.id: k for k, article in enumerate(corpus)}
+    everyone = prepare_texts(corpus, config).shingle_texts
+    prepared = [everyone[position[i]] for i in table.order]
     near = near_threshold_pairs(
         table.order, prepared, run.pairs, config, per_list=budget.near_pairs
     )
