@@ -288,6 +288,12 @@ def _given(ctx: click.Context, option: str) -> bool:
     default=None,
     help="Processes to use; the output is the same for any value [default: every core].",
 )
+@click.option(
+    "--html",
+    is_flag=True,
+    help="Also write report.html in --out: a review page of the clusters, pairs and rejects "
+    "(self-contained, opens offline).",
+)
 @_apply(_progress_options())
 @click.pass_context
 def scan_command(
@@ -310,14 +316,16 @@ def scan_command(
     max_reject_rate: float | None,
     deduplicated: str | None,
     jobs: int | None,
+    html: bool,
     progress: bool | None,
     quiet: bool,
     **flags: Any,
 ) -> None:
     """Find duplicate clusters in INPUT... (JSON Lines, CSV, folders of .txt, .gz, - for stdin).
 
-    The five output files replace those of an earlier run in --out all at once. Exit codes:
-    0 done, 1 error, 2 usage, 3 too many records rejected, 143 terminated (SIGTERM).
+    The five output files (and report.html with --html) replace those of an earlier run in
+    --out all at once. Exit codes: 0 done, 1 error, 2 usage, 3 too many records rejected,
+    143 terminated (SIGTERM).
     """
     config = _scan_config(
         ctx,
@@ -338,6 +346,7 @@ def scan_command(
     started = time.perf_counter()
     _check_deduplicated(deduplicated, inputs)
     origins: dict[str, tuple[str, int]] = {}
+    kept: list[Article] | None = [] if html else None
     report = _scan_into(
         inputs,
         out_dir,
@@ -350,9 +359,11 @@ def scan_command(
                 encoding=encoding,
             ),
             origins,
+            kept,
         ),
         drawer=_drawer(progress, quiet),
         jobs=default_jobs() if jobs is None else jobs,
+        articles=kept,
     )
     if deduplicated is not None:
         _write_canonicals(deduplicated, inputs, report, origins, input_format, encoding)
@@ -380,9 +391,11 @@ def _scan_into(
     read: Callable[[], Iterable[Article | Rejected]],
     drawer: _TqdmProgress | None,
     jobs: int,
+    articles: list[Article] | None = None,
 ) -> ScanReport:
     """Check the inputs and the output folder, scan, write it all at once; SIGTERM leaves the
-    folder as it was."""
+    folder as it was. With ``articles`` (filled while reading), report.html is written too,
+    into the staging folder, so it appears with the other files."""
     try:
         _check_inputs(inputs)
         output = OutputFolder(out_dir)
@@ -391,6 +404,11 @@ def _scan_into(
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         report = scan(read(), config=config, progress=drawer, jobs=jobs)
+        if articles is not None:
+            from dedup.report import REPORT_FILE, RunOutputs, build_html, write_html
+
+            page = build_html(RunOutputs.from_scan(report), articles, config=config)
+            write_html(output.staging / REPORT_FILE, page)
         output.write(report)
     except DedupError as error:
         raise click.ClickException(str(error)) from error
@@ -425,12 +443,17 @@ def _write_canonicals(
 
 
 def _remember_origins(
-    records: Iterable[Article | Rejected], origins: dict[str, tuple[str, int]]
+    records: Iterable[Article | Rejected],
+    origins: dict[str, tuple[str, int]],
+    kept: list[Article] | None = None,
 ) -> Iterator[Article | Rejected]:
-    """The records as they pass, with each article's (file, line) kept by id."""
+    """The records as they pass, with each article's (file, line) kept by id, and the
+    articles themselves in ``kept`` when given (--html)."""
     for record in records:
         if isinstance(record, Article):
             origins[record.id] = (record.origin_file, record.origin_line)
+            if kept is not None:
+                kept.append(record)
         yield record
 
 
@@ -518,6 +541,42 @@ def explain_command(
         click.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(_explanation_text(found))
+
+
+@main.command("report")
+@click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False))
+@click.argument("inputs", nargs=-1, required=True)
+@_reader_options
+def report_command(out_dir: str, inputs: tuple[str, ...], **reader: Any) -> None:
+    """Build DIR/report.html again from the finished run in DIR and its INPUT... (the texts).
+
+    The run's parameters come from DIR/summary.json; give the inputs and the field options
+    the scan was given. The page replaces an earlier report.html all at once. Exit codes:
+    0 done, 1 error (an unfinished run, an article of the run missing from the inputs),
+    2 usage.
+    """
+    from dedup.report import REPORT_FILE, RunOutputs, build_html, write_html
+
+    started = time.perf_counter()
+    try:
+        _check_inputs(inputs)
+        run = RunOutputs.load(out_dir)
+        config = run.config()
+        records = read_many(
+            inputs,
+            format=reader["input_format"],
+            fields=_field_map(reader),
+            encoding=reader["encoding"],
+        )
+        articles = [r for r in records if isinstance(r, Article)]
+        path = write_html(Path(out_dir) / REPORT_FILE, build_html(run, articles, config=config))
+    except DedupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"dedup report: {len(run.clusters)} clusters, {len(articles)} articles in "
+        f"{time.perf_counter() - started:.1f}s -> {path}",
+        err=True,
+    )
 
 
 def _explanation_text(found: Any) -> str:
