@@ -34,6 +34,7 @@ __all__ = [
     "SCHEMAS",
     "OutputFolder",
     "cluster_record",
+    "current_umask",
     "pair_record",
     "reject_record",
     "related_record",
@@ -138,6 +139,9 @@ class OutputFolder:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             staging = tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            # mkdtemp makes a private folder (0700); an output folder gets the mode mkdir
+            # would give it, so that the others the umask allows can read the results.
+            os.chmod(staging, 0o777 & ~current_umask())
         except OSError as error:
             raise OutputError(
                 f"{self.path}: cannot write the output folder ({error.strerror or error}); "
@@ -193,6 +197,13 @@ def _signals_held() -> Iterator[None]:
             signal.signal(number, handler)
         for received in pending:
             signal.raise_signal(received)
+
+
+def current_umask() -> int:
+    """The process's file-mode creation mask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _swap(staging: Path, target: Path) -> None:

@@ -219,3 +219,22 @@ def test_interrupts_wait_for_the_swap() -> None:
         assert received == [signal.SIGTERM]  # delivered after it
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_outputs_get_the_modes_the_umask_gives_not_private_temporary_ones(
+    tmp_path: Path, umask: int
+) -> None:
+    """The staging folder and the report page come from mkdtemp/mkstemp (0700/0600)."""
+    from dedup.report import write_html
+
+    previous = os.umask(umask)
+    try:
+        folder = writers.OutputFolder(tmp_path / "out")
+        folder.write(ScanReport((), (), ()))
+        page = write_html(tmp_path / "out" / "report.html", "<!doctype html>")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o777 & ~umask
+    assert page.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (tmp_path / "out" / "clusters.jsonl").stat().st_mode & 0o777 == 0o666 & ~umask

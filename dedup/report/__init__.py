@@ -24,6 +24,7 @@ from dedup.records import Article
 from dedup.report.payload import ReportBudget, build_payload
 from dedup.report.render import render_page
 from dedup.report.run import RunOutputs
+from dedup.writers import current_umask
 
 __all__ = ["REPORT_FILE", "ReportBudget", "RunOutputs", "build_html", "write_html"]
 
@@ -85,6 +86,8 @@ def write_html(path: str | Path, html: str) -> Path:
         handle, staging = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(html)
+        # mkstemp's file is private (0600); the page gets the mode open() would give it.
+        os.chmod(staging, 0o666 & ~current_umask())
         os.replace(staging, target)
     except OSError as error:
         raise OutputError(
