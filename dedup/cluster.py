@@ -25,9 +25,15 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.config import DedupConfig
-from dedup.records import Cluster, Member, Pair
+from dedup.records import MERGED_RELATIONS, Cluster, Member, Pair
 
-__all__ = ["LinkRule", "build_clusters", "canonical_key", "cluster_id_for", "clusters_for"]
+__all__ = [
+    "LinkRule",
+    "build_clusters",
+    "canonical_key",
+    "cluster_id_for",
+    "clusters_for",
+]
 
 F64Array = npt.NDArray[np.float64]
 
@@ -267,7 +273,7 @@ def _star_links(
         {
             tuple(sorted((centre_of[p.a], centre_of[p.b]), key=priority))
             for p in pairs
-            if p.relation != "template" and centre_of[p.a] != centre_of[p.b]
+            if p.relation in MERGED_RELATIONS and centre_of[p.a] != centre_of[p.b]
         },
         key=lambda link: (priority(link[0]), priority(link[1])),
     )
@@ -418,12 +424,17 @@ def _dense_enough(
 def _neighbours_of(
     pairs: Sequence[Pair],
 ) -> tuple[dict[str, dict[str, Pair]], set[tuple[str, str]]]:
-    """Verified pairs by article (both ways), and the template pairs, which never merge."""
+    """Merged pairs by article (both ways), and the template pairs, which never merge.
+
+    Follow-ups and roundups are not neighbours either (reported and linked, never merged).
+    """
     neighbours: dict[str, dict[str, Pair]] = {}
     templates: set[tuple[str, str]] = set()
     for pair in pairs:
         if pair.relation == "template":
             templates.add((pair.a, pair.b))
+            continue
+        if pair.relation not in MERGED_RELATIONS:
             continue
         neighbours.setdefault(pair.a, {})[pair.b] = pair
         neighbours.setdefault(pair.b, {})[pair.a] = pair
@@ -488,6 +499,29 @@ def _via(member_id: str, in_cluster: set[str], graph: _Graph, centre_of: dict[st
     return via
 
 
+def _split_unlike(member_ids: list[str], graph: _Graph) -> tuple[list[str], list[str]]:
+    """The link rule: members that joined through a ``via`` neighbour (no merged pair with
+    the canonical) and are no same-story match of it leave the cluster.
+
+    Returns the members kept (canonical first) and those that leave.
+    """
+    canonical = member_ids[0]
+    direct = graph.neighbours.get(canonical, {})
+    alike = {canonical} | {
+        m for m in member_ids[1:] if m in direct or graph.fits_with(m, [canonical])
+    }
+    if len(alike) == len(member_ids):
+        return member_ids, []
+    # Only those still reached from the canonical through merged pairs inside the cluster.
+    reached, frontier = {canonical}, [canonical]
+    while frontier:
+        found = [n for m in frontier for n in graph.neighbours.get(m, {}) if n in alike]
+        frontier = sorted(set(found) - reached)
+        reached.update(frontier)
+    kept = [m for m in member_ids if m in reached]
+    return kept, [m for m in member_ids if m not in reached]
+
+
 def build_clusters(
     ids: Sequence[str],
     pairs: Sequence[Pair],
@@ -539,9 +573,9 @@ def build_clusters(
     >>> [c.canonical for c in build_clusters(["a", "b", "c", "d"], p, lambda i: (i,))]
     ['a', 'd']
     """
+    compatible = _same_story_check(similarity, link_rule, same_story_rule)
     neighbours, templates = _neighbours_of(pairs)
     ordered = sorted(ids, key=priority)
-    compatible = _same_story_check(similarity, link_rule, same_story_rule)
     graph = _Graph(neighbours, priority, compatible, strong_jaccard)
     stars = _star_clusters(ordered, graph)
     centre_of = stars.centre_of
@@ -562,9 +596,25 @@ def build_clusters(
     grouped: dict[str, list[str]] = {}
     for article_id in ordered:
         grouped.setdefault(canonical_of[centre_of[article_id]], []).append(article_id)
-    clusters = [
-        _cluster_of(member_ids, graph, centre_of, similarity) for member_ids in grouped.values()
-    ]
+    clusters: list[Cluster] = []
+    for member_ids in grouped.values():
+        kept, left = _split_unlike(member_ids, graph)
+        clusters.append(_cluster_of(kept, graph, centre_of, similarity))
+        if left:
+            # The members that left are clustered again among themselves, by the same rules.
+            inside = set(left)
+            own = [p for p in pairs if p.a in inside and p.b in inside]
+            clusters.extend(
+                build_clusters(
+                    left,
+                    own,
+                    priority,
+                    similarity=similarity,
+                    link_rule=link_rule,
+                    strong_jaccard=strong_jaccard,
+                    same_story_rule=same_story_rule,
+                )
+            )
     clusters.sort(key=lambda c: c.cluster_id)
     return tuple(clusters)
 
