@@ -3,8 +3,9 @@
 :func:`dedup.cluster.build_clusters` is local to a connected component of the verified
 pairs (template, follow-up and roundup pairs do not connect), so after a batch only the
 components that hold a new, re-shingled or deleted article's neighbours are clustered again,
-with the scan's own :func:`~dedup.cluster.clusters_for`. Exact similarities the clusters ask for are kept between
-batches (:class:`SimilarityCache`): a component is clustered again whenever a copy joins it.
+with the scan's own :func:`~dedup.cluster.clusters_for`. Exact similarities the clusters ask
+for are kept between batches (:class:`SimilarityCache`): a component is clustered again
+whenever a copy joins it.
 """
 
 from __future__ import annotations
