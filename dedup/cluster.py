@@ -108,13 +108,19 @@ class _Graph:
     """What every clustering step reads: the verified pairs of each article and the rules.
 
     ``compatible`` is the same-story check a member accepted by containment alone must pass
-    (None when no similarity was given: every such member is taken).
+    (None when no similarity was given: every such member is taken). ``apart`` holds the
+    pairs verified as two stories (template, follow-up, roundup), ids in sorted order.
     """
 
     neighbours: dict[str, dict[str, Pair]]
     priority: Callable[[str], tuple[object, ...]]
     compatible: Callable[[str, str], bool] | None
     strong_jaccard: float
+    apart: frozenset[tuple[str, str]] = frozenset()
+
+    def two_stories(self, first: str, second: str) -> bool:
+        """Whether the two were verified as different stories (a pair that never merges)."""
+        return (first, second) in self.apart or (second, first) in self.apart
 
     def is_weak(self, pair: Pair) -> bool:
         """Accepted by containment only (Jaccard under ``strong_jaccard``)."""
@@ -501,14 +507,19 @@ def _via(member_id: str, in_cluster: set[str], graph: _Graph, centre_of: dict[st
 
 def _split_unlike(member_ids: list[str], graph: _Graph) -> tuple[list[str], list[str]]:
     """The link rule: members that joined through a ``via`` neighbour (no merged pair with
-    the canonical) and are no same-story match of it leave the cluster.
+    the canonical) and are no same-story match of it leave the cluster, and so do those
+    verified as another story than the canonical (a follow-up, a roundup, a template
+    sibling of it), whatever neighbour brought them.
 
     Returns the members kept (canonical first) and those that leave.
     """
     canonical = member_ids[0]
     direct = graph.neighbours.get(canonical, {})
     alike = {canonical} | {
-        m for m in member_ids[1:] if m in direct or graph.fits_with(m, [canonical])
+        m
+        for m in member_ids[1:]
+        if m in direct
+        or (graph.fits_with(m, [canonical]) and not graph.two_stories(m, canonical))
     }
     if len(alike) == len(member_ids):
         return member_ids, []
@@ -576,7 +587,8 @@ def build_clusters(
     compatible = _same_story_check(similarity, link_rule, same_story_rule)
     neighbours, templates = _neighbours_of(pairs)
     ordered = sorted(ids, key=priority)
-    graph = _Graph(neighbours, priority, compatible, strong_jaccard)
+    apart = frozenset((p.a, p.b) for p in pairs if p.relation not in MERGED_RELATIONS)
+    graph = _Graph(neighbours, priority, compatible, strong_jaccard, apart)
     stars = _star_clusters(ordered, graph)
     centre_of = stars.centre_of
     canonical_of = dict(centre_of)  # star centre -> final canonical, after linking

@@ -135,8 +135,8 @@ def _next_item(long: list[str], blocks: list[tuple[int, int, int]]) -> str:
             continue
         # The phrase opens the unshared stretch, or closes it (opening the shared passage
         # after it); a phrase is up to three words, so the windows reach as far over the seam.
-        opening = long[max(0, begin - 3) : begin + _SEAM_WORDS]
-        closing = long[max(0, end - _SEAM_WORDS) : end + 3]
+        opening = long[max(0, begin - 3) : begin + _SEAM_WORDS + 3]
+        closing = long[max(0, end - _SEAM_WORDS - 3) : end + 3]
         for window in (opening, closing):
             found = _NEXT_ITEM.search(" ".join(window))
             if found:
@@ -156,7 +156,8 @@ def relation_of(layout: PassageLayout) -> RelationVerdict:
     """Read a containment pair's layout as ``near``, ``update``, ``follow_up`` or ``roundup``.
 
     ``roundup`` when the longer text turns to another item at a seam of the shared passages
-    (a phrase such as "من جهه اخري");
+    (a phrase such as "من جهه اخري"), or when the shared passages sit inside it with more of
+    the longer text both before and after them than they hold (an item of a wrap-up);
     ``follow_up`` when the longer text opens with a new lead of at least half of it and the
     shared passages cover under 0.35 of it (the older report kept as background); ``update``
     when the shared passages start at both texts' leads and the longer text adds at least a
@@ -176,6 +177,13 @@ def relation_of(layout: PassageLayout) -> RelationVerdict:
             "roundup",
             f"the longer text moves to another item ({layout.next_item!r}) where the shared "
             f"passages end or begin: a bulletin carrying the other among other items",
+        )
+    if min(layout.long_lead, layout.long_tail) >= max(1, layout.shared_words):
+        return RelationVerdict(
+            "roundup",
+            f"the shared passages ({layout.shared_words} words) sit inside the longer text, "
+            f"with more of it before ({layout.long_lead}) and after ({layout.long_tail}): "
+            "an item of a wrap-up",
         )
     lead_share = layout.long_lead / max(1, layout.long_words)
     if lead_share >= _FOLLOW_UP_LEAD and layout.long_cover < _FOLLOW_UP_COVER:
