@@ -518,8 +518,7 @@ def _split_unlike(member_ids: list[str], graph: _Graph) -> tuple[list[str], list
     alike = {canonical} | {
         m
         for m in member_ids[1:]
-        if m in direct
-        or (graph.fits_with(m, [canonical]) and not graph.two_stories(m, canonical))
+        if m in direct or (graph.fits_with(m, [canonical]) and not graph.two_stories(m, canonical))
     }
     if len(alike) == len(member_ids):
         return member_ids, []

@@ -25,7 +25,7 @@ from dedup.errors import InputError
 from dedup.lsh import band_values
 from dedup.prepare import prepare_texts, published_timestamp
 from dedup.records import MERGED_RELATIONS, Article, Relation
-from dedup.relations import passage_layout, relation_of
+from dedup.relations import out_of_order, passage_layout, relation_of
 from dedup.shingle import shingle_texts
 from dedup.signature import minhash_signatures
 from dedup.template import template_verdict
@@ -261,10 +261,14 @@ def _verdict(
 def _relation(
     figures: _Figures, texts: list[str], config: DedupConfig, why: str
 ) -> tuple[bool, Relation, str]:
-    """A pair accepted by containment read by where its shared passages lie (the scan's
-    :func:`dedup.relations.relation_of`); a pair at the Jaccard threshold is ``near``."""
+    """A pair accepted by containment, read as :func:`dedup.verify.pair_relation` reads it:
+    a template when its shared words stand in other sequences, else by where its shared
+    passages lie; a pair at the Jaccard threshold is ``near``."""
     if figures.jaccard >= config.jaccard_threshold:
         return True, "near", why
+    disorder = out_of_order(texts[0], texts[1]) if config.template_guard else ""
+    if disorder:
+        return False, "template", f"{why}, but {disorder}"
     verdict = relation_of(passage_layout(texts[0], texts[1]))
     merged = verdict.relation in MERGED_RELATIONS
     link = "merged" if merged else "reported and linked, not merged"

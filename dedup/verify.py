@@ -32,7 +32,7 @@ import numpy.typing as npt
 from dedup.arrays import distinct_with_inverse
 from dedup.config import DedupConfig
 from dedup.records import Relation
-from dedup.relations import passage_layout, relation_of
+from dedup.relations import out_of_order, passage_layout, relation_of
 from dedup.shingle import ShingleSets, shingle_texts
 from dedup.template import template_verdict
 
@@ -352,6 +352,8 @@ def pair_relation(text_a: str, text_b: str, jaccard: float, config: DedupConfig)
         return "template"
     if jaccard >= config.jaccard_threshold:
         return "near"
+    if config.template_guard and out_of_order(text_a, text_b):
+        return "template"
     return relation_of(passage_layout(text_a, text_b)).relation
 
 

@@ -9,7 +9,7 @@ from dedup.cluster import LinkRule, build_clusters
 from dedup.config import DedupConfig
 from dedup.normalize import normalize_text
 from dedup.records import Pair
-from dedup.relations import passage_layout, relation_of
+from dedup.relations import passage_layout, relation_of, word_order
 from dedup.verify import pair_relation
 
 _OLD = normalize_text(
@@ -124,3 +124,36 @@ def test_a_member_joining_through_via_must_be_the_same_story_as_the_canonical() 
         same_story_rule=LinkRule(0.1, 0.5),
     )
     assert [c.size for c in found] == [3]
+
+
+_TEAMS = [
+    "النجم الساحلي", "النادي الإفريقي", "الترجي الرياضي", "الملعب القابسي", "مستقبل المرسى",
+    "اتحاد بن قردان", "النادي الصفاقسي", "شبيبة القيروان", "الاتحاد المنستيري", "هلال الشابة",
+]  # fmt: skip
+
+
+def _fixtures(order: list[int], round_name: str) -> str:
+    pairs = "، ".join(
+        f"{_TEAMS[a]} - {_TEAMS[b]}" for a, b in zip(order[::2], order[1::2], strict=True)
+    )
+    return normalize_text(
+        f"تدور مساء اليوم مقابلات الجولة {round_name} من بطولة الرابطة المحترفة الأولى لكرة "
+        f"القدم وفق البرنامج التالي: الساعة الثالثة بعد الظهر {pairs}."
+    )
+
+
+def test_the_same_teams_paired_otherwise_are_a_template() -> None:
+    first = _fixtures(list(range(10)), "الرابعة")
+    second = _fixtures([0, 3, 2, 5, 4, 7, 6, 9, 8, 1], "الخامسة")
+    assert word_order(first, second) < 0.5
+    assert pair_relation(first, second, 0.5, DedupConfig()) == "template"
+    # Without the guard the pair is read by its layout alone.
+    assert pair_relation(first, second, 0.5, DedupConfig(template_guard=False)) != "template"
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 60), st.integers(0, 60))
+def test_a_cut_or_extended_copy_keeps_its_word_order(cut_start: int, cut_end: int) -> None:
+    words = f"{_NEW_LEAD} {_OLD} {_MORE}".split()
+    part = " ".join(words[cut_start : len(words) - cut_end])
+    assert word_order(" ".join(words), part) == 1.0
