@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,7 @@ __all__ = [
     "canonical_key",
     "cluster_id_for",
     "clusters_for",
+    "newest_member",
 ]
 
 F64Array = npt.NDArray[np.float64]
@@ -630,6 +631,22 @@ def build_clusters(
     return tuple(clusters)
 
 
+def newest_member(members: Iterable[tuple[str, float | None, int]]) -> str | None:
+    """The id published last among ``(id, published_ts, text_len)``; None when none is dated.
+
+    Ties go to the longest text, then to the smallest id, so every driver names the same one.
+
+    Examples
+    --------
+    >>> newest_member([("a", 10.0, 50), ("b", 20.0, 40), ("c", 20.0, 60), ("d", None, 90)])
+    'c'
+    >>> newest_member([("a", None, 5)]) is None
+    True
+    """
+    dated = [(-ts, -length, article_id) for article_id, ts, length in members if ts is not None]
+    return min(dated)[2] if dated else None
+
+
 def clusters_for(
     ids: Sequence[str],
     pairs: Sequence[Pair],
@@ -637,9 +654,13 @@ def clusters_for(
     *,
     similarity: SimilarityOf,
     config: DedupConfig,
+    published: Callable[[str], tuple[float | None, int]] | None = None,
 ) -> tuple[Cluster, ...]:
     """The clustering stage of a detector configuration: :func:`build_clusters` with its
     link, strong-Jaccard and same-story rules, as every driver calls it.
+
+    ``published`` gives an id's publication time (None when undated) and text length; with
+    it every cluster names its newest member (:func:`newest_member`).
 
     Examples
     --------
@@ -649,7 +670,7 @@ def clusters_for(
     >>> [c.size for c in found]
     [2, 1]
     """
-    return build_clusters(
+    found = build_clusters(
         ids,
         pairs,
         priority,
@@ -657,4 +678,13 @@ def clusters_for(
         link_rule=LinkRule(config.link_jaccard, config.link_containment),
         strong_jaccard=config.jaccard_threshold,
         same_story_rule=LinkRule(config.same_story_jaccard, config.same_story_containment),
+    )
+    if published is None:
+        return found
+    return tuple(
+        replace(
+            cluster,
+            newest=newest_member((m.id, *published(m.id)) for m in cluster.members),
+        )
+        for cluster in found
     )

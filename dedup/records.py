@@ -95,6 +95,9 @@ class Cluster:
     cluster_id: str
     canonical: str
     members: tuple[Member, ...]
+    newest: str | None = None
+    """The member published last (the version an editor keeps when a member is an
+    ``update``; ties: the longest text, then the smallest id), None when no member is dated."""
 
     @property
     def size(self) -> int:

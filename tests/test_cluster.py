@@ -27,7 +27,7 @@ from dedup import Article, DedupConfig, Pair, ScanReport, read_corpus, scan
 from dedup.cluster import LinkRule, build_clusters, canonical_key, cluster_id_for
 from dedup.normalize import normalize_text
 from dedup.pipeline import sort_key_for
-from dedup.prepare import prepare_texts
+from dedup.prepare import prepare_texts, published_timestamp
 from dedup.records import MERGED_RELATIONS
 
 SEEDS = [0, 1, 2, 3, 4, 5]
@@ -673,3 +673,22 @@ def test_a_bundle_goes_with_the_story_it_shares_most_text_with() -> None:
     )
     members = {c.canonical: sorted(m.id for m in c.members) for c in clusters}
     assert members == {"a": ["a", "a2"], "x": ["b", "b2", "x"]}
+
+
+def test_every_cluster_names_its_newest_member(oracle_run) -> None:
+    articles, report, _ = oracle_run
+    by_id = {a.id: a for a in articles}
+    named = 0
+    for cluster in report.clusters:
+        dated = [
+            (published_timestamp(by_id[m.id].published_at), len(by_id[m.id].text), m.id)
+            for m in cluster.members
+            if by_id[m.id].published_at
+        ]
+        if not dated:
+            assert cluster.newest is None
+            continue
+        latest = max(ts for ts, _, _ in dated)
+        assert cluster.newest in {i for ts, _, i in dated if ts == latest}
+        named += cluster.size > 1
+    assert named
