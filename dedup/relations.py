@@ -139,17 +139,21 @@ def passage_layout(text_a: str, text_b: str) -> PassageLayout:
 
 
 def _next_item(long: list[str], blocks: list[tuple[int, int, int]]) -> str:
-    """A next-item phrase at a seam of the longer text's unshared stretches, else ``""``."""
-    gaps, start = [], 0
-    for i, _, k in blocks:
-        gaps.append((start, i))
-        start = i + k
-    gaps.append((start, len(long)))
-    for begin, end in gaps:
+    """A next-item phrase where the longer text turns from the shared story to another item,
+    else ``""``.
+
+    Only the stretch before the first shared passage and the one after the last count (of a
+    sentence or more): the shared story lies wholly on one side of the turn. A phrase between
+    two shared passages belongs to the story both texts tell (an edited sentence, an item
+    both carry).
+    """
+    first, last = blocks[0], blocks[-1]
+    stretches = ((0, first[0]), (last[0] + last[2], len(long)))
+    for begin, end in stretches:
         if end - begin < _ITEM_WORDS:
             continue
-        # The phrase opens the unshared stretch, or closes it (opening the shared passage
-        # after it); a phrase is up to three words, so the windows reach as far over the seam.
+        # The phrase opens the stretch, or closes it (opening the shared passage after it);
+        # a phrase is up to three words, so the windows reach as far over the seam.
         opening = long[max(0, begin - 3) : begin + _SEAM_WORDS + 3]
         closing = long[max(0, end - _SEAM_WORDS - 3) : end + 3]
         for window in (opening, closing):

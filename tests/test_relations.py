@@ -157,3 +157,12 @@ def test_a_cut_or_extended_copy_keeps_its_word_order(cut_start: int, cut_end: in
     words = f"{_NEW_LEAD} {_OLD} {_MORE}".split()
     part = " ".join(words[cut_start : len(words) - cut_end])
     assert word_order(" ".join(words), part) == 1.0
+
+
+def test_a_next_item_phrase_inside_the_shared_story_is_no_roundup() -> None:
+    # An edited copy that gained a sentence opening with "من جهة أخرى" between two shared
+    # passages: both texts tell one story around it.
+    inserted = normalize_text("من جهة أخرى قال مدير المستشفى إن الزيارات مسموحة مساء كل يوم")
+    words = _OLD.split()
+    edited = " ".join([*words[:20], *inserted.split(), *words[20:]])
+    assert relation_of(passage_layout(_OLD, edited)).relation != "roundup"
