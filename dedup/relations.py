@@ -29,14 +29,15 @@ __all__ = [
 # words meeting by chance).
 _MIN_PASSAGE_WORDS: Final = 4
 # A bulletin moves to its next item with one of these phrases (normalized text): "on another
-# side", "on a second side", "besides that", "in a similar accident", "in another context",
-# "on another level", "in another matter", "from another angle", "in a separate context". At
-# the seam between the passages two texts share and the rest of the longer one, such a phrase
-# says the rest is another item (the readers of the cluster sheet cite them for 7 of its 9
-# bulletins). Phrases that continue one story ("في سياق متصل", "in a related context") are not
-# in the list.
+# side", "on a second side", "in a similar accident", "in another context", "on another
+# level", "in another matter", "from another angle", "in a separate context". At the seam
+# between the passages two texts share and the rest of the longer one, such a phrase says the
+# rest is another item (the readers of the cluster sheet cite them for most of its bulletins).
+# Phrases that continue one story are not in the list: "في سياق متصل" (in a related context),
+# and "الي ذلك" (besides that), which as often adds a paragraph to the same story (a republished
+# copy that dropped its last paragraph, "إلى ذلك، ...", in benchmarks.furniture_eval).
 _NEXT_ITEM = re.compile(
-    r"(?<!\S)(?:و|ف)?(?:من جهه (?:اخري|ثانيه)|الي ذلك|في حادث مماثل|في سياق (?:اخر|منفصل)"
+    r"(?<!\S)(?:و|ف)?(?:من جهه (?:اخري|ثانيه)|في حادث مماثل|في سياق (?:اخر|منفصل)"
     r"|علي صعيد اخر|في شان اخر|من ناحيه اخري)(?!\S)"
 )
 # Words on each side of a seam searched for such a phrase; an unshared stretch shorter than a
