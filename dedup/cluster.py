@@ -12,7 +12,11 @@ pair whose canonicals are alike are then merged, and so are clusters whose
 members are verified pairs on at least half of their cross pairs (the canonicals
 passing the same-story rule). A member goes with the earlier centre it shares
 the most text with. A member that is not itself a verified pair of its canonical
-says through whom it joined (``via``). The result does not depend on input order.
+says through whom it joined (``via``), and must be the same story as the canonical
+(the link rule): one that is not, or that was verified as another story than it
+(template, follow-up, roundup), leaves and is clustered again with the others that
+left. Follow-ups, roundups and templates never merge. Each cluster can name its
+newest member (:func:`newest_member`). The result does not depend on input order.
 """
 
 from __future__ import annotations

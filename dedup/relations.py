@@ -5,7 +5,18 @@ may be the same report with new paragraphs under its lead (an *update*), a new d
 written on top of the old report kept below as background (a *follow-up*), or a bulletin that
 carries the story among other items (a *roundup*). The shingle sets cannot tell these apart;
 the word alignment can (:func:`dedup.align.matching_blocks`): :func:`passage_layout` measures
-where the passages the two texts share lie in each, and :func:`relation_of` reads the layout.
+where the passages the two texts share lie in each, and :func:`relation_of` reads the layout:
+
+* ``roundup``: the longer text turns to another item ("من جهة أخرى") where the shared story
+  begins or ends, or the shared story sits inside it with more before and after it;
+* ``follow_up``: the longer text opens with a new lead of half of it or more and shares
+  under 0.35 of it;
+* ``update``: both start with the shared lead and the longer adds a quarter or more;
+* ``near`` otherwise.
+
+Before the layout, :func:`word_order` tells a formula filled with other facts (the same
+teams paired otherwise) from a copy: :func:`out_of_order`. :func:`dedup.verify.pair_relation`
+applies both, the same way for every driver; ``exact``, ``near`` and ``update`` merge.
 """
 
 from __future__ import annotations

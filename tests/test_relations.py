@@ -166,3 +166,23 @@ def test_a_next_item_phrase_inside_the_shared_story_is_no_roundup() -> None:
     words = _OLD.split()
     edited = " ".join([*words[:20], *inserted.split(), *words[20:]])
     assert relation_of(passage_layout(_OLD, edited)).relation != "roundup"
+
+
+def test_a_member_verified_as_another_story_of_the_canonical_leaves() -> None:
+    # c is a copy of b (merged) but a follow-up of a: it joined a's cluster through b and
+    # leaves it, whatever the same-story rule says of a and c.
+    pairs = [
+        Pair("a", "b", 0.9, 0.95, "near"),
+        Pair("b", "c", 0.85, 0.9, "near"),
+        Pair("a", "c", 0.4, 0.8, "follow_up"),
+    ]
+    found = build_clusters(
+        ["a", "b", "c"],
+        pairs,
+        lambda i: (i,),
+        similarity=lambda first, second: (0.4, 0.8),
+        link_rule=LinkRule(0.5, 0.7),
+        strong_jaccard=0.8,
+        same_story_rule=LinkRule(0.1, 0.5),
+    )
+    assert sorted(tuple(sorted(m.id for m in c.members)) for c in found) == [("a", "b"), ("c",)]
