@@ -17,6 +17,13 @@ A *variant* of a real article body is made by one named recipe:
   (a feed teaser).
 - ``combined``: a sentence edit, then spelling, then furniture.
 
+Besides variants, *name templates* (:func:`name_template_corpus`): formulaic real articles and
+a sibling of each that keeps the formula and changes the names, as the template guard must
+tell apart (every merge is false): a fixture, results or referee list of
+``ant-jawharafm-2017`` becomes another round's (the listed names paired otherwise, another
+ordinal for the round, other times and scores), a congratulation cable of ``saudinewsnet``
+goes to another cable's leader and country.
+
 :func:`recipe_scenarios` builds, for each recipe, a corpus of distinct real bodies (pairwise
 5-gram Jaccard < 0.2 and containment < 0.4, so any merge between two of them is false) each
 with one variant; :func:`mixed_corpus` gives every body one to three variants of random
@@ -46,9 +53,14 @@ __all__ = [
     "RECIPES",
     "Corpus",
     "Perturber",
+    "another_cable",
+    "another_round",
     "apply_spelling",
     "distinct_articles",
+    "list_names",
     "mixed_corpus",
+    "name_template_corpus",
+    "name_template_pairs",
     "real_articles",
     "recipe_scenarios",
     "replicated_corpus",
@@ -412,3 +424,130 @@ def replicated_corpus(
             f"{size} asked (use a smaller size)"
         )
     return corpus
+
+
+# ------------------------------------------------------------------ name templates
+
+# Where a list of fixtures, results or referee appointments starts in a jawharafm article.
+_LIST_START = re.compile(
+    r"وفق البرنامج التالي|وفي ما يلي (?:البرنامج|النتائج|تعيينات الحكام)|النتائج ?:"
+    r"|تعيينات الحكام ?:"
+)
+# The separators between the names of a list: "النجم الساحلي – النادي الإفريقي / الحكم".
+_LIST_SEPARATOR = re.compile(r"\s*[–\-*/]\s*")
+_DIGITS = re.compile(r"\d+")
+_ORDINAL_WORDS = (
+    "الأولى", "الثانية", "الثالثة", "الرابعة", "الخامسة", "السادسة", "السابعة", "الثامنة",
+    "التاسعة", "العاشرة",
+)  # fmt: skip
+# The round's ordinal ("الجولة الثامنة"), not the league's ("الرابطة المحترفة الأولى").
+_ORDINAL = re.compile(r"(الجولة|الدور) (?:" + "|".join(_ORDINAL_WORDS) + ")")
+# A cable: "... برقية تهنئة لفخامة الرئيس <leader> رئيس جمهورية <country> بمناسبة ..."
+_CABLE = re.compile(r"(?:ال|لل)رئيس ((?:\S+ ){1,6}?)رئيس جمهورية (\S+)")
+# Enough names for another round: a list of fewer names is hardly a list; a name is a few
+# words (a club: "نادي كرة القدم بالحمامات").
+_MIN_LIST_SEGMENTS = 6
+_MAX_NAME_WORDS = 5
+# Names of another round drawn from other lists: in the fixture lists of ant-jawharafm-2017 a
+# third to a half of the names are referees, who change from one round to the next.
+_NEW_NAME_SHARE = 1 / 3
+
+
+def _list_parts(text: str) -> tuple[str, list[str], list[str], list[int]] | None:
+    """A list article cut at its separators: the head, the segments, the separators and the
+    positions of the names (segments of one to ``_MAX_NAME_WORDS`` words); None when it holds
+    fewer than ``_MIN_LIST_SEGMENTS`` distinct names."""
+    start = _LIST_START.search(text)
+    if start is None:
+        return None
+    body = text[start.end() :]
+    segments = _LIST_SEPARATOR.split(body)
+    names = [i for i, seg in enumerate(segments) if 1 <= len(seg.split()) <= _MAX_NAME_WORDS]
+    if len({segments[i] for i in names}) < _MIN_LIST_SEGMENTS:
+        return None
+    return text[: start.end()], segments, [*_LIST_SEPARATOR.findall(body), ""], names
+
+
+def list_names(text: str) -> list[str]:
+    """The names of a fixture, results or referee list (empty when ``text`` holds none)."""
+    parts = _list_parts(text)
+    return [] if parts is None else [parts[1][i].strip() for i in parts[3]]
+
+
+def another_round(text: str, rng: Random, donor_names: Sequence[str] = ()) -> str | None:
+    """The list of ``text`` as another round's; None when ``text`` holds no list.
+
+    The names between separators ("النجم الساحلي – النادي الإفريقي / الحكم") are paired
+    otherwise, a share ``_NEW_NAME_SHARE`` of them is drawn from ``donor_names`` (the names of
+    other lists: the referees change every round, another division has other teams), the
+    round gets another ordinal and every figure another value (dates, times, scores). Longer
+    segments (a sentence, a referee with the next match glued on) stay where they are.
+    """
+    parts = _list_parts(text)
+    if parts is None:
+        return None
+    head, segments, separators, names = parts
+    moved = [segments[i] for i in names]
+    while [segments[i] for i in names] == moved:
+        rng.shuffle(moved)
+    for position, name in zip(names, moved, strict=True):
+        fresh = donor_names and rng.random() < _NEW_NAME_SHARE
+        segments[position] = rng.choice(donor_names) if fresh else name
+    body = " ".join(
+        f"{seg.strip()} {sep.strip()}".strip()
+        for seg, sep in zip(segments, separators, strict=True)
+    )
+    head = _ORDINAL.sub(lambda m: f"{m.group(1)} {rng.choice(_ORDINAL_WORDS)}", head)
+    return _DIGITS.sub(lambda m: str((int(m.group()) + rng.randint(1, 9)) % 100), f"{head} {body}")
+
+
+def another_cable(text: str, donor: str) -> str | None:
+    """``text``, a congratulation cable, sent to ``donor``'s leader and country instead; None
+    when either is no cable or both name the same country."""
+    mine, theirs = _CABLE.search(text), _CABLE.search(donor)
+    if mine is None or theirs is None or mine.group(2) == theirs.group(2):
+        return None
+    leader, country = mine.group(1).strip(), mine.group(2)
+    return text.replace(leader, theirs.group(1).strip()).replace(country, theirs.group(2))
+
+
+def name_template_corpus(*, seed: int = 6, limit: int = 200) -> Corpus:
+    """Formulaic real articles, each with a sibling that changes its names.
+
+    The congratulation cables of ``saudinewsnet`` (:func:`another_cable`, each sent to another
+    cable's addressee), then the lists of ``ant-jawharafm-2017`` (:func:`another_round`), at
+    most ``limit`` bases; ids ``<base>`` and ``<base>~names1``, the sibling in the base's
+    family. A base and its sibling are two reports: every merge of such a pair is false
+    (:func:`name_template_pairs`). Two bases may be real near-duplicates (a round's programme
+    and its referee list), so merges between bases are not scored.
+    """
+    rng = Random(seed)
+    made: list[tuple[Article, str]] = []
+    cables = [(a, _CABLE.search(a.text)) for a in load_articles("saudinewsnet")[0]]
+    addressed = [(a, found.group(2)) for a, found in cables if found is not None]
+    for article, country in addressed:
+        donors = [d for d, other in addressed if other != country]
+        sibling = another_cable(article.text, rng.choice(donors).text) if donors else None
+        if sibling is not None:
+            made.append((article, sibling))
+    lists = [a for a in load_articles("ant-jawharafm-2017")[0] if list_names(a.text)]
+    for article in lists:
+        mine = set(list_names(article.text))
+        donors = sorted({n for d in lists for n in list_names(d.text)} - mine)
+        sibling = another_round(article.text, rng, donors)
+        if sibling is not None:
+            made.append((article, sibling))
+    corpus = Corpus([], {}, {})
+    seen: set[str] = set()
+    for article, sibling in made:
+        if article.text in seen or len(seen) >= limit:
+            continue
+        seen.add(article.text)
+        corpus.add(article, article.id, "original")
+        corpus.add(_copy(article, sibling, "names", 1, article.source), article.id, "names")
+    return corpus
+
+
+def name_template_pairs(corpus: Corpus) -> list[tuple[str, str]]:
+    """The (base, sibling) pairs of a :func:`name_template_corpus`: none may be merged."""
+    return [(corpus.family[a.id], a.id) for a in corpus.articles if corpus.recipe[a.id] == "names"]

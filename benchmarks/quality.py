@@ -18,7 +18,9 @@ installed, the datatrove-like word 5-gram configuration) gets the same articles:
 (d) perturbations of real articles (:mod:`benchmarks.perturb`): for each recipe of variant,
     distinct real bodies each with one variant (recall of the constructed pairs; false merges
     between different bodies), 60 formulaic template reports (every merge is false), and a
-    mixed corpus (one to three variants of random recipes per body: F1 and ARI). The
+    mixed corpus (one to three variants of random recipes per body: F1 and ARI), and name
+    templates (real fixture, results and referee lists and cables, each with a sibling of
+    other names: the (base, sibling) pairs merged, every one false). The
     brute-force oracle (exact similarities of every pair) says what each tool's LSH should
     find: for ``dedup`` the pairs its own rule accepts on its prepared text, for the baselines
     the pairs with exact Jaccard >= 0.8 on their own shingles; "LSH recall" is the share of
@@ -52,7 +54,14 @@ from benchmarks._metrics import as_labels, oracle_pairs, pair_scores, recall_of_
 from benchmarks._report import Table, print_json, publish, stage
 from benchmarks.furniture_pages import make_formulaic_reports
 from benchmarks.perturb import RECIPES as VARIANTS
-from benchmarks.perturb import Corpus, mixed_corpus, real_articles, recipe_scenarios
+from benchmarks.perturb import (
+    Corpus,
+    mixed_corpus,
+    name_template_corpus,
+    name_template_pairs,
+    real_articles,
+    recipe_scenarios,
+)
 from benchmarks.recipes import (
     RECIPES,
     Outcome,
@@ -296,6 +305,7 @@ def perturbations(recipes: Sequence[str], *, bases: int, seed: int) -> dict[str,
                 Article(id=f"t{index:02d}", text=text, source="wire"), f"t{index}", "template"
             )
     results: dict[str, Any] = {"bases": bases, "seed": seed}
+    results["name_templates"] = _name_templates(recipes, seed)
     corpora: dict[str, Corpus] = {**scenarios, "templates": templates, "mixed": mixed}
     for name, corpus in corpora.items():
         ids = [a.id for a in corpus.articles]
@@ -314,6 +324,21 @@ def perturbations(recipes: Sequence[str], *, bases: int, seed: int) -> dict[str,
     return results
 
 
+def _name_templates(recipes: Sequence[str], seed: int) -> dict[str, Any]:
+    """Formulaic real articles and a sibling with other names each: (base, sibling) pairs
+    merged, per recipe (every one is false; :func:`benchmarks.perturb.name_template_corpus`)."""
+    with stage("name templates (lists of other rounds, cables to other leaders)"):
+        corpus = name_template_corpus(seed=seed)
+        pairs = name_template_pairs(corpus)
+    position = {a.id: i for i, a in enumerate(corpus.articles)}
+    found: dict[str, Any] = {"pairs": len(pairs)}
+    for recipe in recipes:
+        with stage(f"name templates: {recipe} ({len(corpus.articles)})"):
+            merged, _ = recall_of_pairs(pairs, run(recipe, corpus.articles).labels, position)
+        found[recipe] = {"merged": merged}
+    return found
+
+
 # ------------------------------------------------------------------ tables
 
 
@@ -326,13 +351,23 @@ def tables(results: dict[str, Any], recipes: Sequence[str]) -> list[Table]:
     perturbed = results["perturbations"]
     wide = Table(
         "quality_perturbations",
-        ["tool", *VARIANTS, "templates: false merges", "mixed: F1", "mixed: ARI"],
+        [
+            "tool",
+            *VARIANTS,
+            "templates: false merges",
+            "name templates: merged",
+            "mixed: F1",
+            "mixed: ARI",
+        ],
         caption=(
             f"Generated near-duplicates of {perturbed['bases']} distinct real articles "
             f"(seed {perturbed['seed']}). Per recipe of variant: recall of the "
             "(original, variant) pairs / false merges (pairs of different bodies put "
             "together). Templates: 60 formulaic reports with other figures, every merge "
-            "false. Mixed: every body with 1-3 variants of random recipes."
+            f"false. Name templates: {perturbed['name_templates']['pairs']} real lists "
+            "(fixtures, results, referees) and cables, each with a sibling of other names "
+            "(another round, another leader): (base, sibling) pairs merged, every one false. "
+            "Mixed: every body with 1-3 variants of random recipes."
         ),
     )
     for recipe in recipes:
@@ -341,6 +376,7 @@ def tables(results: dict[str, Any], recipes: Sequence[str]) -> list[Table]:
                 "tool": DISPLAY.get(recipe, recipe),
                 **{v: _cell(perturbed[v][recipe]) for v in VARIANTS},
                 "templates: false merges": perturbed["templates"][recipe]["false_merges"],
+                "name templates: merged": perturbed["name_templates"][recipe]["merged"],
                 "mixed: F1": perturbed["mixed"][recipe]["f1"],
                 "mixed: ARI": perturbed["mixed"][recipe]["ari"],
             }

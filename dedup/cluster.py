@@ -12,22 +12,33 @@ pair whose canonicals are alike are then merged, and so are clusters whose
 members are verified pairs on at least half of their cross pairs (the canonicals
 passing the same-story rule). A member goes with the earlier centre it shares
 the most text with. A member that is not itself a verified pair of its canonical
-says through whom it joined (``via``). The result does not depend on input order.
+says through whom it joined (``via``), and must be the same story as the canonical
+(the link rule): one that is not, or that was verified as another story than it
+(template, follow-up, roundup), leaves and is clustered again with the others that
+left. Follow-ups, roundups and templates never merge. Each cluster can name its
+newest member (:func:`newest_member`). The result does not depend on input order.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from dedup.config import DedupConfig
-from dedup.records import Cluster, Member, Pair
+from dedup.records import MERGED_RELATIONS, Cluster, Member, Pair
 
-__all__ = ["LinkRule", "build_clusters", "canonical_key", "cluster_id_for", "clusters_for"]
+__all__ = [
+    "LinkRule",
+    "build_clusters",
+    "canonical_key",
+    "cluster_id_for",
+    "clusters_for",
+    "newest_member",
+]
 
 F64Array = npt.NDArray[np.float64]
 
@@ -102,13 +113,19 @@ class _Graph:
     """What every clustering step reads: the verified pairs of each article and the rules.
 
     ``compatible`` is the same-story check a member accepted by containment alone must pass
-    (None when no similarity was given: every such member is taken).
+    (None when no similarity was given: every such member is taken). ``apart`` holds the
+    pairs verified as two stories (template, follow-up, roundup), ids in sorted order.
     """
 
     neighbours: dict[str, dict[str, Pair]]
     priority: Callable[[str], tuple[object, ...]]
     compatible: Callable[[str, str], bool] | None
     strong_jaccard: float
+    apart: frozenset[tuple[str, str]] = frozenset()
+
+    def two_stories(self, first: str, second: str) -> bool:
+        """Whether the two were verified as different stories (a pair that never merges)."""
+        return (first, second) in self.apart or (second, first) in self.apart
 
     def is_weak(self, pair: Pair) -> bool:
         """Accepted by containment only (Jaccard under ``strong_jaccard``)."""
@@ -267,7 +284,7 @@ def _star_links(
         {
             tuple(sorted((centre_of[p.a], centre_of[p.b]), key=priority))
             for p in pairs
-            if p.relation != "template" and centre_of[p.a] != centre_of[p.b]
+            if p.relation in MERGED_RELATIONS and centre_of[p.a] != centre_of[p.b]
         },
         key=lambda link: (priority(link[0]), priority(link[1])),
     )
@@ -418,12 +435,17 @@ def _dense_enough(
 def _neighbours_of(
     pairs: Sequence[Pair],
 ) -> tuple[dict[str, dict[str, Pair]], set[tuple[str, str]]]:
-    """Verified pairs by article (both ways), and the template pairs, which never merge."""
+    """Merged pairs by article (both ways), and the template pairs, which never merge.
+
+    Follow-ups and roundups are not neighbours either (reported and linked, never merged).
+    """
     neighbours: dict[str, dict[str, Pair]] = {}
     templates: set[tuple[str, str]] = set()
     for pair in pairs:
         if pair.relation == "template":
             templates.add((pair.a, pair.b))
+            continue
+        if pair.relation not in MERGED_RELATIONS:
             continue
         neighbours.setdefault(pair.a, {})[pair.b] = pair
         neighbours.setdefault(pair.b, {})[pair.a] = pair
@@ -488,6 +510,33 @@ def _via(member_id: str, in_cluster: set[str], graph: _Graph, centre_of: dict[st
     return via
 
 
+def _split_unlike(member_ids: list[str], graph: _Graph) -> tuple[list[str], list[str]]:
+    """The link rule: members that joined through a ``via`` neighbour (no merged pair with
+    the canonical) and are no same-story match of it leave the cluster, and so do those
+    verified as another story than the canonical (a follow-up, a roundup, a template
+    sibling of it), whatever neighbour brought them.
+
+    Returns the members kept (canonical first) and those that leave.
+    """
+    canonical = member_ids[0]
+    direct = graph.neighbours.get(canonical, {})
+    alike = {canonical} | {
+        m
+        for m in member_ids[1:]
+        if m in direct or (graph.fits_with(m, [canonical]) and not graph.two_stories(m, canonical))
+    }
+    if len(alike) == len(member_ids):
+        return member_ids, []
+    # Only those still reached from the canonical through merged pairs inside the cluster.
+    reached, frontier = {canonical}, [canonical]
+    while frontier:
+        found = [n for m in frontier for n in graph.neighbours.get(m, {}) if n in alike]
+        frontier = sorted(set(found) - reached)
+        reached.update(frontier)
+    kept = [m for m in member_ids if m in reached]
+    return kept, [m for m in member_ids if m not in reached]
+
+
 def build_clusters(
     ids: Sequence[str],
     pairs: Sequence[Pair],
@@ -539,10 +588,11 @@ def build_clusters(
     >>> [c.canonical for c in build_clusters(["a", "b", "c", "d"], p, lambda i: (i,))]
     ['a', 'd']
     """
+    compatible = _same_story_check(similarity, link_rule, same_story_rule)
     neighbours, templates = _neighbours_of(pairs)
     ordered = sorted(ids, key=priority)
-    compatible = _same_story_check(similarity, link_rule, same_story_rule)
-    graph = _Graph(neighbours, priority, compatible, strong_jaccard)
+    apart = frozenset((p.a, p.b) for p in pairs if p.relation not in MERGED_RELATIONS)
+    graph = _Graph(neighbours, priority, compatible, strong_jaccard, apart)
     stars = _star_clusters(ordered, graph)
     centre_of = stars.centre_of
     canonical_of = dict(centre_of)  # star centre -> final canonical, after linking
@@ -562,11 +612,43 @@ def build_clusters(
     grouped: dict[str, list[str]] = {}
     for article_id in ordered:
         grouped.setdefault(canonical_of[centre_of[article_id]], []).append(article_id)
-    clusters = [
-        _cluster_of(member_ids, graph, centre_of, similarity) for member_ids in grouped.values()
-    ]
+    clusters: list[Cluster] = []
+    for member_ids in grouped.values():
+        kept, left = _split_unlike(member_ids, graph)
+        clusters.append(_cluster_of(kept, graph, centre_of, similarity))
+        if left:
+            # The members that left are clustered again among themselves, by the same rules.
+            inside = set(left)
+            own = [p for p in pairs if p.a in inside and p.b in inside]
+            clusters.extend(
+                build_clusters(
+                    left,
+                    own,
+                    priority,
+                    similarity=similarity,
+                    link_rule=link_rule,
+                    strong_jaccard=strong_jaccard,
+                    same_story_rule=same_story_rule,
+                )
+            )
     clusters.sort(key=lambda c: c.cluster_id)
     return tuple(clusters)
+
+
+def newest_member(members: Iterable[tuple[str, float | None, int]]) -> str | None:
+    """The id published last among ``(id, published_ts, text_len)``; None when none is dated.
+
+    Ties go to the longest text, then to the smallest id, so every driver names the same one.
+
+    Examples
+    --------
+    >>> newest_member([("a", 10.0, 50), ("b", 20.0, 40), ("c", 20.0, 60), ("d", None, 90)])
+    'c'
+    >>> newest_member([("a", None, 5)]) is None
+    True
+    """
+    dated = [(-ts, -length, article_id) for article_id, ts, length in members if ts is not None]
+    return min(dated)[2] if dated else None
 
 
 def clusters_for(
@@ -576,9 +658,13 @@ def clusters_for(
     *,
     similarity: SimilarityOf,
     config: DedupConfig,
+    published: Callable[[str], tuple[float | None, int]] | None = None,
 ) -> tuple[Cluster, ...]:
     """The clustering stage of a detector configuration: :func:`build_clusters` with its
     link, strong-Jaccard and same-story rules, as every driver calls it.
+
+    ``published`` gives an id's publication time (None when undated) and text length; with
+    it every cluster names its newest member (:func:`newest_member`).
 
     Examples
     --------
@@ -588,7 +674,7 @@ def clusters_for(
     >>> [c.size for c in found]
     [2, 1]
     """
-    return build_clusters(
+    found = build_clusters(
         ids,
         pairs,
         priority,
@@ -596,4 +682,13 @@ def clusters_for(
         link_rule=LinkRule(config.link_jaccard, config.link_containment),
         strong_jaccard=config.jaccard_threshold,
         same_story_rule=LinkRule(config.same_story_jaccard, config.same_story_containment),
+    )
+    if published is None:
+        return found
+    return tuple(
+        replace(
+            cluster,
+            newest=newest_member((m.id, *published(m.id)) for m in cluster.members),
+        )
+        for cluster in found
     )

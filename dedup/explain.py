@@ -4,7 +4,9 @@
 are the scan's), then walks the pair through every step that decides it, in the scan's
 order: too few shingles, LSH (do they share a band?), the MinHash prefilter, the similarity
 rule (Jaccard, or containment with its floors), verbatim passages, the publication dates, and
-the template guard. The first step that settles the pair is named in ``decided_by``.
+the template guard, and for a containment match the relation its shared passages read as
+(update, follow-up, roundup: :mod:`dedup.relations`). The first step that settles the pair
+is named in ``decided_by``.
 
 It explains the *pair*: whether the two articles end in one cluster also depends on the
 others (stars and links, :mod:`dedup.cluster`).
@@ -22,7 +24,8 @@ from dedup.config import DedupConfig
 from dedup.errors import InputError
 from dedup.lsh import band_values
 from dedup.prepare import prepare_texts, published_timestamp
-from dedup.records import Article, Relation
+from dedup.records import MERGED_RELATIONS, Article, Relation
+from dedup.relations import out_of_order, passage_layout, relation_of
 from dedup.shingle import shingle_texts
 from dedup.signature import minhash_signatures
 from dedup.template import template_verdict
@@ -68,9 +71,11 @@ class PairExplanation:
     duplicate
         Whether the scan merges the pair.
     relation
-        ``"exact"``, ``"near"``, ``"template"`` (reported, never merged), or None.
+        ``"exact"``, ``"near"``, ``"update"`` (merged); ``"template"``, ``"follow_up"``,
+        ``"roundup"`` (reported and linked, never merged); or None.
     decided_by
-        The step that settled it, in words.
+        The step that settled it, in words; for a pair accepted by containment, which
+        relation its shared passages read as and why.
     """
 
     a: str
@@ -245,12 +250,29 @@ def _verdict(
     if _too_far(figures, config):
         return False, None, f"{why}, but published more than the allowed days apart", None
     if not config.template_guard:
-        return True, "near", why, None
+        return (*_relation(figures, texts, config, why), None)
     guard = template_verdict(texts[0], texts[1])
     if guard.is_template:
         why = f"{why}, but the template guard: same template, other facts"
         return False, "template", why, guard.reason
-    return True, "near", why, guard.reason
+    return (*_relation(figures, texts, config, why), guard.reason)
+
+
+def _relation(
+    figures: _Figures, texts: list[str], config: DedupConfig, why: str
+) -> tuple[bool, Relation, str]:
+    """A pair accepted by containment, read as :func:`dedup.verify.pair_relation` reads it:
+    a template when its shared words stand in other sequences, else by where its shared
+    passages lie; a pair at the Jaccard threshold is ``near``."""
+    if figures.jaccard >= config.jaccard_threshold:
+        return True, "near", why
+    disorder = out_of_order(texts[0], texts[1]) if config.template_guard else ""
+    if disorder:
+        return False, "template", f"{why}, but {disorder}"
+    verdict = relation_of(passage_layout(texts[0], texts[1]))
+    merged = verdict.relation in MERGED_RELATIONS
+    link = "merged" if merged else "reported and linked, not merged"
+    return merged, verdict.relation, f"{why}; {verdict.relation} ({link}): {verdict.reason}"
 
 
 def _accepted(figures: _Figures, rule: SimilarityRule, config: DedupConfig) -> tuple[bool, str]:

@@ -233,12 +233,14 @@ def _clusters(
         jaccard_of, containment_of = exact_similarities(shingles, pair)
         return float(jaccard_of[0]), float(containment_of[0])
 
+    published = {a.id: (published_timestamp(a.published_at), len(a.text)) for a in corpus.articles}
     return clusters_for(
         [a.id for a in corpus.articles],
         pairs,
         sort_key_for(corpus.articles),
         similarity=similarity,
         config=config,
+        published=published.__getitem__,
     )
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Relation = Literal["exact", "near", "template"]
+Relation = Literal["exact", "near", "update", "template", "follow_up", "roundup"]
+"""How a verified pair relates; ``exact``, ``near`` and ``update`` are merged (see
+:mod:`dedup.relations`), the others are reported and linked, never merged."""
+MERGED_RELATIONS: frozenset[str] = frozenset({"exact", "near", "update"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +58,11 @@ class Pair:
     """A verified pair: exact similarities measured on the two shingle sets.
 
     ``containment`` is the overlap relative to the smaller shingle set.
-    ``relation`` is ``"exact"`` (same normalized text), ``"near"``, or
-    ``"template"`` (same template, different facts: reported, never merged).
+    ``relation`` is ``"exact"`` (same normalized text), ``"near"``, ``"update"`` (the longer
+    text extends the shorter under the same lead), all three merged; or ``"template"`` (same
+    template, different facts), ``"follow_up"`` (a new lead on top of the other as
+    background) or ``"roundup"`` (a bulletin that carries the other among other stories):
+    reported and linked, never merged.
     """
 
     a: str
@@ -89,6 +95,9 @@ class Cluster:
     cluster_id: str
     canonical: str
     members: tuple[Member, ...]
+    newest: str | None = None
+    """The member published last (the version an editor keeps when a member is an
+    ``update``; ties: the longest text, then the smallest id), None when no member is dated."""
 
     @property
     def size(self) -> int:

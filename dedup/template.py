@@ -81,6 +81,35 @@ _COMPASS: Final = frozenset(
         "الشماليه", "الجنوبيه", "الشرقيه", "الغربيه",
     }
 )  # fmt: skip
+# Ordinal words (normalized): the round of a fixture list, the stage of a cup ("الجوله
+# الثامنه عشره" / "الجوله التاسعه عشره", "الدور الثاني" / "الدور الثالث"). One substituted
+# for another is a changed fact, as a weekday is. ("الاول", "الثاني" and their feminines are
+# calendar words already: ربيع الاول, جمادي الاولي.)
+_ORDINALS: Final = frozenset(
+    {
+        "الثالث", "الثالثه", "الرابع", "الرابعه", "الخامس", "الخامسه", "السادس", "السادسه",
+        "السابع", "السابعه", "الثامن", "الثامنه", "التاسع", "التاسعه", "العاشر", "العاشره",
+        "الحادي", "الحاديه", "عشر", "عشره", "العشرين", "الثلاثين",
+    }
+)  # fmt: skip
+# Facts spelled as words, compared as dates are: compass words and ordinals.
+_FACT_WORDS: Final = _COMPASS | _ORDINALS
+# A name phrase replaced by another (a president, a player with his nationality, a team):
+# at least two words per side absent from the other text. One word for one word is more often
+# an edit of a copy (قال / اكد).
+_NAME_PHRASE_WORDS: Final = 2
+# Function words (normalized): a replaced block holding one is a reworded sentence, not a
+# list of names.
+_FUNCTION_WORDS: Final = frozenset(
+    {
+        "في", "من", "علي", "الي", "عن", "مع", "ان", "او", "ثم", "قد", "كما", "هذا", "هذه",
+        "ذلك", "تلك", "التي", "الذي", "الذين", "ما", "لا", "لم", "لن", "بعد", "قبل", "حيث",
+        "كان", "كانت", "قال", "وقال", "اضاف", "واضاف", "ايضا", "حول", "خلال", "عند", "منذ",
+        "بين", "ضد", "نحو", "دون", "غير", "كل", "بعض", "وفي", "ومن", "وعلي", "الا", "لقد",
+        "انه", "انها", "هو", "هي", "هم", "فيما", "بينما", "اذا", "لدي", "لها", "له", "به",
+        "بها", "فيه", "فيها", "منه", "منها", "عليه", "عليها", "اليه", "يكون", "تكون",
+    }
+)  # fmt: skip
 # Words that scale the number before them: "50 الف" is 50000, as "50.000".
 _MULTIPLIERS: Final = {
     "الف": 1e3, "الاف": 1e3, "ملايين": 1e6, "مليون": 1e6, "مليار": 1e9, "مليارات": 1e9,
@@ -103,6 +132,8 @@ _DIGIT_RUN = re.compile(r"\d+")
 _NUMBER_WORD = re.compile(r"(?<!\S)\S*\d\S*")
 _NEXT_WORD = re.compile(r"\s+(\S+)")
 _NON_DIGIT = re.compile(r"\D")
+# A conjunction glued to a word (والفريق, فالنادي): the word after it is what names.
+_CLITIC = re.compile(r"^[وف](?=\S{3})")
 
 
 @dataclass(frozen=True)
@@ -265,7 +296,7 @@ def _names(
         and len(word) >= _MIN_NAME_CHARS
         and not _DIGIT.search(word)
         and word not in calendar
-        and word not in _COMPASS
+        and word not in _FACT_WORDS
     ]
     return [word for word in candidates if not _is_variant(word, other_side)]
 
@@ -279,6 +310,7 @@ def _differences(
     text_b: str,
 ) -> _Differences:
     values_a, values_b = _text_readings(text_a), _text_readings(text_b)
+    joined_a, joined_b = text_a.replace(" ", ""), text_b.replace(" ", "")
     calendar = date_words()
     numbers = dates = names = one_sided = sentences = 0
     for op, a1, a2, b1, b2 in opcodes(words_a, words_b):
@@ -297,10 +329,11 @@ def _differences(
             len(_new_date_words(side_a, counts_b, calendar)),
             len(_new_date_words(side_b, counts_a, calendar)),
         )
-        if _names(side_a, side_b, counts_a, counts_b) and _names(
-            side_b, side_a, counts_b, counts_a
-        ):
-            names += 1
+        repeated = bool(
+            _names(side_a, side_b, counts_a, counts_b)
+            and _names(side_b, side_a, counts_b, counts_a)
+        )
+        names += max(int(repeated), _name_phrases(side_a, side_b, joined_a, joined_b))
     return _Differences(
         words=min(len(words_a), len(words_b)),
         numbers=numbers,
@@ -309,6 +342,50 @@ def _differences(
         one_sided_words=one_sided,
         sentences=sentences,
     )
+
+
+def _name_phrases(
+    side_a: Sequence[str], side_b: Sequence[str], joined_a: str, joined_b: str
+) -> int:
+    """How many name phrases a replaced block swaps for others (a list of teams, a leader).
+
+    A block of names holds, on both sides, ``_NAME_PHRASE_WORDS`` or more possible names
+    absent from the other text (letters only, ``_MIN_NAME_CHARS`` or more, no calendar or
+    fact word) and no function word: a reworded sentence has them ("قال", "في", "الي"), a
+    list of names does not. Each name phrase takes at least two such words on each side, and
+    the two sides must be no spelling variants of each other (a transliteration of one name;
+    short words of two different names share letters by chance, الركن / كنق). ``joined_a``
+    and ``joined_b`` are the texts without spaces: a word found in the other text written
+    apart or together (عبد الرحمن / عبدالرحمن), or after a clitic (والفريق / الفريق), is no
+    new name.
+    """
+    if min(len(side_a), len(side_b)) < _NAME_PHRASE_WORDS:
+        return 0
+    new_a, new_b = _new_names(side_a, joined_b), _new_names(side_b, joined_a)
+    if new_a is None or new_b is None:
+        return 0
+    if _spelling_variants(" ".join(side_a), " ".join(side_b)):
+        return 0
+    return min(new_a, new_b) // _NAME_PHRASE_WORDS
+
+
+def _new_names(side: Sequence[str], other_joined: str) -> int | None:
+    """Possible names of ``side`` absent from the other text (``other_joined``: without
+    spaces); None when a function word shows the block is a sentence, not names. Words found
+    in the other text (a shared "النادي") and short particles ("بن") are neither."""
+    calendar = date_words()
+    found = 0
+    for word in side:
+        if word in _FUNCTION_WORDS:
+            return None
+        found += (
+            len(word) >= _MIN_NAME_CHARS
+            and not _DIGIT.search(word)
+            and word not in calendar
+            and word not in _FACT_WORDS
+            and _CLITIC.sub("", word) not in other_joined
+        )
+    return found
 
 
 def _read_block(op: str, size_a: int, size_b: int) -> tuple[int, bool]:
@@ -342,7 +419,7 @@ def _new_date_words(
     side: Sequence[str], other: Counter[str], calendar: frozenset[str]
 ) -> list[str]:
     """Weekday, month or compass words of ``side`` absent from the other text."""
-    return [w for w in side if w not in other and (w in calendar or w in _COMPASS)]
+    return [w for w in side if w not in other and (w in calendar or w in _FACT_WORDS)]
 
 
 def _could_be_template(facts: int, figures: int, words: int) -> bool:
@@ -363,9 +440,9 @@ def _most_facts(
     * numbers: a number of the block whose values are all absent from the
       other text, so at most the numbers of the whole text that could read so
       (:func:`_number_readings`);
-    * dates: a weekday, month or compass word absent from the other text;
+    * dates: a weekday, month, compass or ordinal word absent from the other text;
     * names: a word that could be a name (see :func:`_names`) absent from the
-      other text.
+      other text, or a name phrase (:func:`_name_phrases`) of two or more such words.
 
     :func:`_could_be_template` is monotone in both counts, so bounds that fail
     it decide the verdict without the alignment. ``only_a`` and ``only_b``
@@ -374,13 +451,17 @@ def _most_facts(
     calendar = date_words()
 
     def supply(only: dict[str, int]) -> tuple[int, int]:
-        dates = names = 0
+        dates = names = singles = 0
         for word, count in only.items():
-            if word in calendar or word in _COMPASS:
+            if word in calendar or word in _FACT_WORDS:
                 dates += count
-            elif count >= 2 and len(word) >= _MIN_NAME_CHARS and not _DIGIT.search(word):
-                names += count
-        return dates, names
+            elif len(word) >= _MIN_NAME_CHARS and not _DIGIT.search(word):
+                if count >= 2:
+                    names += count
+                else:
+                    singles += 1
+        # A name phrase uses at least _NAME_PHRASE_WORDS words found once or more.
+        return dates, names + singles // _NAME_PHRASE_WORDS
 
     dates_a, names_a = supply(only_a)
     dates_b, names_b = supply(only_b)

@@ -13,7 +13,10 @@ driver, in this order:
 5. **dates**: a containment match between texts published too far apart is no copy
    (:func:`too_far_apart`);
 6. **template**: a near pair that only shares a template, with other facts, is reported
-   as ``template`` and never merged (:func:`dedup.template.template_verdict`).
+   as ``template`` and never merged (:func:`dedup.template.template_verdict`);
+7. **relation**: a pair accepted by containment (Jaccard under ``jaccard_threshold``) is read
+   by where its shared passages lie (:func:`dedup.relations.relation_of`): ``update``
+   (merged) or ``follow_up`` (reported and linked, never merged).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import numpy.typing as npt
 from dedup.arrays import distinct_with_inverse
 from dedup.config import DedupConfig
 from dedup.records import Relation
+from dedup.relations import out_of_order, passage_layout, relation_of
 from dedup.shingle import ShingleSets, shingle_texts
 from dedup.template import template_verdict
 
@@ -40,6 +44,7 @@ __all__ = [
     "exact_groups",
     "exact_similarities",
     "minimum_estimate",
+    "pair_relation",
     "passage_containment",
     "too_far_apart",
     "verify_pairs",
@@ -332,6 +337,39 @@ def passage_containment(texts: Sequence[str], pairs: npt.NDArray[np.int64]) -> F
     return contained
 
 
+def pair_relation(text_a: str, text_b: str, jaccard: float, config: DedupConfig) -> Relation:
+    """The relation of one accepted pair: exact, template, or read from its passages.
+
+    Examples
+    --------
+    >>> body = "اعلنت وزارة النفط اليوم زيادة صادرات الخام عبر موانئ البصرة الجنوبية"
+    >>> pair_relation(body, body + " وقال الوزير", 0.9, DedupConfig())
+    'near'
+    """
+    if jaccard >= 1.0:
+        return "exact"
+    if config.template_guard and template_verdict(text_a, text_b).is_template:
+        return "template"
+    if jaccard >= config.jaccard_threshold:
+        return "near"
+    if config.template_guard and out_of_order(text_a, text_b):
+        return "template"
+    return relation_of(passage_layout(text_a, text_b)).relation
+
+
+def _relations(
+    pairs: npt.NDArray[np.int64],
+    jaccard: npt.NDArray[np.float64],
+    texts: Sequence[str],
+    config: DedupConfig,
+) -> list[Relation]:
+    """:func:`pair_relation` of every accepted pair."""
+    return [
+        pair_relation(texts[left], texts[right], j, config)
+        for (left, right), j in zip(pairs.tolist(), jaccard.tolist(), strict=True)
+    ]
+
+
 def verify_pairs(
     candidates: npt.NDArray[np.int64],
     shingles: ShingleSets,
@@ -369,12 +407,7 @@ def verify_pairs(
         accepted &= ~too_far
     pairs = survivors[accepted]
     jaccard, containment = jaccard[accepted], containment[accepted]
-    relations: list[Relation] = ["exact" if j >= 1.0 else "near" for j in jaccard.tolist()]
-    if config.template_guard:
-        to_check = [i for i, relation in enumerate(relations) if relation == "near"]
-        for i in to_check:
-            if template_verdict(texts[pairs[i, 0]], texts[pairs[i, 1]]).is_template:
-                relations[i] = "template"
+    relations = _relations(pairs, jaccard, texts, config)
     counts = {
         "candidates": len(candidates),
         "prefiltered_out": int(len(candidates) - len(survivors)),

@@ -79,6 +79,7 @@ def cluster_record(cluster: Cluster) -> dict[str, Any]:
             }
             for m in cluster.members
         ],
+        "newest": cluster.newest,
     }
 
 

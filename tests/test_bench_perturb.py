@@ -15,14 +15,19 @@ from benchmarks.perturb import (
     RECIPES,
     SPELLING_KINDS,
     Perturber,
+    another_cable,
+    another_round,
     apply_spelling,
+    list_names,
     mixed_corpus,
+    name_template_corpus,
+    name_template_pairs,
     recipe_scenarios,
     sentence_edit,
     sentences,
     truncate,
 )
-from dedup import Article, normalize_text, read_corpus
+from dedup import Article, DedupConfig, RelatedConfig, normalize_text, read_corpus, scan
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_corpus" / "articles.jsonl"
 
@@ -112,3 +117,58 @@ def test_same_seed_same_corpus_other_seed_other_corpus(pool: list[Article]) -> N
     sizes = Counter(first.family.values()).values()
     assert min(sizes) >= 2  # an original and one to three variants
     assert max(sizes) <= 4
+
+
+# ---------------------------------------------------------------------------
+# Name templates: real lists and cables with a sibling of other names.
+
+_FIXTURES = (
+    "تدور اليوم مقابلات الجولة الثامنة من البطولة وفق البرنامج التالي : الساعة 14:00 "
+    "النجم الساحلي – النادي الإفريقي / يوسف السرايري الترجي الرياضي – الملعب القابسي / "
+    "وليد المنصري مستقبل المرسى – اتحاد بن قردان / نعيم حسني"
+)
+_CABLE_TEXT = (
+    "بعث خادم الحرمين الشريفين برقية تهنئة لفخامة الرئيس توني تان كنق يام رئيس جمهورية "
+    "سنغافورة بمناسبة ذكرى اليوم الوطني لبلاده، ولحكومة وشعب جمهورية سنغافورة الصديق."
+)
+_DONOR_CABLE = (
+    "بعث خادم الحرمين الشريفين برقية تهنئة للرئيس رفائيل كوريا رئيس جمهورية الإكوادور "
+    "بمناسبة ذكرى يوم الاستقلال لبلاده."
+)
+
+
+def test_another_round_pairs_the_names_otherwise_and_changes_the_round() -> None:
+    names = list_names(_FIXTURES)
+    assert "النادي الإفريقي" in names
+    assert len(names) >= 6
+    sibling = another_round(_FIXTURES, Random(3), ["الاتحاد المنستيري", "هيثم قيراط"])
+    assert sibling is not None
+    assert sibling != _FIXTURES
+    assert "الجولة الثامنة" not in sibling or "14" not in sibling
+    assert another_round(_FIXTURES, Random(3), ["x"]) == another_round(_FIXTURES, Random(3), ["x"])
+    assert another_round("خبر بلا قائمة", Random(3)) is None
+
+
+def test_another_cable_changes_leader_and_country_everywhere() -> None:
+    sibling = another_cable(_CABLE_TEXT, _DONOR_CABLE)
+    assert sibling is not None
+    assert "سنغافورة" not in sibling
+    assert "توني تان" not in sibling
+    assert sibling.count("الإكوادور") == 2
+    assert "رفائيل كوريا" in sibling
+    assert another_cable(_CABLE_TEXT, _CABLE_TEXT) is None
+
+
+def test_the_template_guard_keeps_name_templates_apart() -> None:
+    corpus = name_template_corpus(seed=6, limit=60)
+    pairs = name_template_pairs(corpus)
+    assert len(pairs) >= 30
+    merged = {}
+    for guard in (True, False):
+        config = DedupConfig(related=RelatedConfig(k=0), template_guard=guard)
+        report = scan(corpus.articles, config=config)
+        cluster_of = {m.id: c.cluster_id for c in report.clusters for m in c.members}
+        merged[guard] = sum(cluster_of[a] == cluster_of[b] for a, b in pairs)
+    # Without the guard most siblings are merged (they share the formula); with it few are.
+    assert merged[False] >= len(pairs) // 2
+    assert merged[True] <= len(pairs) // 10

@@ -27,7 +27,8 @@ from dedup import Article, DedupConfig, Pair, ScanReport, read_corpus, scan
 from dedup.cluster import LinkRule, build_clusters, canonical_key, cluster_id_for
 from dedup.normalize import normalize_text
 from dedup.pipeline import sort_key_for
-from dedup.prepare import prepare_texts
+from dedup.prepare import prepare_texts, published_timestamp
+from dedup.records import MERGED_RELATIONS
 
 SEEDS = [0, 1, 2, 3, 4, 5]
 unit = st.floats(0.0, 1.0)
@@ -124,7 +125,7 @@ def test_oracle_reported_similarities_are_exact(oracle_run) -> None:
         assert pair.containment == expected.containment
         # With the template guard off a pair is "exact" iff the shingle sets are equal.
         assert (pair.relation == "exact") == (expected.jaccard == 1.0)
-        assert pair.relation in ("exact", "near")
+        assert pair.relation in ("exact", "near", "update", "follow_up", "roundup")
 
 
 def test_oracle_recall_over_all_rule_pairs(oracle_run, oracle_config: DedupConfig) -> None:
@@ -219,19 +220,20 @@ def check_star_clusters(
         for member in rest:
             key_to_canonical = tuple(sorted((cluster.canonical, member.id)))
             if member.via is None:
-                # A verified (and not template) pair of its canonical.
+                # A verified pair of its canonical, of a merged relation.
                 pair = pairs[key_to_canonical]
-                assert pair.relation != "template"
+                assert pair.relation in MERGED_RELATIONS
                 assert member.similarity == pair.jaccard
                 assert member.containment == pair.containment
                 assert member.relation == pair.relation
             else:
                 assert (
-                    key_to_canonical not in pairs or pairs[key_to_canonical].relation == "template"
+                    key_to_canonical not in pairs
+                    or pairs[key_to_canonical].relation not in MERGED_RELATIONS
                 )
                 assert member.via in ids
                 assert member.via != member.id
-                assert pairs[tuple(sorted((member.via, member.id)))].relation != "template"
+                assert pairs[tuple(sorted((member.via, member.id)))].relation in MERGED_RELATIONS
                 if truth is not None:
                     expected = truth.get(key_to_canonical)
                     assert (member.similarity, member.containment) == (
@@ -246,11 +248,11 @@ def check_star_clusters(
     config = DedupConfig()
     best_inside: dict[str, float] = {}
     for pair in report.pairs:
-        if pair.relation != "template" and cluster_of[pair.a] is cluster_of[pair.b]:
+        if pair.relation in MERGED_RELATIONS and cluster_of[pair.a] is cluster_of[pair.b]:
             for end in (pair.a, pair.b):
                 best_inside[end] = max(best_inside.get(end, 0.0), pair.jaccard)
     for pair in report.pairs:
-        if pair.relation == "template":
+        if pair.relation not in MERGED_RELATIONS:
             continue
         for c, y in ((pair.a, pair.b), (pair.b, pair.a)):
             if cluster_of[c].canonical != c or cluster_of[y] is cluster_of[c]:
@@ -671,3 +673,22 @@ def test_a_bundle_goes_with_the_story_it_shares_most_text_with() -> None:
     )
     members = {c.canonical: sorted(m.id for m in c.members) for c in clusters}
     assert members == {"a": ["a", "a2"], "x": ["b", "b2", "x"]}
+
+
+def test_every_cluster_names_its_newest_member(oracle_run) -> None:
+    articles, report, _ = oracle_run
+    by_id = {a.id: a for a in articles}
+    named = 0
+    for cluster in report.clusters:
+        dated = [
+            (published_timestamp(by_id[m.id].published_at), len(by_id[m.id].text), m.id)
+            for m in cluster.members
+            if by_id[m.id].published_at
+        ]
+        if not dated:
+            assert cluster.newest is None
+            continue
+        latest = max(ts for ts, _, _ in dated)
+        assert cluster.newest in {i for ts, _, i in dated if ts == latest}
+        named += cluster.size > 1
+    assert named

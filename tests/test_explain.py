@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from dedup import Article, DedupConfig, InputError, RelatedConfig, read_corpus, scan
 from dedup.cli import main
 from dedup.explain import explain_pair, explain_pairs
+from dedup.records import MERGED_RELATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_corpus" / "articles.jsonl"
@@ -42,7 +43,7 @@ def test_every_verdict_is_the_scans(path: Path, limit: int | None) -> None:
         checked, explain_pairs(articles, checked, config=NO_RELATED), strict=True
     ):
         assert found.relation == relation.get((a, b)), (a, b, found.decided_by)
-        assert found.duplicate is (relation.get((a, b)) in ("exact", "near")), (a, b)
+        assert found.duplicate is (relation.get((a, b)) in MERGED_RELATIONS), (a, b)
         assert found.decided_by
 
 

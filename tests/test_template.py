@@ -306,3 +306,54 @@ def test_same_decision_as_the_reference_on_market_reports(
     sentences = second.split(". ")
     second = ". ".join(sentences[: len(sentences) - dropped] or sentences[:1])
     _assert_same_decision(n(first), n(second))
+
+
+# ---------------------------------------------------------------------------
+# Templates that differ in names: a leader named once, teams of another round.
+
+CABLE_ONCE = (
+    "بعث خادم الحرمين الشريفين برقية تهنئة للرئيس {leader} رئيس جمهورية {country} بمناسبة ذكرى "
+    "اليوم الوطني لبلاده. وأعرب عن أصدق التهاني وأطيب التمنيات بالصحة والسعادة لفخامته ولحكومة "
+    "وشعب جمهورية {country} {friend} اطراد التقدم والازدهار."
+)
+FIXTURES = (
+    "تدور مساء اليوم مقابلات الجولة {round} من بطولة الرابطة المحترفة الأولى لكرة القدم وفق "
+    "البرنامج التالي: الساعة الثانية والنصف {a} - {b}، {c} - {d}، {e} - {f}. وتنقل التلفزة "
+    "الوطنية مقابلة {a} و{b} مباشرة."
+)
+NAME_TEMPLATE_PAIRS = {
+    "cable, leader named once": (
+        CABLE_ONCE.format(leader="الفريق الركن إدريس ديبي إتنو", country="تشاد", friend="الشقيق"),
+        CABLE_ONCE.format(leader="توني تان كنق يام", country="سنغافورة", friend="الصديق"),
+    ),
+    "fixtures of another round": (
+        FIXTURES.format(round="الثامنة عشرة", a="النجم الساحلي", b="النادي الإفريقي",
+                        c="الترجي الرياضي", d="الملعب القابسي", e="مستقبل المرسى",
+                        f="اتحاد بن قردان"),
+        FIXTURES.format(round="التاسعة عشرة", a="النادي الصفاقسي", b="شبيبة القيروان",
+                        c="الاتحاد المنستيري", d="النادي البنزرتي", e="هلال الشابة",
+                        f="أولمبيك مدنين"),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(NAME_TEMPLATE_PAIRS))
+def test_templates_that_differ_in_names_are_flagged(kind: str) -> None:
+    first, second = NAME_TEMPLATE_PAIRS[kind]
+    verdict = template_verdict(n(first), n(second))
+    assert verdict.is_template, verdict.reason
+    assert verdict.changed_facts >= 3
+
+
+def test_one_rewritten_phrase_is_not_a_template() -> None:
+    # A copy whose one phrase was reworded (two words for two others) keeps its facts.
+    text = NAME_TEMPLATE_PAIRS["fixtures of another round"][0]
+    edited = text.replace("وتنقل التلفزة الوطنية", "وتبث القناة الرسمية")
+    verdict = template_verdict(n(text), n(edited))
+    assert not verdict.is_template, verdict.reason
+
+
+def test_an_ordinal_replaced_by_another_is_a_fact() -> None:
+    first, second = NAME_TEMPLATE_PAIRS["fixtures of another round"]
+    verdict = template_verdict(n(first), n(second))
+    assert "1 dates" in verdict.reason or "2 dates" in verdict.reason, verdict.reason

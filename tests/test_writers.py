@@ -30,7 +30,7 @@ def hand_report(*, related: bool = True) -> ScanReport:
     )
     return ScanReport(
         clusters=(
-            Cluster("c1", "خبر-1", members),
+            Cluster("c1", "خبر-1", members, newest="خبر-3"),
             Cluster("c2", "x", (Member("x", 1.0, 1.0, "canonical"),)),
         ),
         pairs=(
@@ -91,6 +91,7 @@ def test_cluster_record_rounds_to_six_decimals_and_keeps_via() -> None:
                 "via": "خبر-2",
             },
         ],
+        "newest": "خبر-3",
     }
 
 

@@ -1,10 +1,11 @@
 """The index's clustering step: the components a batch affects, clustered again.
 
 :func:`dedup.cluster.build_clusters` is local to a connected component of the verified
-pairs (template pairs do not connect), so after a batch only the components that hold a new,
-re-shingled or deleted article's neighbours are clustered again, with the scan's own
-:func:`~dedup.cluster.clusters_for`. Exact similarities the clusters ask for are kept between
-batches (:class:`SimilarityCache`): a component is clustered again whenever a copy joins it.
+pairs (template, follow-up and roundup pairs do not connect), so after a batch only the
+components that hold a new, re-shingled or deleted article's neighbours are clustered again,
+with the scan's own :func:`~dedup.cluster.clusters_for`. Exact similarities the clusters ask
+for are kept between batches (:class:`SimilarityCache`): a component is clustered again
+whenever a copy joins it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dedup.config import DedupConfig
 from dedup.index.codec import unpack_dropped, unpack_lines
 from dedup.index.store import ClusterFields, Edge, Record, StoreReader
 from dedup.prepare import shingle_text
-from dedup.records import Pair, Relation
+from dedup.records import MERGED_RELATIONS, Pair, Relation
 from dedup.shingle import ShingleSets, shingle_texts
 from dedup.verify import exact_similarities
 
@@ -32,9 +33,25 @@ __all__ = [
     "cluster_component",
 ]
 
-RELATION_CODE: Final[dict[str, int]] = {"canonical": 0, "exact": 1, "near": 2, "template": 3}
-RELATION_NAME: Final[dict[int, Relation]] = {1: "exact", 2: "near", 3: "template"}
-_TEMPLATE: Final = RELATION_CODE["template"]
+RELATION_CODE: Final[dict[str, int]] = {
+    "canonical": 0,
+    "exact": 1,
+    "near": 2,
+    "template": 3,
+    "update": 4,
+    "follow_up": 5,
+    "roundup": 6,
+}
+RELATION_NAME: Final[dict[int, Relation]] = {
+    1: "exact",
+    2: "near",
+    3: "template",
+    4: "update",
+    5: "follow_up",
+    6: "roundup",
+}
+# Edges that merge (the scan's dedup.records.MERGED_RELATIONS); the others only link.
+_MERGING: Final = frozenset(RELATION_CODE[name] for name in MERGED_RELATIONS)
 # Exact similarities kept between batches, at most (about 100 bytes each).
 _SIMILARITY_LIMIT: Final = 1_000_000
 
@@ -98,7 +115,7 @@ def affected_component(
         following = []
         for num in frontier:
             for e in adjacency(num):
-                if e.relation != _TEMPLATE and e.b not in component:
+                if e.relation in _MERGING and e.b not in component:
                     component.add(e.b)
                     following.append(e.b)
         frontier = following

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from dedup.cluster import cluster_id_for
+from dedup.cluster import cluster_id_for, newest_member
 from dedup.index.components import RELATION_NAME
 from dedup.index.store import Record, StoreReader
 from dedup.records import Cluster, Member, Pair, RelatedItem
@@ -46,7 +46,10 @@ def export_clusters(records: Sequence[Record]) -> tuple[Cluster, ...]:
         ]
         others.sort(key=lambda m: (-m.similarity, m.id))
         head = Member(name[canonical], 1.0, 1.0, "canonical")
-        clusters.append(Cluster(cluster_id_for(name[canonical]), name[canonical], (head, *others)))
+        newest = newest_member((r.id, r.published_ts, r.text_len) for r in members)
+        clusters.append(
+            Cluster(cluster_id_for(name[canonical]), name[canonical], (head, *others), newest)
+        )
     clusters.sort(key=lambda c: c.cluster_id)
     return tuple(clusters)
 
