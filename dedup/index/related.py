@@ -46,8 +46,8 @@ Unpacked = tuple[U32Array, F64Array, BoolArray]
 _QUERY_TERMS: Final = 48
 _MAX_CANDIDATES: Final = 64
 # A query reads at most this many postings of each term, the latest added: the rare terms'
-# lists grow with the index (2 % of it), and reading them whole made query time grow with
-# it (p99 360 ms at 100k articles, benchmarks/index_speed.py). Up to 20k articles no list
+# lists grow with the index (3 % of it), and reading them whole made query time grow with
+# it (p99 360 ms at 100k articles, benchmarks/index_speed.py). Up to 13k articles no list
 # is that long, so lists there are whole; above, recent articles are preferred, as the
 # recency decay of the score does anyway.
 _POSTINGS_PER_TERM: Final = 400
@@ -199,16 +199,15 @@ class RelatedLists:
 
     def term_vector(self, article: Article, lines: Sequence[str]) -> TermVector:
         """An article's term counts: its furniture-stripped, normalized ``lines`` plus the
-        title counted ``title_weight`` times (:mod:`dedup.related.features`)."""
+        title counted ``title_weight`` times, light-stemmed (:mod:`dedup.related.features`)."""
         settings = self.config.related
         body: dict[int, int] = {}
         title: dict[int, int] = {}
         if settings.k > 0:
-            body = features.term_counts(" ".join(lines))
+            body = features.term_counts(features.stem(" ".join(lines), settings.stemming))
             if settings.title_weight > 0 and article.title:
-                title = features.term_counts(
-                    normalize_text(article.title, self.config.normalization)
-                )
+                normalized = normalize_text(article.title, self.config.normalization)
+                title = features.term_counts(features.stem(normalized, settings.stemming))
         listed = list({**body, **title})
         raw = features.title_weighted(
             _term_array(body, listed), _term_array(title, listed), settings.title_weight
