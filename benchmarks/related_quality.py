@@ -37,6 +37,7 @@ the article itself left out.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import sys
@@ -514,8 +515,13 @@ def ablation() -> dict[str, Any]:
     qrels = load_judgments()
     copies = CopyCheck(articles)
     queries = sorted({row["query"] for row in qrels})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for label, overrides, hook in ABLATION:
+        if hook == "snowball" and importlib.util.find_spec("Stemmer") is None:
+            rows.append(
+                {"idea": label, "skipped": "PyStemmer is not installed (pip install PyStemmer)"}
+            )
+            continue
         lists, _ = ablation_row(articles, clusters, queries, overrides, hook)
         scores = judged_scores({q: [d for d, _ in v] for q, v in lists.items()}, qrels, copies)
         scores.pop("per_query_ndcg")

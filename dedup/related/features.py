@@ -74,8 +74,8 @@ _RARE_DF_MIN: Final = 50
 # Lucene's ArabicStemmer, which Elasticsearch's `arabic` analyzer runs): one prefix of
 # ال وال بال كال فال لل when two letters are left, or و when three are; then each suffix in
 # turn, ها ان ات ون ين يه ه ي (ية and ة are يه and ه after normalize_text), when two letters are
-# left. Measured on judged-related-dev against Snowball's Arabic stemmer (PyStemmer) and
-# prefixes only: benchmarks/README.md, "Related lists".
+# left. Measured on judged-related-dev against no stemming and Snowball's Arabic stemmer
+# (PyStemmer): benchmarks/README.md, "Related lists (issue 16)".
 _PREFIX: Final = re.compile(r"\b(?:(?:ال|وال|بال|كال|فال|لل)(?=\w\w)|و(?=\w\w\w))")
 _SUFFIXES: Final = tuple(
     re.compile(rf"(?<=\w\w){suffix}\b") for suffix in ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")

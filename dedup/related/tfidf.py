@@ -524,8 +524,8 @@ class RelatedIndex:
         ...     Article(id="b", text="تعريفة جديدة للميكروباص بعد ارتفاع أسعار الوقود"),
         ... ])
         >>> new = Article(id="n", text="زيادة أسعار الوقود تشعل غضب سائقي الميكروباص")
-        >>> [item.id for item in index.query(new)]
-        ['a', 'b']
+        >>> [item.id for item in index.query(new)]  # الميكروباص and للميكروباص: one stem
+        ['b', 'a']
         >>> [item.id for item in index.query(new, exclude={"a"})]
         ['b']
         """
