@@ -185,8 +185,11 @@ def test_real_articles_term_vectors_as_the_reference(data_dir: Path, index: Inde
     for num, article in enumerate(articles):
         new = index._planner._prepare(article, num)
         assert not isinstance(new, Rejected)
-        counts: Counter[int] = reference_term_counts("\n".join(new.lines))
-        for term in reference_term_counts(normalize_text(article.title)).elements():
+        # The related terms are light-stemmed (features.stem, checked against Lucene's rules
+        # in tests/test_related_features.py) in the index as in the scan.
+        counts: Counter[int] = reference_term_counts(features.stem("\n".join(new.lines)))
+        title = features.stem(normalize_text(article.title))
+        for term in reference_term_counts(title).elements():
             counts[term] += weight  # type: ignore[assignment]  # float counts, as before
         assert new.vector.terms.tolist() == sorted(counts)
         assert new.vector.counts.tolist() == [counts[t] for t in sorted(counts)]

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from strategies import normalizer_text
 
@@ -60,12 +61,12 @@ def test_tfidf_weights_follow_the_max_df_rule() -> None:
 
 
 def test_rare_limit_has_a_floor_and_grows_with_the_corpus() -> None:
-    assert features.rare_limit(0) == features.rare_limit(2500) == 50
-    assert features.rare_limit(20_000) == 400
+    assert features.rare_limit(0) == features.rare_limit(1666) == 50
+    assert features.rare_limit(20_000) == 600
     # The scan compares integer document frequencies with the same limit.
-    for n in (2499, 2550, 2551, 123_457):
+    for n in (1666, 1700, 1701, 123_457):
         limit = features.rare_limit(n)
-        assert all((df <= limit) == (df <= max(50, int(0.02 * n))) for df in range(3000))
+        assert all((df <= limit) == (df <= max(50, int(0.03 * n))) for df in range(4000))
 
 
 def test_tf_weights_are_log_one_plus_count() -> None:
@@ -94,17 +95,62 @@ def test_scan_rows_are_the_shared_weights_normalized() -> None:
     assert index.word_vectorizer_ is not None
     vocabulary = index.word_vectorizer_.vocabulary_
     for row, article in enumerate(articles):
-        body = features.tokens(normalize_text(article.text))
-        title = features.tokens(normalize_text(article.title))
+        body = features.tokens(features.stem(normalize_text(article.text)))
+        title = features.tokens(features.stem(normalize_text(article.title)))
         terms = sorted(set(body) | set(title))
         counts = features.title_weighted(
             np.array([body.count(t) for t in terms], dtype=np.float64),
             np.array([title.count(t) for t in terms], dtype=np.float64),
             index.config.title_weight,
         )
-        df = np.array([sum(t in features.tokens(normalize_text(f"{a.title} {a.text}"))
-                           for a in articles) for t in terms], dtype=np.float64)  # fmt: skip
+        words = [set(features.tokens(features.stem(normalize_text(f"{a.title} {a.text}"))))
+                 for a in articles]  # fmt: skip
+        df = np.array([sum(t in w for w in words) for t in terms], dtype=np.float64)
         weights = features.tfidf_weights(features.tf_weights(counts), df, len(articles))
         expected = np.zeros(len(vocabulary))
         expected[[vocabulary[t] for t in terms]] = weights / np.linalg.norm(weights)
         assert np.allclose(index.vectors_[row].toarray().ravel(), expected, atol=1e-6)
+
+
+# Lucene's ArabicStemmer (the light10 rules), word by word with string slicing: the reference
+# for the regex passes of features.stem.
+_PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
+_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+
+
+def _lucene_light10(word: str) -> str:
+    for prefix in _PREFIXES:
+        left = len(word) - len(prefix)
+        if word.startswith(prefix) and left >= (3 if len(prefix) == 1 else 2):
+            word = word[len(prefix) :]
+            break
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            word = word[: -len(suffix)]
+    return word
+
+
+_ARABIC_WORDS = st.text(alphabet="اوبكفلهيتنمدر", min_size=1, max_size=9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(_ARABIC_WORDS, min_size=1, max_size=12))
+def test_light10_stems_as_lucenes_arabic_stemmer(words: list[str]) -> None:
+    assert features.stem(" ".join(words)) == " ".join(map(_lucene_light10, words))
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=normalizer_text(max_size=60))
+def test_stemming_keeps_one_word_per_word_and_none_keeps_the_text(text: str) -> None:
+    normalized = normalize_text(text)
+    assert features.stem(normalized, "none") == normalized
+    stems = features.stem(normalized).split(" ") if normalized else []
+    assert len(stems) == len(normalized.split())
+    assert all(stems)  # a prefix or suffix never takes a whole word
+
+
+def test_light10_joins_the_inflections_of_a_word() -> None:
+    forms = ["المعلمون", "والمعلمين", "للمعلمين", "معلمها", "بالمعلمات"]
+    assert set(features.stem(" ".join(forms)).split()) == {"معلم"}
+    # Too short to strip: the stem keeps two letters (three after و).
+    assert features.stem("وزن الم") == "وزن الم"

@@ -152,7 +152,7 @@ def test_banned_stories_are_left_out_whole() -> None:
     candidates = Candidates(
         rows=np.zeros(3, dtype=np.int64),
         cols=np.arange(3),
-        scores=np.array([0.9, 0.8, 0.1]),
+        scores=np.array([0.9, 0.8, 0.2]),
         row_story=np.array([-1]),
         row_time=np.array([np.nan]),
     )

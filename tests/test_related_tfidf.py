@@ -328,3 +328,51 @@ def test_bad_input_errors_say_what_to_do() -> None:
         index.query(article, exclude="1")
     with pytest.raises(InputError, match="query expects one Article"):
         index.query([article])  # type: ignore[arg-type]
+
+
+def test_a_list_stops_where_scores_fall_under_min_score(
+    sample: tuple[list[Article], dict[str, object]], sample_index: RelatedIndex
+) -> None:
+    articles, labels = sample
+    floor = RelatedIndex(replace(sample_index.config, min_score=0.0))
+    uncut = floor.fit(articles, cluster_of=_families(labels)).related()
+    cut = sample_index.related()
+    shorter = 0
+    for article_id, items in cut.items():
+        # The cut list is the uncut one up to its first score under min_score.
+        kept = [i for i in uncut[article_id] if i.score >= sample_index.config.min_score]
+        assert list(items) == kept
+        shorter += len(items) < min(sample_index.config.k, len(uncut[article_id]))
+    assert shorter > 0  # the default cut-off does shorten lists on the sample
+
+
+def test_stemming_joins_inflections_and_none_keeps_words_apart() -> None:
+    articles = [
+        Article(id="a", text="المعلمون يطالبون بزيادة الرواتب في المدارس"),
+        Article(id="b", text="معلمين غاضبون من رواتبهم ومدارسهم"),
+        Article(id="c", text="فيضانات تغمر قرى الجنوب"),
+    ]
+    stemmed = RelatedIndex(RelatedConfig(min_score=0.0)).fit(articles).related()
+    plain = RelatedIndex(RelatedConfig(min_score=0.0, stemming="none")).fit(articles).related()
+    assert _ids(stemmed["a"]) == ["b"]
+    assert plain["a"] == ()  # no surface form in common
+
+
+def test_stemming_must_be_a_known_stemmer() -> None:
+    with pytest.raises(ConfigError, match="related stemming must be one of 'light10', 'none'"):
+        RelatedConfig(stemming="porter")
+
+
+def test_stemming_is_for_related_terms_only_never_the_duplicate_shingles(
+    sample: tuple[list[Article], dict[str, object]],
+) -> None:
+    from dedup import DedupConfig, scan
+
+    articles, _ = sample
+    reports = [
+        scan(articles, config=DedupConfig(related=RelatedConfig(stemming=stemming)))
+        for stemming in ("light10", "none")
+    ]
+    assert reports[0].clusters == reports[1].clusters
+    assert reports[0].pairs == reports[1].pairs
+    assert reports[0].related != reports[1].related

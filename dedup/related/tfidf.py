@@ -4,7 +4,8 @@
 end in ``_``) arranges the stages of :mod:`dedup.related`:
 
 1. **features** (:mod:`dedup.related.features`): title and body go through
-   :func:`dedup.normalize.normalize_text` (the detector's normalization); word counts come
+   :func:`dedup.normalize.normalize_text` (the detector's normalization) and the light
+   stemmer (:func:`dedup.related.features.stem`); word counts come
    from a scikit-learn ``CountVectorizer`` on the shared token rule, the title counted
    ``title_weight`` times; ``log(1 + tf) × idf``, rows L2-normalized. With ``char_ngrams`` a
    ``char_wb`` block is stacked next to the words.
@@ -208,11 +209,11 @@ class RelatedIndex:
     def _documents(
         self, articles: Sequence[Article], *, normalized: bool = False
     ) -> tuple[list[str], list[str]]:
-        options = self.normalization
-        titles = [normalize_text(article.title, options) for article in articles]
+        options, stemming = self.normalization, self.config.stemming
+        titles = [features.stem(normalize_text(a.title, options), stemming) for a in articles]
         if normalized:
-            return titles, [article.text for article in articles]
-        bodies = [normalize_text(article.text, options) for article in articles]
+            return titles, [features.stem(article.text, stemming) for article in articles]
+        bodies = [features.stem(normalize_text(a.text, options), stemming) for a in articles]
         return titles, bodies
 
     def _fit_features(self, titles: list[str], bodies: list[str]) -> sp.csr_matrix:
@@ -523,8 +524,8 @@ class RelatedIndex:
         ...     Article(id="b", text="تعريفة جديدة للميكروباص بعد ارتفاع أسعار الوقود"),
         ... ])
         >>> new = Article(id="n", text="زيادة أسعار الوقود تشعل غضب سائقي الميكروباص")
-        >>> [item.id for item in index.query(new)]
-        ['a', 'b']
+        >>> [item.id for item in index.query(new)]  # الميكروباص and للميكروباص: one stem
+        ['b', 'a']
         >>> [item.id for item in index.query(new, exclude={"a"})]
         ['b']
         """
