@@ -268,6 +268,24 @@ class LineStatistics:
             return False
         return self.count(line, source) >= self.threshold(source)
 
+    def is_boilerplate_key(self, key: int, source: str) -> bool:
+        """:meth:`is_boilerplate` of a line of ``min_line_chars`` or more given by its key.
+
+        ``key`` is the line's :func:`line_contexts` key (for ``source``): a caller holding
+        an article's contexts does not hash its lines again.
+
+        Examples
+        --------
+        >>> stats = LineStatistics(min_articles=2)
+        >>> for story in ("ارتفع المؤشر العام للسوق", "تراجعت أسعار النفط اليوم"):
+        ...     stats.add([story, "جميع الحقوق محفوظة"], source="ina")
+        >>> [stats.is_boilerplate_key(key, "ina") for key, _ in line_contexts(
+        ...     ["جميع الحقوق محفوظة", "هبط الذهب في التعاملات"], "ina")]
+        [True, False]
+        """
+        seen = self._contexts.get(format(key & _MASK64, "016x"), ())
+        return len(seen) >= self.threshold(source)
+
     def filter_lines(self, lines: Sequence[str], source: str) -> list[str]:
         """The lines that are not boilerplate; all of them if none would be left.
 

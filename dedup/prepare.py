@@ -23,7 +23,7 @@ from typing import Any
 
 from dedup.boilerplate import LineStatistics, line_contexts
 from dedup.config import DedupConfig
-from dedup.furniture import strip_furniture
+from dedup.furniture import strip_furniture_lines
 from dedup.normalize import normalize_lines
 from dedup.parallel import WorkerPool, chunked
 from dedup.readers import unicode_problem
@@ -73,10 +73,10 @@ def prepare_page(text: str, config: DedupConfig) -> PreparedPage:
     """
     if not config.strip_furniture:
         return PreparedPage(text, normalize_lines(text, config.normalization))
-    result = strip_furniture(text)
+    result, lines = strip_furniture_lines(text, config.normalization)
     return PreparedPage(
         result.body,
-        normalize_lines(result.body, config.normalization),
+        lines,
         result.stripped_chars,
         result.stripped_lines,
         result.kept_whole,
@@ -100,6 +100,33 @@ def dropped_lines(
     if statistics is None:
         return ()
     flags = [statistics.is_boilerplate(line, source) for line in lines]
+    if all(flags):
+        return ()
+    return tuple(i for i, flag in enumerate(flags) if flag)
+
+
+def _dropped_by_key(
+    statistics: LineStatistics | None,
+    lines: Sequence[str],
+    source: str,
+    contexts: Sequence[Sequence[int]],
+) -> tuple[int, ...]:
+    """:func:`dropped_lines` from the article's :func:`~dedup.boilerplate.line_contexts`.
+
+    Their keys are those of the article's distinct lines of ``min_line_chars`` or more, in
+    sorted order, so no line is hashed twice.
+    """
+    if statistics is None:
+        return ()
+    distinct = sorted({line for line in lines if len(line) >= statistics.min_line_chars})
+    recurring = {
+        line
+        for line, (key, _) in zip(distinct, contexts, strict=True)
+        if statistics.is_boilerplate_key(key, source)
+    }
+    if not recurring:
+        return ()
+    flags = [line in recurring for line in lines]
     if all(flags):
         return ()
     return tuple(i for i, flag in enumerate(flags) if flag)
@@ -238,9 +265,10 @@ def prepare_texts(
         for chunk in chunks:
             for contexts in chunk["contexts"]:
                 statistics.add_contexts(contexts)
+    contexts = [pairs for chunk in chunks for pairs in chunk["contexts"]]
     dropped = [
-        dropped_lines(statistics, page, article.source)
-        for page, article in zip(lines, articles, strict=True)
+        _dropped_by_key(statistics, page, article.source, pairs)
+        for page, article, pairs in zip(lines, articles, contexts, strict=True)
     ]
     stripped_chars: Counter[str] = Counter()
     stripped_lines: Counter[str] = Counter()
