@@ -36,6 +36,7 @@ from dedup.normalize import (
     NormalizationOptions,
     breaks_only_at_newlines,
     normalize_lines,
+    normalize_pages,
     normalize_paragraphs,
     normalize_text,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "split_lines",
     "strip_furniture",
     "strip_furniture_lines",
+    "strip_furniture_pages",
 ]
 
 #: Kinds of furniture, in page order, as reported by :class:`FurnitureResult`.
@@ -974,12 +976,40 @@ def strip_furniture_lines(
     (1, 'اعلنت وزاره الصحه اليوم')
     """
     _check_fraction(max_strip_fraction)
-    page = _Page(text, normalize_paragraphs(text))
-    result, cut = _stripped(text, page, max_strip_fraction)
+    return _stripped_lines(text, normalize_paragraphs(text), options, max_strip_fraction)
+
+
+def strip_furniture_pages(
+    texts: Sequence[str],
+    options: NormalizationOptions = _DEFAULT_OPTIONS,
+    *,
+    max_strip_fraction: float = 0.6,
+) -> list[tuple[FurnitureResult, list[str]]]:
+    """:func:`strip_furniture_lines` of each text, normalized together
+    (:func:`~dedup.normalize.normalize_pages`).
+
+    Examples
+    --------
+    >>> [lines for _, lines in strip_furniture_pages(["عاجل\\nارتفاع أسعار النفط", ""])]
+    [['عاجل', 'ارتفاع اسعار النفط'], []]
+    """
+    _check_fraction(max_strip_fraction)
+    return [
+        _stripped_lines(text, paragraphs, options, max_strip_fraction)
+        for text, paragraphs in zip(texts, normalize_pages(texts), strict=True)
+    ]
+
+
+def _stripped_lines(
+    text: str, paragraphs: Sequence[str], options: NormalizationOptions, max_fraction: float
+) -> tuple[FurnitureResult, list[str]]:
+    """:func:`strip_furniture_lines` given ``normalize_paragraphs(text)``."""
+    page = _Page(text, paragraphs)
+    result, cut = _stripped(text, page, max_fraction)
     if options != _DEFAULT_OPTIONS or not breaks_only_at_newlines(text):
         return result, normalize_lines(result.body, options)
     if not cut:
-        return result, [norm for norm in page.norms if norm]
+        return result, [norm for norm in paragraphs if norm]
     norms = (
         normalize_text(line) if page.cut(index) else page.norm(index) for index, line in page.kept()
     )

@@ -17,7 +17,7 @@ import html
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -33,6 +33,7 @@ __all__ = [
     "lowercase_latin",
     "normalize_lines",
     "normalize_many",
+    "normalize_pages",
     "normalize_paragraphs",
     "normalize_text",
     "premap",
@@ -393,11 +394,18 @@ def _with_separators(mapped: LookupTable) -> npt.NDArray[np.int32]:
     return kept
 
 
-def _collapsed(code_points: npt.NDArray[np.int32], mark: int | None = None) -> str:
+def _collapsed(
+    code_points: npt.NDArray[np.int32], mark: int | None = None, last_mark: int | None = None
+) -> str:
     """:func:`collapse_spaces` on code points whose only white space is the space, around
-    the marks too (no space next to a mark; marks themselves are all kept)."""
+    the marks too (``mark`` to ``last_mark``: no space next to one; marks are all kept)."""
     spaces = code_points == _SPACE_CODE
-    separators = spaces if mark is None else spaces | (code_points == mark)
+    if mark is None:
+        separators = spaces
+    elif last_mark is None:
+        separators = spaces | (code_points == mark)
+    else:
+        separators = spaces | ((code_points >= mark) & (code_points <= last_mark))
     after_separator = np.empty_like(spaces)
     after_separator[:1] = True  # the start counts as one
     after_separator[1:] = separators[:-1]
@@ -408,7 +416,11 @@ def _collapsed(code_points: npt.NDArray[np.int32], mark: int | None = None) -> s
     elif len(kept):
         before_mark = np.empty(len(kept), dtype=bool)
         before_mark[-1] = True  # as is the end
-        before_mark[:-1] = kept[1:] == mark
+        following = kept[1:]
+        if last_mark is None:
+            before_mark[:-1] = following == mark
+        else:
+            before_mark[:-1] = (following >= mark) & (following <= last_mark)
         kept = kept[~((kept == _SPACE_CODE) & before_mark)]
     return _from_code_points(kept)
 
@@ -627,6 +639,11 @@ _LINE_MARK_CODE = ord(_LINE_MARK)
 # The "\n" of a page, in :func:`normalize_paragraphs`.
 _PARAGRAPH_MARK = "\ue002"
 _PARAGRAPH_MARK_CODE = ord(_PARAGRAPH_MARK)
+# Between two pages in :func:`normalize_pages`.
+_PAGE_MARK = "\ue003"
+_PAGE_MARK_CODE = ord(_PAGE_MARK)
+# Code points normalized in one go by normalize_pages: 4 MB per array of them.
+_BATCH_CODE_POINTS = 1 << 20
 # The line boundaries of str.splitlines.
 _LINE_BREAK_CHARS = "\n\r\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"
 _LINE_BREAKS = re.compile(rf"\r\n|[{_LINE_BREAK_CHARS}]")
@@ -672,7 +689,69 @@ def normalize_paragraphs(
         code_points = _fast_code_points(text, options, _PARAGRAPH_MARKS)
         if code_points is not None:
             return _collapsed(code_points, _PARAGRAPH_MARK_CODE).split(_PARAGRAPH_MARK)
+        # The full path once for the whole text, unless an entity spelled out a mark.
+        marked = _normalize_keeping_spaces(text.replace("\n", _PARAGRAPH_MARK), options)
+        if marked.count(_PARAGRAPH_MARK) == text.count("\n"):
+            return [collapse_spaces(line) for line in marked.split(_PARAGRAPH_MARK)]
     return [normalize_text(line, options) for line in text.split("\n")]
+
+
+def normalize_pages(
+    texts: Sequence[str], options: NormalizationOptions = NormalizationOptions()
+) -> list[list[str]]:
+    """:func:`normalize_paragraphs` of each text, the numpy passes shared by a batch of them.
+
+    A pass costs a few microseconds whatever its length: joined, the pages of a chunk
+    of work pay it once (about twice as fast as one page at a time on saudinewsnet).
+
+    Examples
+    --------
+    >>> normalize_pages(["المصدر: واس\\nأعلنَ الوزيرُ", "", "جدّة"])
+    [['المصدر واس', 'اعلن الوزير'], [''], ['جده']]
+    """
+    pages: list[list[str]] = [[] for _ in texts]
+    batch: list[int] = []
+    size = 0
+    for index, text in enumerate(texts):
+        if _PARAGRAPH_MARK in text or _PAGE_MARK in text:  # a mark would split the page
+            pages[index] = normalize_paragraphs(text, options)
+            continue
+        batch.append(index)
+        size += len(text) + 1
+        if size >= _BATCH_CODE_POINTS:
+            _normalize_batch(texts, batch, options, pages)
+            batch, size = [], 0
+    if batch:
+        _normalize_batch(texts, batch, options, pages)
+    return pages
+
+
+def _normalize_batch(
+    texts: Sequence[str], batch: list[int], options: NormalizationOptions, pages: list[list[str]]
+) -> None:
+    """:func:`normalize_paragraphs` of ``texts[i]`` into ``pages[i]`` for ``i`` in ``batch``.
+
+    The texts are joined by ``_PAGE_MARK``, which like a line end stops every step that
+    looks at a neighbour; a text that needs the full path is deleted from the joined code
+    points and done alone.
+    """
+    chunk = [texts[index] for index in batch]
+    mapped = _fast_lookup(options, _PARAGRAPH_MARKS)[_to_code_points(_PAGE_MARK.join(chunk))]
+    lowest = mapped.min(initial=0)
+    slow: list[int] = []
+    if lowest < _SEPARATOR:
+        lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+        ends = np.cumsum(lengths + 1) - 1  # where each text's following mark stands
+        found = np.searchsorted(ends, np.flatnonzero(mapped < _SEPARATOR), side="right")
+        slow = np.unique(found).tolist()
+        for position in slow:
+            mapped[ends[position] - lengths[position] : ends[position]] = _DELETE
+    kept = mapped[mapped >= 0] if lowest >= _FOLDED_AWAY else _with_separators(mapped)
+    joined = _collapsed(kept, _PARAGRAPH_MARK_CODE, _PAGE_MARK_CODE)
+    for index, page in zip(batch, joined.split(_PAGE_MARK), strict=True):
+        pages[index] = page.split(_PARAGRAPH_MARK)
+    for position in slow:
+        pages[batch[position]] = normalize_paragraphs(chunk[position], options)
 
 
 def breaks_only_at_newlines(text: str) -> bool:

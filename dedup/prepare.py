@@ -23,8 +23,13 @@ from typing import Any
 
 from dedup.boilerplate import LineStatistics, line_contexts
 from dedup.config import DedupConfig
-from dedup.furniture import strip_furniture_lines
-from dedup.normalize import normalize_lines
+from dedup.furniture import strip_furniture_lines, strip_furniture_pages
+from dedup.normalize import (
+    NormalizationOptions,
+    breaks_only_at_newlines,
+    normalize_lines,
+    normalize_pages,
+)
 from dedup.parallel import WorkerPool, chunked
 from dedup.readers import unicode_problem
 from dedup.records import Article, Rejected
@@ -36,6 +41,7 @@ __all__ = [
     "invalid_unicode",
     "prepare_chunk",
     "prepare_page",
+    "prepare_pages",
     "prepare_texts",
     "published_timestamp",
     "shingle_text",
@@ -81,6 +87,35 @@ def prepare_page(text: str, config: DedupConfig) -> PreparedPage:
         result.stripped_lines,
         result.kept_whole,
     )
+
+
+def prepare_pages(texts: Sequence[str], config: DedupConfig) -> list[PreparedPage]:
+    """:func:`prepare_page` of each text, the texts normalized together (faster than one by one).
+
+    Examples
+    --------
+    >>> [page.lines for page in prepare_pages(["عاجل\\nارتفاع أسعار النفط", ""], DedupConfig())]
+    [['عاجل', 'ارتفاع اسعار النفط'], []]
+    """
+    if not config.strip_furniture:
+        pages = normalize_pages(texts, config.normalization)
+        return [
+            PreparedPage(text, _lines_of(text, paragraphs, config.normalization))
+            for text, paragraphs in zip(texts, pages, strict=True)
+        ]
+    return [
+        PreparedPage(
+            result.body, lines, result.stripped_chars, result.stripped_lines, result.kept_whole
+        )
+        for result, lines in strip_furniture_pages(texts, config.normalization)
+    ]
+
+
+def _lines_of(text: str, paragraphs: list[str], options: NormalizationOptions) -> list[str]:
+    """``normalize_lines(text, options)`` given ``normalize_pages`` of the text."""
+    if breaks_only_at_newlines(text):
+        return [line for line in paragraphs if line]
+    return normalize_lines(text, options)
 
 
 def dropped_lines(
@@ -225,7 +260,7 @@ def prepare_chunk(payload: dict[str, Any]) -> dict[str, list[Any]]:
     ([['عاجل', 'ارتفاع اسعار النفط']], 1)
     """
     config = DedupConfig.from_dict(payload["config"])
-    pages = [prepare_page(text, config) for text in payload["texts"]]
+    pages = prepare_pages(payload["texts"], config)
     learn = config.learn_boilerplate
     return {
         "lines": [page.lines for page in pages],
