@@ -835,11 +835,12 @@ class _Page:
         self.lines = text.split("\n")
         # normalize_text of each line: given by the caller (one pass over the page), or
         # computed on first use (a page stripped alone reads a few lines only).
-        self.norms: list[str | None] = [*norms] if norms is not None else [None] * len(self.lines)
+        self.norms: Sequence[str | None] = [None] * len(self.lines) if norms is None else norms
         self.filled = [i for i, line in enumerate(self.lines) if line.strip()]
         # Most pages have no footer symbol at all: looked for once, not line by line.
         self.footer_symbols = any(symbol in text for symbol in _table().footer_symbols)
         self.removed: list[str | None] = [None] * len(self.lines)
+        self.removals: dict[int, str] = {}  # the same, for the few lines removed
         self.prefix_cut: list[tuple[int, str]] = []  # (chars, kind) cut from the first body line
         self.first_body = -1
         self.suffix_cut: tuple[int, str] | None = None  # (chars kept, kind) of the last body line
@@ -849,14 +850,15 @@ class _Page:
         """``normalize_text(self.lines[index])``."""
         norm = self.norms[index]
         if norm is None:
-            norm = self.norms[index] = normalize_text(self.lines[index])
+            norm = normalize_text(self.lines[index])
+            self.norms[index] = norm  # type: ignore[index]  # the list made above
         return norm
 
     def live(self) -> list[int]:
         return [i for i in self.filled if self.removed[i] is None]
 
     def remove(self, index: int, kind: str) -> None:
-        self.removed[index] = kind
+        self.removed[index] = self.removals[index] = kind
 
     def kept(self) -> Iterator[tuple[int, str]]:
         """The kept lines (index, text), the first and last body lines cut as decided."""
@@ -876,13 +878,13 @@ class _Page:
             index == self.last_body and self.suffix_cut is not None
         )
 
-    def result(self) -> tuple[str, dict[str, int], dict[str, int]]:
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Characters and whole lines removed, per kind."""
         chars = dict.fromkeys(FURNITURE_KINDS, 0)
         lines = dict.fromkeys(FURNITURE_KINDS, 0)
-        for index, kind in enumerate(self.removed):
-            if kind is not None:
-                chars[kind] += len(self.lines[index].strip())
-                lines[kind] += 1
+        for index, kind in self.removals.items():
+            chars[kind] += len(self.lines[index].strip())
+            lines[kind] += 1
         if self.first_body >= 0 and self.removed[self.first_body] is None:
             line, cut = self.lines[self.first_body], 0
             for width, cut_kind in self.prefix_cut:
@@ -895,8 +897,10 @@ class _Page:
             keep, cut_kind = self.suffix_cut
             keep -= len(self.lines[self.last_body]) - len(line)
             chars[cut_kind] += len(line[keep:].strip())
-        body = "\n".join(line for _, line in self.kept()).strip()
-        return body, chars, lines
+        return chars, lines
+
+    def body(self) -> str:
+        return "\n".join(line for _, line in self.kept()).strip()
 
 
 def strip_furniture(text: str, *, max_strip_fraction: float = 0.6) -> FurnitureResult:
@@ -1038,10 +1042,11 @@ def _result_or_whole(
     text: str, page: _Page, *, confirmed: bool, max_fraction: float
 ) -> tuple[FurnitureResult, bool]:
     """What the page lost, or the text whole when that is too much (the conservative fallback)."""
-    body, chars, lines = page.result()
+    chars, lines = page.counts()
     removed = sum(chars.values())
     if removed == 0:
         return _unchanged(text, kept_whole=False), False
+    body = page.body()
     too_much = removed > max_fraction * len(text.strip()) and not confirmed
     if too_much or len(body.strip()) < _MIN_BODY_CHARS:
         return _unchanged(text, kept_whole=True), False

@@ -15,8 +15,7 @@ The order, the same for every driver (the scan, the index):
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -301,25 +300,34 @@ def prepare_texts(
             for contexts in chunk["contexts"]:
                 statistics.add_contexts(contexts)
     contexts = [pairs for chunk in chunks for pairs in chunk["contexts"]]
+    recurring = statistics.recurring_keys() if statistics is not None else set()
     dropped = [
         _dropped_by_key(statistics, page, article.source, pairs)
+        if any(key in recurring for key, _ in pairs)  # most articles have no such line
+        else ()
         for page, article, pairs in zip(lines, articles, contexts, strict=True)
     ]
-    stripped_chars: Counter[str] = Counter()
-    stripped_lines: Counter[str] = Counter()
-    for chunk in chunks:
-        for counts in chunk["stripped_chars"]:
-            stripped_chars.update(counts)
-        for counts in chunk["stripped_lines"]:
-            stripped_lines.update(counts)
+    page_texts = [shingle_text(page) for page in lines]
     return PreparedTexts(
-        shingle_texts=[shingle_text(p, d) for p, d in zip(lines, dropped, strict=True)],
-        stripped_chars=dict(sorted(stripped_chars.items())),
-        stripped_lines=dict(sorted(stripped_lines.items())),
+        shingle_texts=[
+            shingle_text(p, d) if d else text
+            for p, d, text in zip(lines, dropped, page_texts, strict=True)
+        ],
+        stripped_chars=_summed(counts for chunk in chunks for counts in chunk["stripped_chars"]),
+        stripped_lines=_summed(counts for chunk in chunks for counts in chunk["stripped_lines"]),
         kept_whole=sum(sum(chunk["kept_whole"]) for chunk in chunks),
         boilerplate_lines_dropped=sum(map(len, dropped)),
-        page_texts=[shingle_text(page) for page in lines],
+        page_texts=page_texts,
     )
+
+
+def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    """Counts added up by key, keys sorted (each key seen once, even at 0)."""
+    total: dict[str, int] = {}
+    for one in counts:
+        for key, count in one.items():
+            total[key] = total.get(key, 0) + count
+    return dict(sorted(total.items()))
 
 
 def _prepared_chunks(
