@@ -114,7 +114,7 @@ def check_all() -> dict[str, str]:
             for n, row in enumerate(rows)
         ]
         texts = [article.text for article in articles]
-        outputs = [[strip_furniture(text) for text in texts]]
+        outputs: list[Any] = [[strip_furniture(text) for text in texts]]
         for config in configs:
             outputs.append([prepare_page(text, config) for text in texts])
             outputs.append(prepare_texts(articles, config))
@@ -162,6 +162,14 @@ def _table(runs: dict[str, list[dict[str, Any]]], corpus: str, same: bool) -> Ta
     return table
 
 
+def _commit(tree: Path) -> str:
+    """The tree's commit (``git rev-parse --short HEAD``), or "not a git tree"."""
+    done = subprocess.run(
+        ["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    return f"commit {done.stdout.strip()}" if done.returncode == 0 else "not a git tree"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", type=Path, help="root of the tree to compare against")
@@ -196,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
         module="benchmarks.prepare_speed",
         argv=argv,
         quick=args.quick,
-        notes=f"Baseline: the tree at `{args.baseline}`.",
+        notes=f"Baseline: the tree at `{args.baseline}` ({_commit(trees['old'])}).",
     )
     print_json({"identical": same, "table": table.to_json(), "runs": runs})
 

@@ -48,9 +48,10 @@ __all__ = [
 ]
 
 
-# Articles per chunk of work (and between two progress reports): about 0.1 s of furniture
-# stripping and normalization (saudinewsnet: 2.7 s for 5,952 articles), small enough to
-# balance two processes, large enough that a chunk's pipe round trip is noise.
+# Articles per chunk of work (and between two progress reports): about 0.03 s of furniture
+# stripping and normalization (saudinewsnet: 0.7 CPU-s for 6,010 articles, see
+# benchmarks/README.md), small enough to balance two processes, large enough that a chunk's
+# pipe round trip is noise and that normalize_pages shares its numpy passes among many pages.
 _CHUNK_ARTICLES = 250
 
 
