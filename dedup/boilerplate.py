@@ -114,19 +114,19 @@ def line_contexts(
         return []
     # The two longest lines (ties broken by text, so the result does not
     # depend on line order): a line's context is the longest line other
-    # than itself.
-    main, second = [*sorted(distinct, key=lambda line: (-len(line), line)), ""][:2]
+    # than itself. max() keeps the first of equals, in sorted order the smallest.
+    main = max(distinct, key=len)
+    second = max((line for line in distinct if line is not main), key=len, default="")
     main_context, second_context = _context(main), _context(second)
-    prefix = f"{source}\x1f"
-    return [
-        (
-            int.from_bytes(
-                hashlib.blake2b((prefix + line).encode(), digest_size=8).digest(), "big"
-            ),
-            second_context if line == main else main_context,
-        )
-        for line in distinct
-    ]
+    # The key hashes "source\x1fline" (as _key): the prefix is hashed once, then copied.
+    prefix = hashlib.blake2b(f"{source}\x1f".encode(), digest_size=8)
+    pairs = []
+    for line in distinct:
+        hasher = prefix.copy()
+        hasher.update(line.encode())
+        context = second_context if line == main else main_context
+        pairs.append((int.from_bytes(hasher.digest(), "big"), context))
+    return pairs
 
 
 class LineStatistics:
@@ -267,6 +267,42 @@ class LineStatistics:
         if len(line) < self.min_line_chars:
             return False
         return self.count(line, source) >= self.threshold(source)
+
+    def recurring_keys(self) -> set[int]:
+        """Keys (as :func:`line_contexts` gives them) of the lines counted in ``min_articles``
+        distinct articles or more: every boilerplate line's key is one (a line of an unknown
+        source needs twice as many, see :meth:`threshold`).
+
+        Examples
+        --------
+        >>> stats = LineStatistics(min_articles=2)
+        >>> for story in ("ارتفع المؤشر العام للسوق", "تراجعت أسعار النفط اليوم"):
+        ...     stats.add([story, "جميع الحقوق محفوظة"], source="ina")
+        >>> [key for key, _ in line_contexts(["جميع الحقوق محفوظة"], "ina")] == [
+        ...     *stats.recurring_keys()]
+        True
+        """
+        return {
+            int(key, 16) for key, seen in self._contexts.items() if len(seen) >= self.min_articles
+        }
+
+    def is_boilerplate_key(self, key: int, source: str) -> bool:
+        """:meth:`is_boilerplate` of a line of ``min_line_chars`` or more given by its key.
+
+        ``key`` is the line's :func:`line_contexts` key (for ``source``): a caller holding
+        an article's contexts does not hash its lines again.
+
+        Examples
+        --------
+        >>> stats = LineStatistics(min_articles=2)
+        >>> for story in ("ارتفع المؤشر العام للسوق", "تراجعت أسعار النفط اليوم"):
+        ...     stats.add([story, "جميع الحقوق محفوظة"], source="ina")
+        >>> [stats.is_boilerplate_key(key, "ina") for key, _ in line_contexts(
+        ...     ["جميع الحقوق محفوظة", "هبط الذهب في التعاملات"], "ina")]
+        [True, False]
+        """
+        seen = self._contexts.get(format(key & _MASK64, "016x"), ())
+        return len(seen) >= self.threshold(source)
 
     def filter_lines(self, lines: Sequence[str], source: str) -> list[str]:
         """The lines that are not boilerplate; all of them if none would be left.

@@ -32,7 +32,14 @@ from importlib import resources
 from typing import Any, Final
 
 from dedup.errors import ConfigError
-from dedup.normalize import normalize_text
+from dedup.normalize import (
+    NormalizationOptions,
+    breaks_only_at_newlines,
+    normalize_lines,
+    normalize_pages,
+    normalize_paragraphs,
+    normalize_text,
+)
 
 __all__ = [
     "FURNITURE_KINDS",
@@ -42,6 +49,8 @@ __all__ = [
     "month_number",
     "split_lines",
     "strip_furniture",
+    "strip_furniture_lines",
+    "strip_furniture_pages",
 ]
 
 #: Kinds of furniture, in page order, as reported by :class:`FurnitureResult`.
@@ -99,6 +108,7 @@ _RAW_TOKEN = re.compile(r"\S+")
 _DATELINE_SEPARATOR = re.compile(
     r"\s*(?:-{2,}|(?<![0-9٠-٩])-(?![0-9٠-٩])|[–—]+|(?<=\s)[ـ_|](?=\s)|[:：])\s*"
 )
+_DATELINE_SEPARATOR_CHARS: Final = "-–—ـ_|:："
 _INNER_SEPARATOR = re.compile(r"(?:-{2,}|(?<![0-9٠-٩])-(?![0-9٠-٩])|[–—]+|\s[ـ_|]\s|/)")
 # "(رويترز)", "(CNN)", "(د ب أ)"; letters inside, so a list number "(١)" is not one.
 _PARENTHESIZED = re.compile(r"\((?=[^()]*[^\W\d_])[^()]{1,25}\)")
@@ -134,11 +144,13 @@ class _Table:
     marker_re: re.Pattern[str]  # on a normalized line: ^(wording)(?= |$)
     marker_head_re: re.Pattern[str]  # on a raw line: any spelling of a wording at its start
     max_line_chars: dict[str, int]
-    footer_symbols: tuple[str, ...]
+    max_marker_line_chars: int  # the longest of max_line_chars
+    footer_symbols: tuple[str, ...]  # "©", "(c)": a line holding one may be a footer
     agency_re: re.Pattern[str]  # an agency name as whole words of normalized text
     agency_tokens: frozenset[str]
     byline_labels: frozenset[str]
     header_label_re: re.Pattern[str]
+    header_label_heads: frozenset[str]  # the first words of a header label ("اخر", "اخر تحديث")
     header_line_prefixes: tuple[str, ...]
     share_tokens: frozenset[str]
     share_networks: frozenset[str]
@@ -228,6 +240,7 @@ def _table() -> _Table:
     month_of = _month_of(calendar)
     calendar_tokens = _token_set([*month_of, *calendar["hijri_months"], *calendar["weekdays"]])
     agencies = _normalized_set(raw["agencies"])
+    header_labels = _normalized_set(raw["header_labels"])
     share_words = _normalized_set(raw["share_words"])
     share_networks = frozenset(t for w in share_words for t in w.split())
     glued_wordings = [w for w, m in markers.items() if m.kind != "footer"]
@@ -237,12 +250,16 @@ def _table() -> _Table:
         marker_re=re.compile(rf"^(?:{_alternation(markers)})(?= |$)"),
         marker_head_re=re.compile(rf"^[\W_]*(?:{_raw_alternation(markers)})", re.IGNORECASE),
         max_line_chars={k: int(v) for k, v in raw["max_marker_line_chars"].items()},
+        max_marker_line_chars=max(int(v) for v in raw["max_marker_line_chars"].values()),
         footer_symbols=tuple(raw["footer_symbols"]),
         agency_re=re.compile(rf"(?:^| )(?:{_alternation(agencies)})(?= |$)"),
         agency_tokens=frozenset(t for a in agencies for t in a.split()),
         byline_labels=_normalized_set(raw["byline_labels"]),
-        header_label_re=re.compile(
-            rf"^(?:{_alternation(_normalized_set(raw['header_labels']))})(?= |$)"
+        header_label_re=re.compile(rf"^(?:{_alternation(header_labels)})(?= |$)"),
+        header_label_heads=frozenset(
+            " ".join(words[:count])
+            for words in map(str.split, header_labels)
+            for count in range(1, len(words) + 1)
         ),
         header_line_prefixes=tuple(_normalized_set(raw["header_line_prefixes"])),
         share_tokens=share_networks | {"شارك", "من", "خلال", "عبر", "علي", "في"},
@@ -317,26 +334,31 @@ def _date_profile(tokens: Sequence[str]) -> tuple[int, int, int]:
 
 def _is_date_line(norm: str) -> bool:
     """A bare date/time line: '4 نونبر 2023 - 10:14 ص', 'الأحد 5 نوفمبر 2023', '2023/11/04'."""
+    if len(norm) > 80:
+        return False
     tokens = norm.split()
-    if not tokens or len(norm) > 80:
+    if not tokens:
         return False
     vocabulary, numbers, names = _date_profile(tokens)
     return vocabulary == len(tokens) and numbers >= 1 and (names >= 1 or numbers >= 2)
 
 
 def _header_kind(raw: str, norm: str) -> str | None:
-    """'header' or 'dateline' for a leading furniture line, else None."""
-    tokens = norm.split()
-    if not tokens:
+    """'header' or 'dateline' for a leading furniture line, else None.
+
+    The tests look at the length and the first word before splitting the line into
+    words: the line is most often the story's first paragraph.
+    """
+    if not norm:
         return None
     if (
         _is_labelled_timestamp(norm)
         or _is_date_line(norm)
-        or _is_breadcrumb(raw, norm, tokens)
-        or _is_share_line(tokens)
+        or _is_breadcrumb(raw, norm)
+        or _is_share_line(norm)
     ):
         return "header"
-    if _is_dateline_line(raw, norm, tokens):
+    if _is_dateline_line(raw, norm):
         return "dateline"
     return None
 
@@ -357,19 +379,24 @@ def _is_labelled_timestamp(norm: str) -> bool:
     return vocabulary >= len(rest) - 1 and bool(numbers or names or vocabulary == len(rest))
 
 
-def _is_breadcrumb(raw: str, norm: str, tokens: Sequence[str]) -> bool:
+def _is_breadcrumb(raw: str, norm: str) -> bool:
     """'الرئيسية » أخبار » محليات': a home-page prefix, then separators or one more word."""
-    separated = _BREADCRUMB_SEPARATOR.search(raw) is not None or len(tokens) <= 2
-    return len(norm) <= 150 and norm.startswith(_table().header_line_prefixes) and separated
+    if len(norm) > 150 or not norm.startswith(_table().header_line_prefixes):
+        return False
+    # Two words at most: a normalized line has single spaces between words.
+    return _BREADCRUMB_SEPARATOR.search(raw) is not None or norm.count(" ") <= 1
 
 
-def _is_share_line(tokens: Sequence[str]) -> bool:
+def _is_share_line(norm: str) -> bool:
     table = _table()
+    if norm.partition(" ")[0] not in table.share_tokens:
+        return False  # every word must be one
+    tokens = norm.split()
     networks = sum(1 for t in tokens if t in table.share_networks)
     return networks >= 2 and all(t in table.share_tokens for t in tokens)
 
 
-def _is_dateline_line(raw: str, norm: str, tokens: Sequence[str]) -> bool:
+def _is_dateline_line(raw: str, norm: str) -> bool:
     """A whole-line dateline or byline before the first sentence.
 
     'الرياض 26 شوال 1436 هـ الموافق 11 أغسطس 2015 م واس', 'عين اليوم – متابعات',
@@ -379,6 +406,7 @@ def _is_dateline_line(raw: str, norm: str, tokens: Sequence[str]) -> bool:
     stripped = raw.strip()
     if len(stripped) > 90 or _HAS_SENTENCE_PUNCT.search(stripped):
         return False
+    tokens = norm.split()
     if _is_place_date_line(tokens):
         return True
     if len(stripped) > 60 or len(tokens) > 7 or any(_is_number(t) for t in tokens):
@@ -415,18 +443,18 @@ def _is_place_date_line(tokens: Sequence[str]) -> bool:
     return vocabulary == len(date) and numbers >= 1 and names >= 1
 
 
-def _marker_of_line(raw: str) -> tuple[_Marker, bool] | None:
+def _marker_of_line(page: _Page, index: int) -> tuple[_Marker, bool] | None:
     """The furniture marker a line starts with, and whether the line is a bare heading."""
     table = _table()
-    stripped = raw.strip()
-    if not stripped or len(stripped) > max(table.max_line_chars.values()):
+    stripped = page.lines[index].strip()
+    if not stripped or len(stripped) > table.max_marker_line_chars:
         return None
     # Most lines are story: a raw-text regex over every spelling of every
-    # wording rejects them before the paragraph is normalized.
+    # wording rejects them before the paragraph's normalization is read.
     if table.marker_head_re.match(stripped) is None:
         match = None
     else:
-        norm = normalize_text(stripped)
+        norm = page.norm(index)
         match = table.marker_re.match(norm)
     if match is not None:
         wording = match.group(0)
@@ -440,8 +468,10 @@ def _marker_of_line(raw: str) -> tuple[_Marker, bool] | None:
             # "شارك في الحفل عدد من المسؤولين": the heading word opens a sentence.
             return None
         return marker, False
-    if any(symbol in stripped for symbol in table.footer_symbols) and (
-        len(stripped) <= table.max_line_chars["footer"]
+    if (
+        page.footer_symbols
+        and len(stripped) <= table.max_line_chars["footer"]
+        and any(symbol in stripped for symbol in table.footer_symbols)
     ):
         return _Marker(kind="footer", line_only=False, content_any=False), False
     return None
@@ -453,17 +483,19 @@ def _is_label(stripped: str, wording: str) -> bool:
     return colon > 0 and normalize_text(stripped[:colon]) == wording
 
 
-def _is_headline_like(raw: str) -> bool:
+def _is_headline_like(page: _Page, index: int) -> bool:
     """A title of another article: short, three words or more, not a sentence.
 
     A bullet allows a longer line, but a bulleted item ending in a full stop is
     a point of the story ("- الشريحة الأولى: … ريالا."), not a headline.
     """
-    stripped = raw.strip()
+    stripped = page.lines[index].strip()
+    if len(stripped) > _MAX_BULLET_CHARS or len(stripped) < _MIN_HEADLINE_CHARS:
+        return False  # too long even for a bulleted title
     limit = _MAX_BULLET_CHARS if _BULLET.match(stripped) else _MAX_HEADLINE_CHARS - 1
-    if not _MIN_HEADLINE_CHARS <= len(stripped) <= limit:
+    if len(stripped) > limit:
         return False
-    if len(normalize_text(stripped).split()) < 3:
+    if page.norm(index).count(" ") < 2:
         return False  # names ("• ناصر السبيعي") and labels are not titles
     if _HAS_SENTENCE_PUNCT.search(stripped.rstrip("؟?")):
         return False
@@ -490,20 +522,20 @@ def _long_enough_for_titles(items: Sequence[str]) -> bool:
     return sum(len(item) for item in items) >= _MIN_MEAN_TITLE_CHARS * len(items)
 
 
-def _is_verse(items: Sequence[str]) -> bool:
+def _is_verse(norms: Sequence[str]) -> bool:
     """Four lines or more, most ending in the same letter: a poem closing the story."""
-    if len(items) < 4:
+    if len(norms) < 4:
         return False
-    endings = [normalize_text(item)[-1:] for item in items]
-    return max(endings.count(e) for e in set(endings)) >= _RHYME_SHARE * len(items)
+    endings = [norm[-1:] for norm in norms]
+    return max(endings.count(e) for e in set(endings)) >= _RHYME_SHARE * len(norms)
 
 
-def _signoff_kind(raw: str) -> str | None:
+def _signoff_kind(page: _Page, index: int) -> str | None:
     """'source' for an agency sign-off line, 'footer' for a bare time line."""
-    stripped = raw.strip()
+    stripped = page.lines[index].strip()
     if len(stripped) > _MAX_SIGNOFF_CHARS:
         return None
-    norm = normalize_text(stripped)
+    norm = page.norm(index)
     tokens = norm.split()
     if not tokens:
         return None
@@ -533,13 +565,17 @@ class _Tokens:
 
     def __init__(self, line: str, limit: int) -> None:
         self._matches = [m for _, m in zip(range(limit), _RAW_TOKEN.finditer(line), strict=False)]
+        self._spans: list[tuple[int, int, str] | None] = [None] * len(self._matches)
 
     def __len__(self) -> int:
         return len(self._matches)
 
     def __getitem__(self, index: int) -> tuple[int, int, str]:
-        match = self._matches[index]
-        return match.start(), match.end(), _normalize_word(match.group())
+        span = self._spans[index]
+        if span is None:
+            match = self._matches[index]
+            span = self._spans[index] = (match.start(), match.end(), _normalize_word(match.group()))
+        return span
 
 
 def _share_prefix_end(line: str) -> int:
@@ -580,6 +616,16 @@ def _header_prefix_end(line: str) -> int:
     opening a sentence ('في 4 نوفمبر 2023 أعلنت…') is kept: without a label
     only a timestamp that includes a clock time is furniture.
     """
+    first = _RAW_TOKEN.search(line)
+    if first is None:
+        return 0
+    word = _normalize_word(first.group())
+    if (
+        word
+        and word not in _table().header_label_heads
+        and not all(_is_date_word(part) for part in word.split())
+    ):
+        return 0  # the line opens with neither a header label nor a date or time word
     spans = _Tokens(line, 20)
     start = _glued_label_width(line, spans)
     end, facts, clock = _timestamp_run(line, spans, start)
@@ -666,6 +712,9 @@ class _Prefix:
 
 def _dateline_candidates(line: str) -> Iterator[_Prefix]:
     """Prefixes ending at each separator, until one could no longer be a dateline."""
+    head = line[: _MAX_DATELINE_CHARS + 4]
+    if not any(char in head for char in _DATELINE_SEPARATOR_CHARS):
+        return  # each separator holds one of them; most first sentences have none this early
     for separator in _DATELINE_SEPARATOR.finditer(line, 0, _MAX_DATELINE_CHARS + 4):
         prefix = line[: separator.start()].strip()
         rest = line[separator.end() :]
@@ -782,44 +831,76 @@ class FurnitureResult:
 class _Page:
     """Lines of one page with, per line, the kind that removed it (or None) and a cut prefix."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, norms: Sequence[str] | None = None) -> None:
         self.lines = text.split("\n")
+        # normalize_text of each line: given by the caller (one pass over the page), or
+        # computed on first use (a page stripped alone reads a few lines only).
+        self.norms: Sequence[str | None] = [None] * len(self.lines) if norms is None else norms
+        self.filled = [i for i, line in enumerate(self.lines) if line.strip()]
+        # Most pages have no footer symbol at all: looked for once, not line by line.
+        self.footer_symbols = any(symbol in text for symbol in _table().footer_symbols)
         self.removed: list[str | None] = [None] * len(self.lines)
+        self.removals: dict[int, str] = {}  # the same, for the few lines removed
         self.prefix_cut: list[tuple[int, str]] = []  # (chars, kind) cut from the first body line
         self.first_body = -1
         self.suffix_cut: tuple[int, str] | None = None  # (chars kept, kind) of the last body line
         self.last_body = -1
 
+    def norm(self, index: int) -> str:
+        """``normalize_text(self.lines[index])``."""
+        norm = self.norms[index]
+        if norm is None:
+            norm = normalize_text(self.lines[index])
+            self.norms[index] = norm  # type: ignore[index]  # the list made above
+        return norm
+
     def live(self) -> list[int]:
-        return [i for i, line in enumerate(self.lines) if self.removed[i] is None and line.strip()]
+        return [i for i in self.filled if self.removed[i] is None]
 
     def remove(self, index: int, kind: str) -> None:
-        self.removed[index] = kind
+        self.removed[index] = self.removals[index] = kind
 
-    def result(self, text: str) -> tuple[str, dict[str, int], dict[str, int]]:
-        chars = dict.fromkeys(FURNITURE_KINDS, 0)
-        lines = dict.fromkeys(FURNITURE_KINDS, 0)
-        kept: list[str] = []
+    def kept(self) -> Iterator[tuple[int, str]]:
+        """The kept lines (index, text), the first and last body lines cut as decided."""
         for index, line in enumerate(self.lines):
-            kind = self.removed[index]
-            if kind is not None:
-                chars[kind] += len(line.strip())
-                lines[kind] += 1
+            if self.removed[index] is not None:
                 continue
             if index == self.first_body:
-                cut = 0
-                for width, cut_kind in self.prefix_cut:
-                    chars[cut_kind] += len(line[cut : cut + width].strip())
-                    cut += width
-                line = line[cut:]
+                line = line[sum(width for width, _ in self.prefix_cut) :]
             if index == self.last_body and self.suffix_cut is not None:
-                keep, cut_kind = self.suffix_cut
-                keep -= len(self.lines[index]) - len(line)
-                chars[cut_kind] += len(line[keep:].strip())
+                keep = self.suffix_cut[0] - (len(self.lines[index]) - len(line))
                 line = line[:keep].rstrip()
-            kept.append(line)
-        body = "\n".join(kept).strip()
-        return body, chars, lines
+            yield index, line
+
+    def cut(self, index: int) -> bool:
+        """Whether a kept line lost a prefix or a suffix."""
+        return (index == self.first_body and bool(self.prefix_cut)) or (
+            index == self.last_body and self.suffix_cut is not None
+        )
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Characters and whole lines removed, per kind."""
+        chars = dict.fromkeys(FURNITURE_KINDS, 0)
+        lines = dict.fromkeys(FURNITURE_KINDS, 0)
+        for index, kind in self.removals.items():
+            chars[kind] += len(self.lines[index].strip())
+            lines[kind] += 1
+        if self.first_body >= 0 and self.removed[self.first_body] is None:
+            line, cut = self.lines[self.first_body], 0
+            for width, cut_kind in self.prefix_cut:
+                chars[cut_kind] += len(line[cut : cut + width].strip())
+                cut += width
+        if self.suffix_cut is not None and self.removed[self.last_body] is None:
+            line = self.lines[self.last_body]
+            if self.last_body == self.first_body:
+                line = line[sum(width for width, _ in self.prefix_cut) :]
+            keep, cut_kind = self.suffix_cut
+            keep -= len(self.lines[self.last_body]) - len(line)
+            chars[cut_kind] += len(line[keep:].strip())
+        return chars, lines
+
+    def body(self) -> str:
+        return "\n".join(line for _, line in self.kept()).strip()
 
 
 def strip_furniture(text: str, *, max_strip_fraction: float = 0.6) -> FurnitureResult:
@@ -866,32 +947,113 @@ def strip_furniture(text: str, *, max_strip_fraction: float = 0.6) -> FurnitureR
     >>> {k: v for k, v in result.stripped_lines.items() if v}
     {'header': 1, 'source': 1, 'tags': 1}
     """
+    _check_fraction(max_strip_fraction)
+    return _stripped(text, _Page(text), max_strip_fraction)[0]
+
+
+# Markers are matched on the default normalization, whatever a caller's options.
+_DEFAULT_OPTIONS: Final = NormalizationOptions()
+
+
+def strip_furniture_lines(
+    text: str,
+    options: NormalizationOptions = _DEFAULT_OPTIONS,
+    *,
+    max_strip_fraction: float = 0.6,
+) -> tuple[FurnitureResult, list[str]]:
+    """:func:`strip_furniture` and the body's normalized lines, from one pass over the page.
+
+    The same as ``strip_furniture(text)`` and ``normalize_lines(result.body, options)``,
+    at about the cost of the normalization alone: the page is normalized once, line by
+    line (:func:`~dedup.normalize.normalize_paragraphs`); the furniture tests read those
+    lines, and the body's lines are the kept ones (the two a prefix or a suffix was cut
+    from are normalized again).
+
+    Examples
+    --------
+    >>> result, lines = strip_furniture_lines(
+    ...     "آخر تحديث: 4 نونبر 2023\\n"
+    ...     "أعلنت وزارة الصحة اليوم افتتاح ثلاثة مستشفيات جديدة في المحافظات الجنوبية "
+    ...     "بطاقة استيعابية تبلغ ستمئة سرير."
+    ... )
+    >>> result.stripped_lines["header"], lines[0][:23]
+    (1, 'اعلنت وزاره الصحه اليوم')
+    """
+    _check_fraction(max_strip_fraction)
+    return _stripped_lines(text, normalize_paragraphs(text), options, max_strip_fraction)
+
+
+def strip_furniture_pages(
+    texts: Sequence[str],
+    options: NormalizationOptions = _DEFAULT_OPTIONS,
+    *,
+    max_strip_fraction: float = 0.6,
+) -> list[tuple[FurnitureResult, list[str]]]:
+    """:func:`strip_furniture_lines` of each text, normalized together
+    (:func:`~dedup.normalize.normalize_pages`).
+
+    Examples
+    --------
+    >>> [lines for _, lines in strip_furniture_pages(["عاجل\\nارتفاع أسعار النفط", ""])]
+    [['عاجل', 'ارتفاع اسعار النفط'], []]
+    """
+    _check_fraction(max_strip_fraction)
+    return [
+        _stripped_lines(text, paragraphs, options, max_strip_fraction)
+        for text, paragraphs in zip(texts, normalize_pages(texts), strict=True)
+    ]
+
+
+def _stripped_lines(
+    text: str, paragraphs: Sequence[str], options: NormalizationOptions, max_fraction: float
+) -> tuple[FurnitureResult, list[str]]:
+    """:func:`strip_furniture_lines` given ``normalize_paragraphs(text)``."""
+    page = _Page(text, paragraphs)
+    result, cut = _stripped(text, page, max_fraction)
+    if options != _DEFAULT_OPTIONS or not breaks_only_at_newlines(text):
+        return result, normalize_lines(result.body, options)
+    if not cut:
+        return result, [norm for norm in paragraphs if norm]
+    norms = (
+        normalize_text(line) if page.cut(index) else page.norm(index) for index, line in page.kept()
+    )
+    return result, [norm for norm in norms if norm]
+
+
+def _check_fraction(max_strip_fraction: float) -> None:
     if not 0.0 < max_strip_fraction <= 1.0:
         raise ConfigError(
             f"max_strip_fraction must be in (0, 1], got {max_strip_fraction!r}; "
             "0.6 keeps a text whole when more than 60% of it would be removed."
         )
-    page = _Page(text)
+
+
+def _stripped(text: str, page: _Page, max_fraction: float) -> tuple[FurnitureResult, bool]:
+    """The page stripped, and whether anything was (else the result is the text unchanged)."""
     live = page.live()
     if not live:
-        return _unchanged(text, kept_whole=False)
+        return _unchanged(text, kept_whole=False), False
     _strip_leading(page, live)
     confirmed = _strip_trailing(page)
-    return _result_or_whole(text, page, confirmed=confirmed, max_fraction=max_strip_fraction)
+    return _result_or_whole(text, page, confirmed=confirmed, max_fraction=max_fraction)
 
 
 def _result_or_whole(
     text: str, page: _Page, *, confirmed: bool, max_fraction: float
-) -> FurnitureResult:
+) -> tuple[FurnitureResult, bool]:
     """What the page lost, or the text whole when that is too much (the conservative fallback)."""
-    body, chars, lines = page.result(text)
+    chars, lines = page.counts()
     removed = sum(chars.values())
     if removed == 0:
-        return _unchanged(text, kept_whole=False)
+        return _unchanged(text, kept_whole=False), False
+    body = page.body()
     too_much = removed > max_fraction * len(text.strip()) and not confirmed
     if too_much or len(body.strip()) < _MIN_BODY_CHARS:
-        return _unchanged(text, kept_whole=True)
-    return FurnitureResult(body=body, stripped_chars=chars, stripped_lines=lines, kept_whole=False)
+        return _unchanged(text, kept_whole=True), False
+    result = FurnitureResult(
+        body=body, stripped_chars=chars, stripped_lines=lines, kept_whole=False
+    )
+    return result, True
 
 
 def _unchanged(text: str, *, kept_whole: bool) -> FurnitureResult:
@@ -906,7 +1068,7 @@ def _strip_leading(page: _Page, live: list[int]) -> None:
     position = 0
     while position < min(len(live) - 1, _MAX_LEADING_LINES):
         raw = page.lines[live[position]]
-        kind = _header_kind(raw, normalize_text(raw))
+        kind = _header_kind(raw, page.norm(live[position]))
         if kind is None:
             break
         page.remove(live[position], kind)
@@ -931,7 +1093,7 @@ def _strip_leading(page: _Page, live: list[int]) -> None:
 def _strip_trailing(page: _Page) -> bool:
     """Remove trailing sections; True when two markers of different kinds confirm the cut."""
     candidates = [i for i in page.live() if i > page.first_body]
-    found = {i: _marker_of_line(page.lines[i]) for i in candidates}
+    found = {i: _marker_of_line(page, i) for i in candidates}
     markers = {i: m for i, m in found.items() if m is not None}
     cut = _section_start(page, candidates, markers)
     confirmed = cut is not None and _remove_section(page, candidates, markers, cut)
@@ -1009,7 +1171,7 @@ def _inline_link_list(
         return []
     following = [i for i in candidates if i > start]
     titles = 0
-    while titles < len(following) and _is_headline_like(page.lines[following[titles]]):
+    while titles < len(following) and _is_headline_like(page, following[titles]):
         titles += 1
     if titles < 2 or titles == len(following):
         return []
@@ -1061,24 +1223,25 @@ def _strip_headline_list(page: _Page) -> None:
     run = _trailing_headlines(page, body)
     if len(run) < _MIN_HEADLINE_RUN:
         return
-    before = page.lines[body[len(body) - len(run) - 1]].strip()
-    if _introduces_list(before):
+    before = body[len(body) - len(run) - 1]
+    if _introduces_list(page.lines[before].strip(), page.norm(before)):
         return  # "على النحو التالي:" introduces a list that is part of the story
-    items = [page.lines[index].strip() for index in run]
-    if _share_first_word(items):
+    norms = [page.norm(index) for index in run]
+    if _share_first_word(norms):
         return  # "أفضل مخرج: …", "أفضل ممثل: …": parallel items of the story's own list
-    if _are_titles(page, run, items):
+    if _are_titles(page, run, norms):
         for index in run:
             page.remove(index, "headline_list")
 
 
-def _are_titles(page: _Page, run: list[int], items: Sequence[str]) -> bool:
+def _are_titles(page: _Page, run: list[int], norms: Sequence[str]) -> bool:
     """Whether the trailing run is a list of other articles' titles, not the story's own lines."""
     # Furniture already removed after the run (a related list, a footer)
     # vouches for it; so do bullets. Otherwise the run must look like titles
     # rather than verse: poems close many columns, in short rhyming lines.
     followed = any(kind is not None for kind in page.removed[max(run) + 1 :])
-    return not _is_verse(items) and (
+    items = [page.lines[index].strip() for index in run]
+    return not _is_verse(norms) and (
         _is_bulleted(items) or followed or _long_enough_for_titles(items)
     )
 
@@ -1087,20 +1250,20 @@ def _trailing_headlines(page: _Page, body: list[int]) -> list[int]:
     """The headline-like lines closing the body, last first (never its first line)."""
     run: list[int] = []
     for index in reversed(body[1:]):
-        if not _is_headline_like(page.lines[index]):
+        if not _is_headline_like(page, index):
             break
         run.append(index)
     return run
 
 
-def _introduces_list(line: str) -> bool:
-    return line.endswith((":", "：")) or bool(_INTRODUCES_LIST.search(normalize_text(line)[-60:]))
+def _introduces_list(stripped: str, norm: str) -> bool:
+    return stripped.endswith((":", "：")) or bool(_INTRODUCES_LIST.search(norm[-60:]))
 
 
-def _share_first_word(items: Sequence[str]) -> bool:
+def _share_first_word(norms: Sequence[str]) -> bool:
     """More than half of the items open with the same word."""
-    first_words = [(normalize_text(item).split() or [""])[0] for item in items]
-    return 2 * max(first_words.count(w) for w in first_words) > len(items)
+    first_words = [norm.partition(" ")[0] for norm in norms]
+    return 2 * max(first_words.count(w) for w in first_words) > len(norms)
 
 
 def _is_bulleted(items: Sequence[str]) -> bool:
@@ -1115,7 +1278,7 @@ def _strip_signoff(page: _Page) -> None:
         body = [i for i in page.live() if i >= page.first_body]
         if len(body) < 2:
             return
-        kind = _signoff_kind(page.lines[body[-1]])
+        kind = _signoff_kind(page, body[-1])
         if kind is None:
             return
         page.remove(body[-1], kind)

@@ -15,16 +15,20 @@ The order, the same for every driver (the scan, the index):
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from dedup.boilerplate import LineStatistics, line_contexts
 from dedup.config import DedupConfig
-from dedup.furniture import strip_furniture
-from dedup.normalize import normalize_lines
+from dedup.furniture import strip_furniture_lines, strip_furniture_pages
+from dedup.normalize import (
+    NormalizationOptions,
+    breaks_only_at_newlines,
+    normalize_lines,
+    normalize_pages,
+)
 from dedup.parallel import WorkerPool, chunked
 from dedup.readers import unicode_problem
 from dedup.records import Article, Rejected
@@ -36,6 +40,7 @@ __all__ = [
     "invalid_unicode",
     "prepare_chunk",
     "prepare_page",
+    "prepare_pages",
     "prepare_texts",
     "published_timestamp",
     "shingle_text",
@@ -43,9 +48,10 @@ __all__ = [
 ]
 
 
-# Articles per chunk of work (and between two progress reports): about 0.1 s of furniture
-# stripping and normalization (saudinewsnet: 2.7 s for 5,952 articles), small enough to
-# balance two processes, large enough that a chunk's pipe round trip is noise.
+# Articles per chunk of work (and between two progress reports): about 0.03 s of furniture
+# stripping and normalization (saudinewsnet: 0.7 CPU-s for 6,010 articles, see
+# benchmarks/README.md), small enough to balance two processes, large enough that a chunk's
+# pipe round trip is noise and that normalize_pages shares its numpy passes among many pages.
 _CHUNK_ARTICLES = 250
 
 
@@ -73,14 +79,43 @@ def prepare_page(text: str, config: DedupConfig) -> PreparedPage:
     """
     if not config.strip_furniture:
         return PreparedPage(text, normalize_lines(text, config.normalization))
-    result = strip_furniture(text)
+    result, lines = strip_furniture_lines(text, config.normalization)
     return PreparedPage(
         result.body,
-        normalize_lines(result.body, config.normalization),
+        lines,
         result.stripped_chars,
         result.stripped_lines,
         result.kept_whole,
     )
+
+
+def prepare_pages(texts: Sequence[str], config: DedupConfig) -> list[PreparedPage]:
+    """:func:`prepare_page` of each text, the texts normalized together (faster than one by one).
+
+    Examples
+    --------
+    >>> [page.lines for page in prepare_pages(["عاجل\\nارتفاع أسعار النفط", ""], DedupConfig())]
+    [['عاجل', 'ارتفاع اسعار النفط'], []]
+    """
+    if not config.strip_furniture:
+        pages = normalize_pages(texts, config.normalization)
+        return [
+            PreparedPage(text, _lines_of(text, paragraphs, config.normalization))
+            for text, paragraphs in zip(texts, pages, strict=True)
+        ]
+    return [
+        PreparedPage(
+            result.body, lines, result.stripped_chars, result.stripped_lines, result.kept_whole
+        )
+        for result, lines in strip_furniture_pages(texts, config.normalization)
+    ]
+
+
+def _lines_of(text: str, paragraphs: list[str], options: NormalizationOptions) -> list[str]:
+    """``normalize_lines(text, options)`` given ``normalize_pages`` of the text."""
+    if breaks_only_at_newlines(text):
+        return [line for line in paragraphs if line]
+    return normalize_lines(text, options)
 
 
 def dropped_lines(
@@ -100,6 +135,33 @@ def dropped_lines(
     if statistics is None:
         return ()
     flags = [statistics.is_boilerplate(line, source) for line in lines]
+    if all(flags):
+        return ()
+    return tuple(i for i, flag in enumerate(flags) if flag)
+
+
+def _dropped_by_key(
+    statistics: LineStatistics | None,
+    lines: Sequence[str],
+    source: str,
+    contexts: Sequence[Sequence[int]],
+) -> tuple[int, ...]:
+    """:func:`dropped_lines` from the article's :func:`~dedup.boilerplate.line_contexts`.
+
+    Their keys are those of the article's distinct lines of ``min_line_chars`` or more, in
+    sorted order, so no line is hashed twice.
+    """
+    if statistics is None:
+        return ()
+    distinct = sorted({line for line in lines if len(line) >= statistics.min_line_chars})
+    recurring = {
+        line
+        for line, (key, _) in zip(distinct, contexts, strict=True)
+        if statistics.is_boilerplate_key(key, source)
+    }
+    if not recurring:
+        return ()
+    flags = [line in recurring for line in lines]
     if all(flags):
         return ()
     return tuple(i for i, flag in enumerate(flags) if flag)
@@ -198,7 +260,7 @@ def prepare_chunk(payload: dict[str, Any]) -> dict[str, list[Any]]:
     ([['عاجل', 'ارتفاع اسعار النفط']], 1)
     """
     config = DedupConfig.from_dict(payload["config"])
-    pages = [prepare_page(text, config) for text in payload["texts"]]
+    pages = prepare_pages(payload["texts"], config)
     learn = config.learn_boilerplate
     return {
         "lines": [page.lines for page in pages],
@@ -238,25 +300,35 @@ def prepare_texts(
         for chunk in chunks:
             for contexts in chunk["contexts"]:
                 statistics.add_contexts(contexts)
+    contexts = [pairs for chunk in chunks for pairs in chunk["contexts"]]
+    recurring = statistics.recurring_keys() if statistics is not None else set()
     dropped = [
-        dropped_lines(statistics, page, article.source)
-        for page, article in zip(lines, articles, strict=True)
+        _dropped_by_key(statistics, page, article.source, pairs)
+        if any(key in recurring for key, _ in pairs)  # most articles have no such line
+        else ()
+        for page, article, pairs in zip(lines, articles, contexts, strict=True)
     ]
-    stripped_chars: Counter[str] = Counter()
-    stripped_lines: Counter[str] = Counter()
-    for chunk in chunks:
-        for counts in chunk["stripped_chars"]:
-            stripped_chars.update(counts)
-        for counts in chunk["stripped_lines"]:
-            stripped_lines.update(counts)
+    page_texts = [shingle_text(page) for page in lines]
     return PreparedTexts(
-        shingle_texts=[shingle_text(p, d) for p, d in zip(lines, dropped, strict=True)],
-        stripped_chars=dict(sorted(stripped_chars.items())),
-        stripped_lines=dict(sorted(stripped_lines.items())),
+        shingle_texts=[
+            shingle_text(p, d) if d else text
+            for p, d, text in zip(lines, dropped, page_texts, strict=True)
+        ],
+        stripped_chars=_summed(counts for chunk in chunks for counts in chunk["stripped_chars"]),
+        stripped_lines=_summed(counts for chunk in chunks for counts in chunk["stripped_lines"]),
         kept_whole=sum(sum(chunk["kept_whole"]) for chunk in chunks),
         boilerplate_lines_dropped=sum(map(len, dropped)),
-        page_texts=[shingle_text(page) for page in lines],
+        page_texts=page_texts,
     )
+
+
+def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    """Counts added up by key, keys sorted (each key seen once, even at 0)."""
+    total: dict[str, int] = {}
+    for one in counts:
+        for key, count in one.items():
+            total[key] = total.get(key, 0) + count
+    return dict(sorted(total.items()))
 
 
 def _prepared_chunks(

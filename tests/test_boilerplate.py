@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dedup.boilerplate import LineStatistics
+from dedup.boilerplate import LineStatistics, line_contexts
+from dedup.config import DedupConfig
 from dedup.errors import ConfigError, IndexFormatError
-from dedup.normalize import normalize_text
+from dedup.normalize import normalize_lines, normalize_text
+from dedup.prepare import dropped_lines, prepare_texts, shingle_text
+from dedup.records import Article
 
 FOOTER = normalize_text("للتواصل مع الكاتب ارسل رسالة قصيرة")
 
@@ -139,3 +144,53 @@ def test_add_order_does_not_change_the_state() -> None:
         forward.add(lines, source)
         backward.add(list(reversed(lines)), source)
     assert forward.to_json() == backward.to_json()
+
+
+# ---------------------------------------------------------------------------
+# Lines looked up by the keys of their contexts, against looking them up by text
+
+_LINE_POOL = [FOOTER, *story_lines(1), *story_lines(2), *story_lines(3), "تصريح", "قصير جدا",
+              normalize_text("جميع الحقوق محفوظة لصحيفة المدينة")]  # fmt: skip
+_CORPUS = st.lists(
+    st.tuples(st.lists(st.sampled_from(_LINE_POOL), max_size=6), st.sampled_from(["", "s", "t"])),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(corpus=_CORPUS)
+def test_is_boilerplate_key_is_is_boilerplate(corpus: list[tuple[list[str], str]]) -> None:
+    stats = LineStatistics(min_articles=2)
+    for lines, source in corpus:
+        stats.add(lines, source)
+    for lines, source in corpus:
+        distinct = sorted({line for line in lines if len(line) >= stats.min_line_chars})
+        pairs = line_contexts(lines, source)
+        assert [stats.is_boilerplate_key(key, source) for key, _ in pairs] == [
+            stats.is_boilerplate(line, source) for line in distinct
+        ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(corpus=_CORPUS)
+def test_prepare_texts_drops_what_dropped_lines_drops(corpus: list[tuple[list[str], str]]) -> None:
+    # prepare_texts looks lines up by the keys its chunks hashed; the reference hashes
+    # each line again through LineStatistics.is_boilerplate.
+    config = DedupConfig(boilerplate_min_articles=2, strip_furniture=False)
+    articles = [
+        Article(id=str(n), text="\n".join(lines), source=source)
+        for n, (lines, source) in enumerate(corpus)
+    ]
+    stats = LineStatistics(min_articles=2)
+    pages = [normalize_lines(article.text) for article in articles]
+    for page, article in zip(pages, articles, strict=True):
+        stats.add(page, article.source)
+    dropped = [
+        dropped_lines(stats, page, a.source) for page, a in zip(pages, articles, strict=True)
+    ]
+    prepared = prepare_texts(articles, config)
+    assert prepared.shingle_texts == [
+        shingle_text(p, d) for p, d in zip(pages, dropped, strict=True)
+    ]
+    assert prepared.boilerplate_lines_dropped == sum(map(len, dropped))

@@ -17,8 +17,10 @@ from dedup.furniture import (
     month_number,
     split_lines,
     strip_furniture,
+    strip_furniture_lines,
+    strip_furniture_pages,
 )
-from dedup.normalize import normalize_text
+from dedup.normalize import NormalizationOptions, normalize_lines, normalize_text
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -478,3 +480,49 @@ def test_real_saudinewsnet_pages() -> None:
     # The wire feed's dateline and sign-off are always recognised.
     wire = [r for row in rows if row["source"] == "was" and (r := results.get(row["id"]))]
     assert sum(1 for r in wire if r.stripped_lines["dateline"]) >= 0.95 * len(wire)
+
+
+# ---------------------------------------------------------------------------
+# One normalization pass per page against strip_furniture then normalize_lines
+
+PIECES = [STORY, OTHER_STORY, *HEADLINES, "المصدر: واس", "مقالات مشابهة", "شارك", "", "  ",
+          "آخر تحديث: 4 نونبر 2023 - 10:14 ص", "اقرأ أيضا:", "© 2023", "سمات", "(رويترز)",
+          "الرياض - واس: " + STORY, "شارك من خلال تويتر فيسبوك " + OTHER_STORY,
+          STORY + " سمات الصحة مستشفيات الجنوب", STORY + "\r", "عاجل\u2028خبر", "ﻷ 3.5",
+          "الرئيسية » أخبار", "كلمات دلالية: الصحة، المستشفيات", "- " + HEADLINES[0],
+          "الرياض 26 شوال 1436 هـ الموافق 11 أغسطس 2015 م واس", "\ue002",
+          "&#xe002; ٣٫٥"]  # fmt: skip
+_PAGES = st.lists(st.sampled_from(PIECES), max_size=12).map("\n".join)
+_OPTIONS = st.sampled_from([NormalizationOptions(), NormalizationOptions(True, True)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(page=_PAGES, options=_OPTIONS, fraction=st.sampled_from([0.6, 0.9, 1.0]))
+def test_strip_furniture_lines_is_strip_then_normalize(
+    page: str, options: NormalizationOptions, fraction: float
+) -> None:
+    result, lines = strip_furniture_lines(page, options, max_strip_fraction=fraction)
+    expected = strip_furniture(page, max_strip_fraction=fraction)
+    assert result == expected
+    assert lines == normalize_lines(expected.body, options)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pages=st.lists(_PAGES, max_size=6), options=_OPTIONS)
+def test_strip_furniture_pages_is_strip_furniture_lines_per_page(
+    pages: list[str], options: NormalizationOptions
+) -> None:
+    assert strip_furniture_pages(pages, options) == [
+        strip_furniture_lines(page, options) for page in pages
+    ]
+
+
+@needs_data
+@pytest.mark.parametrize("name", ["saudinewsnet", "ant-multisource-2018", "araplagdet-2015"])
+def test_real_pages_stripped_and_normalized_in_one_pass(name: str) -> None:
+    with (DATA / name / "articles.jsonl").open(encoding="utf-8") as handle:
+        texts = [json.loads(line)["text"] or "" for n, line in enumerate(handle) if n % 8 == 0]
+    expected = [strip_furniture(text) for text in texts]
+    assert strip_furniture_pages(texts) == [
+        (result, normalize_lines(result.body)) for result in expected
+    ]

@@ -6,19 +6,25 @@ expected value below is read off that table, not taken from running the code.
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import FIXED_POINT_LETTERS, INVISIBLE, normalizer_text
 
+import dedup.normalize
 from dedup.normalize import (
     NormalizationOptions,
+    breaks_only_at_newlines,
     collapse_spaces,
     decode_entities,
     fold_letters,
     lowercase_latin,
     normalize_lines,
     normalize_many,
+    normalize_pages,
+    normalize_paragraphs,
     normalize_text,
     premap,
     strip_format_and_marks,
@@ -511,3 +517,133 @@ def test_idempotent_when_a_deleted_hamza_separated_a_composable_mark() -> None:
 @pytest.mark.parametrize("mark", ["\u200c", "\u064e", "\u0640", "\ufeff"])
 def test_invisible_marks_inside_an_html_entity_do_not_change_the_result(mark: str) -> None:
     assert normalize_text(f"الرياض&nb{mark}sp;جدة") == normalize_text("الرياض&nbsp;جدة")
+
+
+# ---------------------------------------------------------------------------
+# The fast paths against the named steps (RapidFuzz's way: a fast path, a slow obviously
+# correct reference, Hypothesis between them)
+
+
+DEFAULTS = NormalizationOptions()
+
+
+def named_steps(text: str, options: NormalizationOptions = DEFAULTS) -> str:
+    """normalize_text as its docstring spells it: each step in turn, nothing skipped."""
+    text = premap(text)
+    decoded = decode_entities(text)
+    if decoded != text:
+        text = premap(decoded)
+    text = fold_letters(unicode_nfkc(text), options)
+    return collapse_spaces(lowercase_latin(unicodedata.normalize("NFC", text)))
+
+
+# Characters each fast path hands to the full path, or treats apart: multi-character
+# NFKC images (… ﻷ ″ ﬁ), the combining hamza, entities, the marks the fast paths use
+# themselves, lowercase that depends on the context (Σ) or grows (İ), the Ogham space,
+# decimal separators, and the placeholder of the short path.
+TRICKY = ["\u2026", "\ufef7", "\u2033", "ﬁ", "\u0654", "&", "&amp;", "&#xe002;", "&#1611;",
+          "\ue001", "\ue002", "\ue003", "\uffff", "Σ", "ΑΣ", "İ", "\u1680", "\u00a0", ".",
+          "\u066b", "\u066c", "3", "٣", "\u064b", "\u0640", "\r", "\r\n", "\u2028", "\x1c",
+          "\x85", "\n", " ", "  ", "،", "ا", "e\u0301", "\U0001d400", "\ud800"]  # fmt: skip
+_TEXTS = st.one_of(
+    normalizer_text(max_size=40),
+    st.lists(st.one_of(st.sampled_from(TRICKY), normalizer_text(max_size=6)), max_size=14).map(
+        "".join
+    ),
+    st.lists(st.sampled_from([*TRICKY, "ابت", "ABC"]), max_size=90).map("".join),  # > 64 chars
+)
+_OPTIONS = st.sampled_from([NormalizationOptions(), NormalizationOptions(True, True)])
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_TEXTS, options=_OPTIONS)
+def test_normalize_text_equals_the_named_steps(text: str, options: NormalizationOptions) -> None:
+    # Short texts take str.translate, longer ones the numpy lookup, some the full path.
+    assert normalize_text(text, options) == named_steps(text, options)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_TEXTS, options=_OPTIONS)
+def test_normalize_paragraphs_is_normalize_text_per_line(
+    text: str, options: NormalizationOptions
+) -> None:
+    expected = [normalize_text(line, options) for line in text.split("\n")]
+    assert normalize_paragraphs(text, options) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(_TEXTS, max_size=8), options=_OPTIONS, batch=st.sampled_from([1, 40, 1 << 20])
+)
+def test_normalize_pages_is_normalize_paragraphs_per_text(
+    texts: list[str], options: NormalizationOptions, batch: int
+) -> None:
+    # Batches of every size: one text each, a few, all of them (texts needing the full
+    # path sit between texts that do not).
+    default = dedup.normalize._BATCH_CODE_POINTS
+    dedup.normalize._BATCH_CODE_POINTS = batch
+    try:
+        pages = normalize_pages(texts, options)
+    finally:
+        dedup.normalize._BATCH_CODE_POINTS = default
+    assert pages == [normalize_paragraphs(text, options) for text in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_TEXTS)
+def test_normalize_lines_equals_the_named_steps_per_line(text: str) -> None:
+    if "\ue001" in text or "&" in text:
+        # The full path of normalize_lines, kept as it was: an entity could spell out
+        # its line mark (see test_normalize_lines_does_not_split_on_private_use_characters).
+        text = text.replace("&", "").replace("\ue001", "")
+    expected = [line for line in map(named_steps, text.splitlines()) if line]
+    assert normalize_lines(text) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_TEXTS)
+def test_white_space_at_the_ends_never_changes_the_result(text: str) -> None:
+    # Furniture reads a page line's normalization for the line stripped (and the body's
+    # lines for the body, which strip() trims at its ends).
+    assert normalize_text(text.strip()) == normalize_text(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_TEXTS)
+def test_breaks_only_at_newlines(text: str) -> None:
+    # A line with a break of its own ("\\r" even at its end) is no longer one line with
+    # a letter after it.
+    expected = all(len(f"{line}x".splitlines()) == 1 for line in text.split("\n"))
+    assert breaks_only_at_newlines(text) == expected
+    if expected:
+        assert normalize_lines(text) == [p for p in normalize_paragraphs(text) if p]
+
+
+def test_every_bmp_character_takes_each_fast_path_as_the_named_steps() -> None:
+    # Each character alone (the str.translate path) and eight to a text, in the
+    # contexts where a lookup could go wrong, through the page path (numpy, batched).
+    surrogates = range(0xD800, 0xE000)
+    chars = [chr(c) for c in range(0x10000) if c not in surrogates]
+    alone = [normalize_text(f"3{c}5 ا{c}") for c in chars]
+    assert alone == [named_steps(f"3{c}5 ا{c}") for c in chars]
+    groups = ["".join(f"3{c}5 ا{c}e{c}\u0654 {c}\n{c}.{c}٫٣" for c in chars[i : i + 8])
+              for i in range(0, len(chars), 8)]  # fmt: skip
+    pages = normalize_pages(groups)
+    assert pages == [[named_steps(line) for line in text.split("\n")] for text in groups]
+
+
+def test_full_path_paragraphs_keep_an_entity_that_spells_a_mark() -> None:
+    text = "المصدر&#xe002;واس\nأعلنَ"
+    assert normalize_paragraphs(text) == ["المصدر\ue002واس", "اعلن"]
+    assert normalize_pages([text, "ﻷ\n3.5"]) == [["المصدر\ue002واس", "اعلن"], ["لا", "3.5"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["3\u064b.5", "3.\u064b5", "٣٫\u0640٥", "3٬.5", "3.٬5", ".5", "3.", "3..5", "3.5.7",
+     "\u064b.5 و 3.\u064b", "3\ufe52\u064b5", "3\u2024\u0640\u06705"],
+)  # fmt: skip
+def test_decimal_separator_next_to_deleted_marks(text: str) -> None:
+    # Premap's deletions go before the neighbours are read, the fold's (٬) after.
+    assert normalize_text(text) == named_steps(text)
+    assert normalize_text(text * 20) == named_steps(text * 20)  # the numpy path too
