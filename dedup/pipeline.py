@@ -19,10 +19,10 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup._version import __version__
+from dedup.candidates import Fingerprints, candidate_pairs, passage_fingerprints
 from dedup.cluster import canonical_key, clusters_for
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError, InputError
-from dedup.lsh import candidate_pairs
 from dedup.prepare import PreparedTexts, prepare_texts, published_timestamp, too_short
 from dedup.records import Article, Cluster, Pair, Rejected, RelatedItem, Relation, ScanReport
 from dedup.shingle import ShingleSets, concatenate, shingle_texts
@@ -135,17 +135,35 @@ def _admit(
     )
 
 
+@dataclass(frozen=True)
+class _Sketches:
+    """What the candidate stage reads of every admitted text."""
+
+    shingles: ShingleSets
+    signatures: npt.NDArray[np.uint32]
+    fingerprints: Fingerprints | None
+
+
 def _shingle_and_sign(
     texts: list[str], config: DedupConfig, progress: Progress
-) -> tuple[ShingleSets, npt.NDArray[np.uint32], tuple[float, float]]:
-    """Shingle sets and signatures, a batch at a time; the seconds each stage took."""
-    parts, signed = [], []
+) -> tuple[_Sketches, tuple[float, float]]:
+    """Shingle sets, signatures and passage fingerprints, a batch at a time; the seconds the
+    shingle stage (shingles and fingerprints) and the signature stage took."""
+    parts, signed, printed = [], [], []
     spent = [0.0, 0.0]
     for start in range(0, len(texts), _SHINGLE_BATCH):
         done = min(start + _SHINGLE_BATCH, len(texts))
         clock = time.perf_counter()
         part = shingle_texts(texts[start:done], config.ngram)
         parts.append(part)
+        if config.passage_candidates:
+            printed.append(
+                passage_fingerprints(
+                    texts[start:done],
+                    chars=config.fingerprint_chars,
+                    window=config.fingerprint_window,
+                )
+            )
         progress("shingle", done, len(texts))
         middle = time.perf_counter()
         signed.append(minhash_signatures(part, num_perm=config.num_perm, seed=config.seed))
@@ -155,7 +173,9 @@ def _shingle_and_sign(
     signatures = (
         np.concatenate(signed) if signed else np.zeros((0, config.num_perm), dtype=np.uint32)
     )
-    return concatenate(parts, config.ngram), signatures, (spent[0], spent[1])
+    fingerprints = Fingerprints.concatenate(printed) if config.passage_candidates else None
+    sketches = _Sketches(concatenate(parts, config.ngram), signatures, fingerprints)
+    return sketches, (spent[0], spent[1])
 
 
 def _verify(
@@ -191,21 +211,20 @@ def _report_blocks(total: int, step: int, stage: str, progress: Progress) -> Ite
 
 
 def _candidates(
-    shingles: ShingleSets,
-    signatures: npt.NDArray[np.uint32],
-    config: DedupConfig,
-    progress: Progress,
+    sketches: _Sketches, config: DedupConfig, progress: Progress
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Exact groups (identical shingle sets) and the LSH candidates between their firsts."""
+    """Exact groups (identical shingle sets) and the candidates between their firsts
+    (:func:`dedup.candidates.candidate_pairs`)."""
+    shingles = sketches.shingles
     groups = exact_groups(shingles)
     representatives = np.flatnonzero(
         (groups == np.arange(len(groups))) & (shingles.sizes >= config.min_shingles)
     )
-    bands, rows = config.bands_rows
+    fingerprints = sketches.fingerprints
     local_pairs = candidate_pairs(
-        signatures[representatives],
-        bands=bands,
-        rows=rows,
+        sketches.signatures[representatives],
+        None if fingerprints is None else fingerprints.take(representatives),
+        config,
         progress=lambda done, total: progress("candidates", done, total),
     )
     candidates = representatives[local_pairs] if len(local_pairs) else local_pairs
@@ -301,9 +320,10 @@ def scan(
     )
     corpus = _admit(articles, prepared, config, rejected)
     timer.lap("prepare")
-    shingles, signatures, spent = _shingle_and_sign(corpus.texts, config, report_progress)
+    sketches, spent = _shingle_and_sign(corpus.texts, config, report_progress)
+    shingles, signatures = sketches.shingles, sketches.signatures
     timer.split(("shingle", "signature"), spent)
-    groups, candidates = _candidates(shingles, signatures, config, report_progress)
+    groups, candidates = _candidates(sketches, config, report_progress)
     timer.lap("candidates")
     # Dates are applied per article pair by _expand_pairs: members of an exact group
     # share a text, not a date.
