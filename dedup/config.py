@@ -218,18 +218,21 @@ class DedupConfig:
     # SAME_STORY/TEMPLATE/DIFFERENT pairs are 9 to 20 days apart (a report reused as background).
     # 7 days leaves a margin over the positives and catches all eight.
     containment_max_days_apart: float | None = 7.0
-    # Candidates (dedup/candidates.py), measured on saudinewsnet + ant-multisource-2018 (12,839
-    # distinct texts) against the 3,587 pairs the scan accepted from LSH at 0.3 (32 x 2, 1.72M
-    # candidates), and on the 20k archive of benchmarks.archive (4,093 pairs, 4.16M
-    # candidates): LSH at 0.5 (32 x 4) with fingerprints of 30-character k-grams winnowed
-    # over 20, capped at 50 articles, 2 shared and 5 % of the smaller text's, proposes
-    # 14,537 and 14,035 and keeps every accepted pair (and finds 4 and 5 more); LSH at 0.6
-    # (25 x 5) proposes 10,137 but misses 4 real pairs (rewrites sharing under 2
-    # fingerprints); fingerprints of 20 over 10 propose 2-5x more for nothing.
-    candidate_threshold: float = 0.5
+    # Candidates (dedup/candidates.py), measured against the pairs the scan accepted from LSH
+    # at 0.3 (32 x 2): saudinewsnet + ant-multisource-2018 (12,839 distinct texts, 3,587
+    # pairs, 1.72M candidates), ant-jawharafm-2017 (6,234, 289, 270k) and the 20k archive of
+    # benchmarks.archive (17,323, 4,093, 4.16M). LSH at 0.6 (25 x 5) with fingerprints of
+    # 16-character k-grams winnowed over 12, capped at 50 articles, 2 shared and 5 % of the
+    # smaller text's: 19.6k, 19.8k and ~6k candidates, no accepted pair lost (4, 2 and 5
+    # found more). 30-character k-grams over 20 lose 16 of jawharafm's formulaic sports
+    # reports (scattered edits leave no 49-character passage; 20 over 16 still lose 6);
+    # 12 over 6 lose none but emit 1,100 fingerprint pairs per article (16 over 12: 440).
+    # LSH at 0.5 (32 x 4) lets unrelated pairs collide 25x more often (7.8e-6 -> 2e-4 at
+    # Jaccard 0.05), which grows as n^2: 9k more candidates at 20k, ~23M at 1M.
+    candidate_threshold: float = 0.6
     passage_candidates: bool = True
-    fingerprint_chars: int = 30
-    fingerprint_window: int = 20
+    fingerprint_chars: int = 16
+    fingerprint_window: int = 12
     fingerprint_max_df: int = 50
     fingerprint_min_shared: int = 2
     fingerprint_min_share: float = 0.05

@@ -278,12 +278,13 @@ def test_progress_reports_every_stage_chunk_by_chunk(
     accepted = counts["accepted"]
     final = {stage: (done, total) for stage, done, total in calls}
     bands, _ = oracle_config.bands_rows
+    steps = bands + oracle_config.passage_candidates  # one step per band, one for passages
     assert final == {
         "read": (len(articles), len(articles)),
         "prepare": (len(articles), len(articles)),
         "shingle": (accepted, accepted),
         "signature": (accepted, accepted),
-        "candidates": (bands, bands),
+        "candidates": (steps, steps),
         "verify": (counts["candidates"], counts["candidates"]),
         "cluster": (accepted, accepted),
         "related": (accepted, accepted),
