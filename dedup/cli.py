@@ -281,6 +281,12 @@ def _given(ctx: click.Context, option: str) -> bool:
     help="Also write the canonical article of each cluster to this file, each record as it "
     "was, in the input's format (a folder of .txt: JSON Lines).",
 )
+@click.option(
+    "--memory-limit",
+    default=None,
+    help="Memory the candidate stage may use, e.g. 8G or 512M; beyond it works in parts "
+    "spilled to the temporary folder [default: half of the machine's memory].",
+)
 @_apply(_progress_options())
 @click.pass_context
 def scan_command(
@@ -302,6 +308,7 @@ def scan_command(
     related_k: int,
     max_reject_rate: float | None,
     deduplicated: str | None,
+    memory_limit: str | None,
     progress: bool | None,
     quiet: bool,
     **flags: Any,
@@ -344,6 +351,7 @@ def scan_command(
             origins,
         ),
         drawer=_drawer(progress, quiet),
+        memory_limit=_bytes(memory_limit),
     )
     if deduplicated is not None:
         _write_canonicals(deduplicated, inputs, report, origins, input_format, encoding)
@@ -351,6 +359,25 @@ def scan_command(
     if not quiet:
         _summary_line(counts, started, out_dir)
     _exit_on_rejects(counts, max_reject_rate, quiet=quiet)
+
+
+def _bytes(size: str | None) -> int | None:
+    """--memory-limit: a number of bytes with an optional K, M, G or T suffix (powers of 1024)."""
+    if size is None:
+        return None
+    text = size.strip().upper().removesuffix("B")
+    scale = 1024 ** ("KMGT".index(text[-1]) + 1) if text and text[-1] in "KMGT" else 1
+    number = text[:-1] if scale > 1 else text
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise click.BadParameter(
+            f"{size!r} is not a size; give bytes or a number with K, M, G or T, e.g. 8G",
+            param_hint="--memory-limit",
+        )
+    return int(value * scale)
 
 
 def _summary_line(counts: dict[str, Any], started: float, out_dir: str) -> None:
@@ -370,6 +397,7 @@ def _scan_into(
     *,
     read: Callable[[], Iterable[Article | Rejected]],
     drawer: _TqdmProgress | None,
+    memory_limit: int | None = None,
 ) -> ScanReport:
     """Check the inputs and the output folder, scan, write it all at once; SIGTERM leaves the
     folder as it was."""
@@ -380,7 +408,7 @@ def _scan_into(
         raise click.ClickException(str(error)) from error
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        report = scan(read(), config=config, progress=drawer)
+        report = scan(read(), config=config, progress=drawer, memory_limit=memory_limit)
         output.write(report)
     except DedupError as error:
         raise click.ClickException(str(error)) from error

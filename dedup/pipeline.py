@@ -11,6 +11,7 @@ timing, progress and the report.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,7 +39,7 @@ from dedup.verify import (
     verify_pairs,
 )
 
-__all__ = ["Progress", "scan", "sort_key_for"]
+__all__ = ["Progress", "default_memory_limit", "scan", "sort_key_for"]
 
 Progress = Callable[[str, int, int], None]
 """Progress callback: (stage name, items done, items total)."""
@@ -55,6 +56,21 @@ _READ_EVERY = 1000
 
 def _noop(stage: str, done: int, total: int) -> None:
     return None
+
+
+def default_memory_limit() -> int:
+    """Half of the machine's physical memory, in bytes (what ``scan`` respects by default).
+
+    Examples
+    --------
+    >>> default_memory_limit() > 0
+    True
+    """
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: assume 8 GiB
+        total = 8 << 30
+    return int(total) // 2
 
 
 def sort_key_for(articles: Sequence[Article]) -> Callable[[str], tuple[object, ...]]:
@@ -296,7 +312,7 @@ def _report_blocks(total: int, step: int, stage: str, progress: Progress) -> Ite
 
 
 def _candidates(
-    sketches: _Sketches, config: DedupConfig, progress: Progress
+    sketches: _Sketches, config: DedupConfig, progress: Progress, memory_limit: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Exact groups (identical shingle sets) and the candidates between their firsts
     (:func:`dedup.candidates.candidate_pairs`)."""
@@ -310,6 +326,7 @@ def _candidates(
         None if fingerprints is None else fingerprints.take(representatives),
         config,
         progress=lambda done, total: progress("candidates", done, total),
+        memory_limit=memory_limit,
     )
     candidates = representatives[local_pairs] if len(local_pairs) else local_pairs
     return groups, candidates
@@ -359,6 +376,7 @@ def scan(
     *,
     config: DedupConfig | None = None,
     progress: Progress | None = None,
+    memory_limit: int | None = None,
 ) -> ScanReport:
     """Find duplicate clusters (and related lists) in a corpus.
 
@@ -370,6 +388,10 @@ def scan(
         All parameters; defaults when omitted.
     progress
         Called as ``progress(stage, done, total)``; the CLI draws a bar from it.
+    memory_limit
+        Bytes the candidate stage may use for its passage fingerprints (beyond, it works
+        in parts spilled to a temporary folder; the result is the same); None: half of the
+        machine's memory (:func:`default_memory_limit`).
 
     Returns
     -------
@@ -408,7 +430,8 @@ def scan(
     sketches, spent = _shingle_and_sign(corpus.texts, config, report_progress)
     shingles, signatures = _ShingleCache(corpus.texts, config.ngram), sketches.signatures
     timer.split(("shingle", "signature"), spent)
-    groups, candidates = _candidates(sketches, config, report_progress)
+    limit = default_memory_limit() if memory_limit is None else memory_limit
+    groups, candidates = _candidates(sketches, config, report_progress, limit)
     timer.lap("candidates")
     # Dates are applied per article pair by _expand_pairs: members of an exact group
     # share a text, not a date.

@@ -164,3 +164,20 @@ def test_the_frequency_cap_silences_a_passage_every_text_carries() -> None:
 def test_fingerprint_settings_are_checked(values: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         replace(DedupConfig(), **values)  # type: ignore[arg-type]
+
+
+@given(
+    st.lists(st.sets(st.integers(0, 40), max_size=12), min_size=1, max_size=20),
+    st.integers(1, 20_000),
+)
+@settings(max_examples=40, deadline=None)
+def test_fingerprint_pairs_in_spilled_parts_are_the_same(sets: list[set[int]], limit: int) -> None:
+    sizes = np.array([len(s) for s in sets], dtype=np.int64)
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    hashes = np.array([v for s in sets for v in sorted(s)], dtype=np.uint64)
+    prints = Fingerprints(hashes, offsets)
+    rule = {"max_df": 6, "min_shared": 2, "min_share": 0.2}
+    whole = fingerprint_pairs(prints, **rule)  # type: ignore[arg-type]
+    parted = fingerprint_pairs(prints, **rule, memory_limit=limit)  # type: ignore[arg-type]
+    assert parted.tolist() == whole.tolist()
