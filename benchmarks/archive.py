@@ -20,14 +20,15 @@ by other outlets, each copy by one recipe:
 - ``copy``: the same text;
 - ``trim``: the first 50-85 % (:func:`benchmarks.perturb.truncate`);
 - ``extension``: one to three new paragraphs appended (at most ~40 % more text);
-- ``retop``: the first line replaced by a new lead (an updated story);
+- ``retop``: a new lead in place of the first line or sentence, or on top (an update);
 - ``spelling``: the feeds' spelling variants (:func:`benchmarks.perturb.apply_spelling`);
 - ``furniture``: the page furniture of a news site around it
   (:func:`benchmarks.furniture_pages.wrap_page`).
 
 **Template siblings.** 0.2 % of the articles are formulaic reports (gold, oil, weather,
-market close, cables: :func:`benchmarks.furniture_pages.make_formulaic_reports`), each its
-own family: two of them share a template, not a story, and a merge is false.
+market close: :func:`benchmarks.furniture_pages.make_formulaic_reports`, with random
+figures), each its own family: two of them share a template, not a story, and a merge is
+false.
 
 **Truth by construction.** Every article's family is its story's id; the truth file lists
 ``id<TAB>family<TAB>recipe`` per article. Articles and truth are streamed to disk (JSON Lines
@@ -217,15 +218,18 @@ def _extend(text: str, fresh: str, rng: Random) -> str:
 
 
 def _retop(text: str, fresh: str) -> str:
-    """``text`` with its first line replaced by the first line of ``fresh`` (a new lead),
-    the new lead no longer than a fifth of the text."""
-    lines = text.split("\n")
+    """``text`` with a new lead (the first line of ``fresh``, at most a fifth of the text's
+    length): in place of its first line or first sentence when that is at most a third of
+    the text, else on top of it (an updated story)."""
     lead = fresh.split("\n", 1)[0][: max(80, len(text) // 5)]
-    body = lines[1:] if len(lines) > 1 and len(lines[0]) < len(text) // 3 else lines
-    if body is lines:  # one long paragraph: replace its first sentence instead
-        _, _, rest = text.partition(". ")
-        return f"{lead}. {rest}" if rest else f"{lead}\n{text}"
-    return "\n".join([lead, *body])
+    lead = lead[: lead.rfind(" ")] if " " in lead else lead
+    first_line, _, rest = text.partition("\n")
+    if rest and len(first_line) <= len(text) // 3:
+        return f"{lead}\n{rest}"
+    head, separator, tail = text.partition(". ")
+    if separator and len(head) <= len(text) // 3:
+        return f"{lead}. {tail}"
+    return f"{lead}\n{text}"
 
 
 def _stories(spec: ArchiveSpec, chain: MarkovChain) -> Iterator[list[_Record]]:
@@ -250,7 +254,9 @@ def _stories(spec: ArchiveSpec, chain: MarkovChain) -> Iterator[list[_Record]]:
             title = " ".join(titles[index].split()[: rng.randint(6, 12)])
             outlet = f"outlet-{rng.randrange(OUTLETS):03d}"
             if rng.random() < TEMPLATE_SHARE:
-                text = make_formulaic_reports(rng, rng.randint(1, 5))[-1]
+                # Gold, oil, weather or market close with random figures (the fifth kind,
+                # a cable, differs from another to the same country in the sender alone).
+                text = make_formulaic_reports(rng, rng.randint(1, 4))[-1]
                 block.append(_Record(story, title, text, outlet, when, story, "template"))
                 continue
             block.append(_Record(story, title, body, outlet, when, story, "original"))
