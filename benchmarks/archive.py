@@ -282,14 +282,17 @@ def truth_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".jsonl") + ".truth.tsv")
 
 
-def write_archive(spec: ArchiveSpec, path: Path, *, progress: bool = True) -> Path:
+def write_archive(
+    spec: ArchiveSpec, path: Path, *, progress: bool = True, chain: MarkovChain | None = None
+) -> Path:
     """Write the archive to ``path`` (JSON Lines) and its truth next to it; the truth's path.
 
-    Written under temporary names and renamed at the end, so an interrupted run leaves no
-    file that looks complete.
+    ``chain`` writes the stories (default: the one of the shared news corpora). Written
+    under temporary names and renamed at the end, so an interrupted run leaves no file that
+    looks complete.
     """
     truth = truth_path(path)
-    chain = MarkovChain.from_corpora()
+    chain = MarkovChain.from_corpora() if chain is None else chain
     partial, partial_truth = path.with_suffix(".partial"), truth.with_suffix(".partial")
     started, done = time.perf_counter(), 0
     with (
