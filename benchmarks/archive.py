@@ -242,7 +242,9 @@ def _stories(spec: ArchiveSpec, chain: MarkovChain) -> Iterator[list[_Record]]:
     number = 0
     while written < spec.articles:
         bodies = chain.sample(_BLOCK, generator)
-        fresh = chain.sample(_BLOCK // 4, generator)
+        # New text for extensions and new leads, each used once: two copies sharing an
+        # added paragraph would share a passage no story of theirs has.
+        fresh = iter(chain.sample(_BLOCK, generator))
         titles = chain.sample(_BLOCK, generator)
         block: list[_Record] = []
         for index, body in enumerate(bodies):
@@ -264,7 +266,7 @@ def _stories(spec: ArchiveSpec, chain: MarkovChain) -> Iterator[list[_Record]]:
                 continue
             for copy in range(1, rng.randint(1, MAX_COPIES) + 1):
                 recipe = rng.choice(COPY_RECIPES)
-                donor = fresh[rng.randrange(len(fresh))]
+                donor = next(fresh, "")
                 text, site = planter.copy(body, recipe, rng, donor)
                 source = site or f"outlet-{rng.randrange(OUTLETS):03d}"
                 later = when + rng.random() * MAX_DAYS_LATER * 86400

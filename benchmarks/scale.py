@@ -148,32 +148,51 @@ def power_fit(sizes: list[float], values: list[float]) -> dict[str, float]:
     }
 
 
-# Stages whose work grows with the number of LSH candidate pairs; the others touch each article
-# a fixed number of times.
-PAIR_STAGES = ("candidates", "verify")
+# Sizes the stage model extrapolates to: a month of an aggregator's archive, and ten.
+HORIZONS = (1_000_000, 10_000_000)
 
 
-def stage_model(rows: list[dict[str, Any]], candidate_fit: dict[str, float]) -> dict[str, float]:
-    """Seconds at 1M from the largest run: per-article stages × 10^k, pair stages × candidates.
+def stage_model(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Seconds, memory and candidates at 1M and 10M, stage by stage, from the two largest runs.
 
-    The pair-driven stages (candidate generation and verification) are scaled with the
-    fitted growth of the candidate count (last-step exponent), the rest linearly.
+    Each stage's seconds grow with its own exponent between the two largest sizes (at least
+    1: no stage gets cheaper per article), from the largest run; peak memory grows by its
+    per-article slope between them (what is held per article, over a fixed base); the
+    candidate count with its own exponent.
     """
-    largest = rows[-1]
-    stages = largest["stage_seconds"]
-    pair_seconds = sum(stages.get(name, 0.0) for name in PAIR_STAGES)
-    linear_seconds = sum(v for k, v in stages.items() if k not in PAIR_STAGES)
-    ratio = TARGET / largest["articles"]
-    pair_growth = ratio ** candidate_fit["local_exponent"]
-    return {
-        "from_articles": largest["articles"],
-        "linear_stage_seconds": round(linear_seconds, 1),
-        "pair_stage_seconds": round(pair_seconds, 1),
-        "at_1M_seconds": round(linear_seconds * ratio + pair_seconds * pair_growth, 1),
-        "candidates_at_1M": round(candidate_fit["at_1M_local"]),
-        # Two int64 columns per candidate pair, before any deduplication across bands.
-        "candidate_array_gib_at_1M": round(candidate_fit["at_1M_local"] * 16 / 2**30, 1),
+    small, large = rows[-2], rows[-1]
+    step = math.log(large["articles"] / small["articles"])
+
+    def exponent(before: float, after: float) -> float:
+        if before <= 0 or after <= 0:
+            return 1.0
+        return max(1.0, math.log(after / before) / step)
+
+    stages = {
+        name: (seconds, exponent(small["stage_seconds"].get(name, 0.0), seconds))
+        for name, seconds in large["stage_seconds"].items()
     }
+    slope = (large["peak_rss_mib"] - small["peak_rss_mib"]) / (
+        large["articles"] - small["articles"]
+    )
+    candidate_exponent = exponent(small["candidates"], large["candidates"])
+    model: dict[str, Any] = {
+        "from_articles": large["articles"],
+        "stage_exponents": {name: round(b, 2) for name, (_, b) in stages.items()},
+        "rss_mib_per_article": round(slope, 4),
+        "candidate_exponent": round(candidate_exponent, 2),
+    }
+    for horizon in HORIZONS:
+        ratio = horizon / large["articles"]
+        seconds = {name: s * ratio**b for name, (s, b) in stages.items()}
+        model[f"at_{horizon}"] = {
+            "seconds": round(sum(seconds.values()), 1),
+            "articles_per_second": round(horizon / max(1e-9, sum(seconds.values())), 1),
+            "stage_seconds": {name: round(v, 1) for name, v in seconds.items()},
+            "peak_rss_mib": round(large["peak_rss_mib"] + slope * (horizon - large["articles"])),
+            "candidates": round(large["candidates"] * ratio**candidate_exponent),
+        }
+    return model
 
 
 def plot(rows: list[dict[str, Any]], fits: dict[str, dict[str, float]], image: Path) -> bool:
@@ -182,14 +201,15 @@ def plot(rows: list[dict[str, Any]], fits: dict[str, dict[str, float]], image: P
     import matplotlib.pyplot as plt
 
     sizes = [r["articles"] for r in rows]
-    grid = np.logspace(math.log10(min(sizes)), math.log10(TARGET), 50)
+    far = HORIZONS[-1]
+    grid = np.logspace(math.log10(min(sizes)), math.log10(far), 50)
     figure, axes = plt.subplots(1, 3, figsize=(14, 4.2))
     for axis, (key, label) in zip(
         axes,
         (
             ("scan_seconds", "scan seconds"),
             ("peak_rss_mib", "peak RSS (MiB)"),
-            ("candidates", "LSH candidate pairs"),
+            ("candidates", "candidate pairs"),
         ),
         strict=True,
     ):
@@ -204,8 +224,8 @@ def plot(rows: list[dict[str, Any]], fits: dict[str, dict[str, float]], image: P
             label=f"fit n^{fit['exponent']:.2f}",
         )
         axis.loglog(
-            [sizes[-1], TARGET],
-            [values[-1], fit["at_1M_local"]],
+            [sizes[-1], far],
+            [values[-1], values[-1] * (far / sizes[-1]) ** fit["local_exponent"]],
             "--",
             color="C2",
             label=f"last-step n^{fit['local_exponent']:.2f}",
@@ -214,7 +234,7 @@ def plot(rows: list[dict[str, Any]], fits: dict[str, dict[str, float]], image: P
         axis.set_title(label)
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=8)
-    figure.suptitle("dedup scan growth: measured, fitted, extrapolated to 1M articles")
+    figure.suptitle("dedup scan growth: measured, fitted, extrapolated to 10M articles")
     save_figure(figure, image)
     return True
 
@@ -327,20 +347,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     "at 1M (last step)": round(fit["at_1M_local"], 1),
                 }
             )
-        model = stage_model(rows, fits["candidates"])
-        extrapolation.add(
-            **{
-                "measure": "scan seconds, stage model",
-                "fit (all sizes)": (
-                    f"{model['linear_stage_seconds']} s per-article stages × n + "
-                    f"{model['pair_stage_seconds']} s pair stages × candidates, "
-                    f"from {model['from_articles']:,}"
-                ),
-                "at 1M (fit)": model["at_1M_seconds"],
-                "exponent, last two sizes": None,
-                "at 1M (last step)": None,
-            }
-        )
+        model = stage_model(rows)
+        for horizon in HORIZONS:
+            at = model[f"at_{horizon}"]
+            extrapolation.add(
+                **{
+                    "measure": f"stage model at {horizon:,}",
+                    "fit (all sizes)": (
+                        f"{at['seconds']:,} s ({at['articles_per_second']:,} articles/s), "
+                        f"peak RSS {at['peak_rss_mib']:,} MiB, {at['candidates']:,} candidates"
+                    ),
+                    "at 1M (fit)": None,
+                    "exponent, last two sizes": None,
+                    "at 1M (last step)": None,
+                }
+            )
         tables.append(extrapolation)
     folder = RESULTS / "quick" if args.quick else RESULTS
     image = folder / "scale.png"
@@ -350,7 +371,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "related": not args.no_related,
         "sizes": rows,
         "fits": fits,
-        "stage_model": stage_model(rows, fits["candidates"]) if fits else {},
+        "stage_model": stage_model(rows) if fits else {},
     }
     publish("scale", tables, module="benchmarks.scale", argv=argv, quick=args.quick, images=images)
     print_json(results)
