@@ -1,27 +1,28 @@
-"""Throughput, peak memory and output counts of ``dedup scan`` as the corpus grows, to 1M.
+"""Throughput, peak memory, candidates and recall of ``dedup scan`` as the archive grows.
 
-For each size (1k, 10k, 100k by default) a corpus of real articles replicated with
-perturbations (:func:`benchmarks.perturb.replicated_corpus`: the shared news articles in a
-seeded order, each followed by 3-6 variants of random recipes, so the duplicates are known)
-is written to a JSON Lines file in the temporary folder (never in the repository; kept between
-runs with the same size and seed), then ``dedup scan`` (the CLI: read, scan, write; related
-lists off unless ``--related``) runs on it in a child process with its progress bars on
-stderr. Measured per size: articles/s end to end, the child's peak resident memory
-(``ru_maxrss``), the scan's stage seconds and counts (LSH candidates, verified pairs,
-clusters), and against the construction: recall of the (original, variant) pairs and the
-pairs merged across families (an upper bound on false merges: the originals are real
-articles and include their own duplicates).
+For each size (1k, 10k, 100k by default; 1M with ``--sizes``) the seeded archive of
+:mod:`benchmarks.archive` (distinct Markov-chain stories with the real corpora's statistics,
+~15 % of them republished 1-4 times by copy recipes, template siblings; truth by
+construction) is written to ``--data-dir`` (the temporary folder by default, never the
+repository; kept between runs with the same size and seed), then ``dedup scan`` (the CLI:
+read, scan, write; related lists on unless ``--no-related``) runs on it in a child process
+with its progress bars on stderr. Measured per size: articles/s end to end, the child's peak
+resident memory (``ru_maxrss``), the scan's stage seconds and counts (candidates and
+candidates per article, verified pairs, clusters), and against the construction: recall of
+the planted (original, copy) pairs and the pairs clustered across families (every one false:
+the stories are distinct by construction, template siblings are families of their own).
 
 The growth is fitted as a power law on the measured sizes (least squares on log-log):
 ``seconds ≈ c · n^b``, likewise memory and candidates; the exponent between the two largest
-sizes is given too, since a quadratic term (LSH candidates) dominates late. Both are
-extrapolated to 1M articles and drawn as a log-log plot (``benchmarks/results/scale.png``).
-A stage model extrapolates too: the largest run's per-article stages grow linearly, its
-candidate generation and verification with the candidate count.
+sizes is given too. Both are extrapolated to 1M articles and drawn as a log-log plot
+(``benchmarks/results/scale.png``). A stage model extrapolates too: the largest run's
+per-article stages grow linearly, its candidate generation and verification with the
+candidate count.
 
 Usage::
 
-    python -m benchmarks.scale [--sizes 1000 10000 100000] [--seed 6] [--related] [--quick]
+    python -m benchmarks.scale [--sizes 1000 10000 100000] [--seed 13] [--no-related]
+        [--data-dir /tmp/dedup-bench-scale] [--memory-limit 8G] [--quick]
 
 ``--quick`` runs 1k and 3k (under two minutes).
 """
@@ -49,66 +50,60 @@ from benchmarks._report import (
     save_figure,
     stage,
 )
-from benchmarks.perturb import replicated_corpus
+from benchmarks.archive import ArchiveSpec, read_truth, truth_path, write_archive
 
 TARGET = 1_000_000
 
 
-def corpus_file(size: int, seed: int) -> tuple[Path, dict[str, str]]:
-    """The corpus of ``size`` as JSON Lines in the temp folder, and each id's family."""
-    folder = Path(tempfile.gettempdir()) / "dedup-bench-scale"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"replicated-{seed}-{size}.jsonl"
-    families = folder / f"replicated-{seed}-{size}.families.json"
-    if path.exists() and families.exists():
-        return path, json.loads(families.read_text(encoding="utf-8"))
-    corpus = replicated_corpus(size, seed=seed, progress=True)
-    partial = path.with_suffix(".partial")
-    with partial.open("w", encoding="utf-8") as handle:
-        for article in corpus.articles:
-            handle.write(
-                json.dumps(
-                    {
-                        "id": article.id,
-                        "text": article.text,
-                        "title": article.title,
-                        "source": article.source,
-                        "published_at": article.published_at,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
-    families.write_text(json.dumps(corpus.family), encoding="utf-8")
-    partial.rename(path)
-    return path, corpus.family
+def corpus_file(size: int, seed: int, folder: Path) -> tuple[Path, dict[str, str]]:
+    """The archive of ``size`` as JSON Lines in ``folder`` (kept between runs with the same
+    size and seed), and each id's family."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"archive-{seed}-{size}.jsonl"
+    truth = truth_path(path)
+    if not (path.exists() and truth.exists()):
+        with stage(f"archive of {size:,} articles"):
+            write_archive(ArchiveSpec(size, seed), path)
+    return path, read_truth(truth)[0]
 
 
-def scan_child(path: Path, out: Path, *, related: bool) -> tuple[float, float]:
+def scan_child(
+    path: Path, out: Path, *, related: bool, memory_limit: str | None
+) -> tuple[float, float]:
     """``dedup scan`` in a child process (progress on stderr): (seconds, peak RSS MiB)."""
     command = [sys.executable, "-m", "dedup", "scan", str(path), "--out", str(out), "--progress"]
     if not related:
         command += ["--related-k", "0"]
+    if memory_limit is not None:
+        command += ["--memory-limit", memory_limit]
     return run_measured(command)
 
 
-def measure(size: int, seed: int, *, related: bool) -> dict[str, Any]:
-    with stage(f"corpus of {size:,} articles"):
-        path, family = corpus_file(size, seed)
-    with tempfile.TemporaryDirectory() as folder, stage(f"dedup scan on {size:,} articles"):
-        out = Path(folder)
-        seconds, peak = scan_child(path, out, related=related)
+def _cluster_of(out: Path) -> dict[str, str]:
+    cluster_of: dict[str, str] = {}
+    with (out / "clusters.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            cluster = json.loads(line)
+            for member in cluster["members"]:
+                cluster_of[member["id"]] = cluster["cluster_id"]
+    return cluster_of
+
+
+def measure(
+    size: int, seed: int, folder: Path, *, related: bool, memory_limit: str | None
+) -> dict[str, Any]:
+    path, family = corpus_file(size, seed, folder)
+    with tempfile.TemporaryDirectory() as scratch, stage(f"dedup scan on {size:,} articles"):
+        out = Path(scratch)
+        seconds, peak = scan_child(path, out, related=related, memory_limit=memory_limit)
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-        cluster_of: dict[str, str] = {}
-        with (out / "clusters.jsonl").open(encoding="utf-8") as handle:
-            for line in handle:
-                cluster = json.loads(line)
-                for member in cluster["members"]:
-                    cluster_of[member["id"]] = cluster["cluster_id"]
+        cluster_of = _cluster_of(out)
     ids = list(family)
     scores = pair_scores(as_labels(ids, cluster_of), as_labels(ids, family))
+    # Planted pairs: (original, copy); the copies of one story are pairs too, but a trim and
+    # an extension of it may fall under the rule (Jaccard < 0.3), so they are not counted.
     variants = [i for i in ids if i != family[i]]
-    constructed_found = sum(cluster_of.get(i) == cluster_of.get(family[i]) for i in variants)
+    planted_found = sum(cluster_of.get(i) == cluster_of.get(family[i]) for i in variants)
     counts = summary["counts"]
     return {
         "articles": size,
@@ -120,13 +115,14 @@ def measure(size: int, seed: int, *, related: bool) -> dict[str, Any]:
         "peak_rss_mib": round(peak, 1),
         "stage_seconds": summary.get("seconds", {}),
         "candidates": counts.get("candidates"),
+        "candidates_per_article": round(counts.get("candidates", 0) / size, 3),
         "verified_exactly": counts.get("verified_exactly"),
         "pairs": counts.get("pairs"),
         "clusters": counts.get("clusters"),
         "duplicate_clusters": counts.get("duplicate_clusters"),
-        "constructed_pairs": len(variants),
-        "constructed_pair_recall": round(constructed_found / max(1, len(variants)), 4),
-        "merged_across_families": scores["false_merges"],
+        "planted_pairs": len(variants),
+        "planted_pair_recall": round(planted_found / max(1, len(variants)), 4),
+        "cross_family_merges": scores["false_merges"],
         "pair_f1_vs_families": scores["f1"],
     }
 
@@ -152,32 +148,51 @@ def power_fit(sizes: list[float], values: list[float]) -> dict[str, float]:
     }
 
 
-# Stages whose work grows with the number of LSH candidate pairs; the others touch each article
-# a fixed number of times.
-PAIR_STAGES = ("candidates", "verify")
+# Sizes the stage model extrapolates to: a month of an aggregator's archive, and ten.
+HORIZONS = (1_000_000, 10_000_000)
 
 
-def stage_model(rows: list[dict[str, Any]], candidate_fit: dict[str, float]) -> dict[str, float]:
-    """Seconds at 1M from the largest run: per-article stages × 10^k, pair stages × candidates.
+def stage_model(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Seconds, memory and candidates at 1M and 10M, stage by stage, from the two largest runs.
 
-    The pair-driven stages (candidate generation and verification) are scaled with the
-    fitted growth of the candidate count (last-step exponent), the rest linearly.
+    Each stage's seconds grow with its own exponent between the two largest sizes (at least
+    1: no stage gets cheaper per article), from the largest run; peak memory grows by its
+    per-article slope between them (what is held per article, over a fixed base); the
+    candidate count with its own exponent.
     """
-    largest = rows[-1]
-    stages = largest["stage_seconds"]
-    pair_seconds = sum(stages.get(name, 0.0) for name in PAIR_STAGES)
-    linear_seconds = sum(v for k, v in stages.items() if k not in PAIR_STAGES)
-    ratio = TARGET / largest["articles"]
-    pair_growth = ratio ** candidate_fit["local_exponent"]
-    return {
-        "from_articles": largest["articles"],
-        "linear_stage_seconds": round(linear_seconds, 1),
-        "pair_stage_seconds": round(pair_seconds, 1),
-        "at_1M_seconds": round(linear_seconds * ratio + pair_seconds * pair_growth, 1),
-        "candidates_at_1M": round(candidate_fit["at_1M_local"]),
-        # Two int64 columns per candidate pair, before any deduplication across bands.
-        "candidate_array_gib_at_1M": round(candidate_fit["at_1M_local"] * 16 / 2**30, 1),
+    small, large = rows[-2], rows[-1]
+    step = math.log(large["articles"] / small["articles"])
+
+    def exponent(before: float, after: float) -> float:
+        if before <= 0 or after <= 0:
+            return 1.0
+        return max(1.0, math.log(after / before) / step)
+
+    stages = {
+        name: (seconds, exponent(small["stage_seconds"].get(name, 0.0), seconds))
+        for name, seconds in large["stage_seconds"].items()
     }
+    slope = (large["peak_rss_mib"] - small["peak_rss_mib"]) / (
+        large["articles"] - small["articles"]
+    )
+    candidate_exponent = exponent(small["candidates"], large["candidates"])
+    model: dict[str, Any] = {
+        "from_articles": large["articles"],
+        "stage_exponents": {name: round(b, 2) for name, (_, b) in stages.items()},
+        "rss_mib_per_article": round(slope, 4),
+        "candidate_exponent": round(candidate_exponent, 2),
+    }
+    for horizon in HORIZONS:
+        ratio = horizon / large["articles"]
+        seconds = {name: s * ratio**b for name, (s, b) in stages.items()}
+        model[f"at_{horizon}"] = {
+            "seconds": round(sum(seconds.values()), 1),
+            "articles_per_second": round(horizon / max(1e-9, sum(seconds.values())), 1),
+            "stage_seconds": {name: round(v, 1) for name, v in seconds.items()},
+            "peak_rss_mib": round(large["peak_rss_mib"] + slope * (horizon - large["articles"])),
+            "candidates": round(large["candidates"] * ratio**candidate_exponent),
+        }
+    return model
 
 
 def plot(rows: list[dict[str, Any]], fits: dict[str, dict[str, float]], image: Path) -> bool:
@@ -186,14 +201,15 @@ def plot(rows: list[dict[str, Any]], fits: dict[str, dict[str, float]], image: P
     import matplotlib.pyplot as plt
 
     sizes = [r["articles"] for r in rows]
-    grid = np.logspace(math.log10(min(sizes)), math.log10(TARGET), 50)
+    far = HORIZONS[-1]
+    grid = np.logspace(math.log10(min(sizes)), math.log10(far), 50)
     figure, axes = plt.subplots(1, 3, figsize=(14, 4.2))
     for axis, (key, label) in zip(
         axes,
         (
             ("scan_seconds", "scan seconds"),
             ("peak_rss_mib", "peak RSS (MiB)"),
-            ("candidates", "LSH candidate pairs"),
+            ("candidates", "candidate pairs"),
         ),
         strict=True,
     ):
@@ -208,8 +224,8 @@ def plot(rows: list[dict[str, Any]], fits: dict[str, dict[str, float]], image: P
             label=f"fit n^{fit['exponent']:.2f}",
         )
         axis.loglog(
-            [sizes[-1], TARGET],
-            [values[-1], fit["at_1M_local"]],
+            [sizes[-1], far],
+            [values[-1], values[-1] * (far / sizes[-1]) ** fit["local_exponent"]],
             "--",
             color="C2",
             label=f"last-step n^{fit['local_exponent']:.2f}",
@@ -218,7 +234,7 @@ def plot(rows: list[dict[str, Any]], fits: dict[str, dict[str, float]], image: P
         axis.set_title(label)
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=8)
-    figure.suptitle("dedup scan growth: measured, fitted, extrapolated to 1M articles")
+    figure.suptitle("dedup scan growth: measured, fitted, extrapolated to 10M articles")
     save_figure(figure, image)
     return True
 
@@ -226,14 +242,29 @@ def plot(rows: list[dict[str, Any]], fits: dict[str, dict[str, float]], image: P
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
-    parser.add_argument("--seed", type=int, default=6)
-    parser.add_argument("--related", action="store_true", help="related lists on (k = 10)")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "dedup-bench-scale",
+        help="where the archives are written (never the repository)",
+    )
+    parser.add_argument("--memory-limit", default=None, help="passed to dedup scan")
+    parser.add_argument("--no-related", action="store_true", help="related lists off")
     parser.add_argument("--quick", action="store_true", help="1k and 3k, under two minutes")
     args = parser.parse_args(argv)
     sizes = [1000, 3000] if args.quick else sorted(args.sizes)
     rows = []
     for size in sizes:
-        rows.append(measure(size, args.seed, related=args.related))
+        rows.append(
+            measure(
+                size,
+                args.seed,
+                args.data_dir,
+                related=not args.no_related,
+                memory_limit=args.memory_limit,
+            )
+        )
         print(json.dumps(rows[-1]), file=sys.stderr)
     fits = (
         {
@@ -252,18 +283,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "seconds",
             "scan seconds",
             "peak RSS MiB",
-            "LSH candidates",
+            "candidates",
+            "candidates/article",
             "verified",
             "pairs",
             "clusters",
-            "constructed-pair recall",
-            "merged across families",
+            "planted-pair recall",
+            "cross-family merges",
         ],
         caption=(
             "`dedup scan` (CLI; articles/s and seconds end to end, read..write with "
             "interpreter start-up; scan seconds: the scan's own stages; related lists "
-            f"{'on' if args.related else 'off'}) on real articles replicated with "
-            f"perturbations (seed {args.seed}; families of 4-7)."
+            f"{'off' if args.no_related else 'on'}) on the seeded archive "
+            f"(`benchmarks.archive`, seed {args.seed}: distinct Markov-chain stories, 15 % "
+            "republished 1-4 times; cross-family merges: pairs clustered across families)."
         ),
     )
     for row in rows:
@@ -274,12 +307,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "seconds": row["seconds"],
                 "scan seconds": row["scan_seconds"],
                 "peak RSS MiB": row["peak_rss_mib"],
-                "LSH candidates": row["candidates"],
+                "candidates": row["candidates"],
+                "candidates/article": row["candidates_per_article"],
                 "verified": row["verified_exactly"],
                 "pairs": row["pairs"],
                 "clusters": row["clusters"],
-                "constructed-pair recall": row["constructed_pair_recall"],
-                "merged across families": row["merged_across_families"],
+                "planted-pair recall": row["planted_pair_recall"],
+                "cross-family merges": row["cross_family_merges"],
             }
         )
     tables = [table]
@@ -301,7 +335,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for key, label in (
             ("scan_seconds", "scan seconds"),
             ("peak_rss_mib", "peak RSS MiB"),
-            ("candidates", "LSH candidates"),
+            ("candidates", "candidates"),
         ):
             fit = fits[key]
             extrapolation.add(
@@ -313,30 +347,31 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     "at 1M (last step)": round(fit["at_1M_local"], 1),
                 }
             )
-        model = stage_model(rows, fits["candidates"])
-        extrapolation.add(
-            **{
-                "measure": "scan seconds, stage model",
-                "fit (all sizes)": (
-                    f"{model['linear_stage_seconds']} s per-article stages × n + "
-                    f"{model['pair_stage_seconds']} s pair stages × candidates, "
-                    f"from {model['from_articles']:,}"
-                ),
-                "at 1M (fit)": model["at_1M_seconds"],
-                "exponent, last two sizes": None,
-                "at 1M (last step)": None,
-            }
-        )
+        model = stage_model(rows)
+        for horizon in HORIZONS:
+            at = model[f"at_{horizon}"]
+            extrapolation.add(
+                **{
+                    "measure": f"stage model at {horizon:,}",
+                    "fit (all sizes)": (
+                        f"{at['seconds']:,} s ({at['articles_per_second']:,} articles/s), "
+                        f"peak RSS {at['peak_rss_mib']:,} MiB, {at['candidates']:,} candidates"
+                    ),
+                    "at 1M (fit)": None,
+                    "exponent, last two sizes": None,
+                    "at 1M (last step)": None,
+                }
+            )
         tables.append(extrapolation)
     folder = RESULTS / "quick" if args.quick else RESULTS
     image = folder / "scale.png"
     images = [image] if fits and plot(rows, fits, image) else []
     results = {
         "seed": args.seed,
-        "related": args.related,
+        "related": not args.no_related,
         "sizes": rows,
         "fits": fits,
-        "stage_model": stage_model(rows, fits["candidates"]) if fits else {},
+        "stage_model": stage_model(rows) if fits else {},
     }
     publish("scale", tables, module="benchmarks.scale", argv=argv, quick=args.quick, images=images)
     print_json(results)

@@ -294,6 +294,12 @@ def _given(ctx: click.Context, option: str) -> bool:
     help="Also write report.html in --out: a review page of the clusters, pairs and rejects "
     "(self-contained, opens offline).",
 )
+@click.option(
+    "--memory-limit",
+    default=None,
+    help="Memory the candidate stage may use, e.g. 8G or 512M; beyond it works in parts "
+    "spilled to the temporary folder [default: half of the machine's memory].",
+)
 @_apply(_progress_options())
 @click.pass_context
 def scan_command(
@@ -317,6 +323,7 @@ def scan_command(
     deduplicated: str | None,
     jobs: int | None,
     html: bool,
+    memory_limit: str | None,
     progress: bool | None,
     quiet: bool,
     **flags: Any,
@@ -364,6 +371,7 @@ def scan_command(
         drawer=_drawer(progress, quiet),
         jobs=default_jobs() if jobs is None else jobs,
         articles=kept,
+        memory_limit=_bytes(memory_limit),
     )
     if deduplicated is not None:
         _write_canonicals(deduplicated, inputs, report, origins, input_format, encoding)
@@ -371,6 +379,25 @@ def scan_command(
     if not quiet:
         _summary_line(counts, started, out_dir)
     _exit_on_rejects(counts, max_reject_rate, quiet=quiet)
+
+
+def _bytes(size: str | None) -> int | None:
+    """--memory-limit: a number of bytes with an optional K, M, G or T suffix (powers of 1024)."""
+    if size is None:
+        return None
+    text = size.strip().upper().removesuffix("B")
+    scale = 1024 ** ("KMGT".index(text[-1]) + 1) if text and text[-1] in "KMGT" else 1
+    number = text[:-1] if scale > 1 else text
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise click.BadParameter(
+            f"{size!r} is not a size; give bytes or a number with K, M, G or T, e.g. 8G",
+            param_hint="--memory-limit",
+        )
+    return int(value * scale)
 
 
 def _summary_line(counts: dict[str, Any], started: float, out_dir: str) -> None:
@@ -392,6 +419,7 @@ def _scan_into(
     drawer: _TqdmProgress | None,
     jobs: int,
     articles: list[Article] | None = None,
+    memory_limit: int | None = None,
 ) -> ScanReport:
     """Check the inputs and the output folder, scan, write it all at once; SIGTERM leaves the
     folder as it was. With ``articles`` (filled while reading), report.html is written too,
@@ -403,7 +431,7 @@ def _scan_into(
         raise click.ClickException(str(error)) from error
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        report = scan(read(), config=config, progress=drawer, jobs=jobs)
+        report = scan(read(), config=config, progress=drawer, jobs=jobs, memory_limit=memory_limit)
         if articles is not None:
             from dedup.report import REPORT_FILE, RunOutputs, build_html, write_html
 

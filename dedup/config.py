@@ -188,8 +188,20 @@ class DedupConfig:
         names and vocabulary (5-gram Jaccard >= 0.1 on the judged pairs), the
         two wire items a roundup carries do not.
     candidate_threshold
-        Jaccard level the LSH bands are tuned for; below the verification
-        thresholds so that contained copies become candidates.
+        Jaccard level the LSH bands are tuned for (the Jaccard branch of
+        :mod:`dedup.candidates`); with ``passage_candidates`` off, below the
+        verification thresholds so that contained copies become candidates.
+    passage_candidates
+        Propose pairs that share passages too (winnowed fingerprints, the
+        containment branch of :mod:`dedup.candidates`).
+    fingerprint_chars, fingerprint_window
+        Fingerprints are the minimum hash of every ``fingerprint_window``
+        consecutive ``fingerprint_chars``-character k-grams.
+    fingerprint_max_df, fingerprint_min_shared, fingerprint_min_share
+        A fingerprint of more than ``fingerprint_max_df`` articles proposes
+        nothing; a pair is proposed when it shares at least
+        ``fingerprint_min_shared`` fingerprints and this share of the smaller
+        text's.
     lsh_weights
         (false positive, false negative) weights for datasketch's band/row
         optimizer; weighted toward recall.
@@ -228,7 +240,24 @@ class DedupConfig:
     # SAME_STORY/TEMPLATE/DIFFERENT pairs are 9 to 20 days apart (a report reused as background).
     # 7 days leaves a margin over the positives and catches all eight.
     containment_max_days_apart: float | None = 7.0
-    candidate_threshold: float = 0.3
+    # Candidates (dedup/candidates.py), measured against the pairs the scan accepted from LSH
+    # at 0.3 (32 x 2): saudinewsnet + ant-multisource-2018 (12,839 distinct texts, 3,587
+    # pairs, 1.72M candidates), ant-jawharafm-2017 (6,234, 289, 270k) and the 20k archive of
+    # benchmarks.archive (17,323, 4,093, 4.16M). LSH at 0.6 (25 x 5) with fingerprints of
+    # 16-character k-grams winnowed over 12, capped at 50 articles, 2 shared and 5 % of the
+    # smaller text's: 19.6k, 19.8k and ~6k candidates, no accepted pair lost (4, 2 and 5
+    # found more). 30-character k-grams over 20 lose 16 of jawharafm's formulaic sports
+    # reports (scattered edits leave no 49-character passage; 20 over 16 still lose 6);
+    # 12 over 6 lose none but emit 1,100 fingerprint pairs per article (16 over 12: 440).
+    # LSH at 0.5 (32 x 4) lets unrelated pairs collide 25x more often (7.8e-6 -> 2e-4 at
+    # Jaccard 0.05), which grows as n^2: 9k more candidates at 20k, ~23M at 1M.
+    candidate_threshold: float = 0.6
+    passage_candidates: bool = True
+    fingerprint_chars: int = 16
+    fingerprint_window: int = 12
+    fingerprint_max_df: int = 50
+    fingerprint_min_shared: int = 2
+    fingerprint_min_share: float = 0.05
     link_jaccard: float = 0.5
     link_containment: float = 0.7
     same_story_jaccard: float = 0.1
@@ -326,6 +355,24 @@ class DedupConfig:
         _check(
             self.boilerplate_min_articles >= 2,
             f"boilerplate_min_articles must be >= 2, got {self.boilerplate_min_articles}",
+        )
+        self._check_fingerprints()
+
+    def _check_fingerprints(self) -> None:
+        """The passage fingerprints' k-gram, window, frequency cap and pair rule."""
+        _check(
+            self.fingerprint_chars >= 2 and self.fingerprint_window >= 1,
+            "fingerprint_chars must be >= 2 and fingerprint_window >= 1, got "
+            f"{self.fingerprint_chars} and {self.fingerprint_window}",
+        )
+        _check(
+            self.fingerprint_max_df >= 2 and self.fingerprint_min_shared >= 1,
+            "fingerprint_max_df must be >= 2 and fingerprint_min_shared >= 1, got "
+            f"{self.fingerprint_max_df} and {self.fingerprint_min_shared}",
+        )
+        _check(
+            0.0 <= self.fingerprint_min_share <= 1.0,
+            f"fingerprint_min_share must be in [0, 1], got {self.fingerprint_min_share}",
         )
 
     @cached_property

@@ -10,6 +10,8 @@ timing, progress and the report.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,10 +21,11 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup._version import __version__
+from dedup.arrays import distinct_with_inverse
+from dedup.candidates import Fingerprints, candidate_pairs, passage_fingerprints
 from dedup.cluster import canonical_key, clusters_for
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError, InputError
-from dedup.lsh import candidate_pairs
 from dedup.parallel import WorkerPool
 from dedup.prepare import (
     PreparedTexts,
@@ -36,13 +39,14 @@ from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
 from dedup.verify import (
     VerifiedPairs,
-    exact_groups,
+    estimated_jaccard,
     exact_similarities,
+    minimum_estimate,
     too_far_apart,
     verify_pairs,
 )
 
-__all__ = ["Progress", "scan", "sort_key_for"]
+__all__ = ["Progress", "default_memory_limit", "scan", "sort_key_for"]
 
 Progress = Callable[[str, int, int], None]
 """Progress callback: (stage name, items done, items total)."""
@@ -59,6 +63,21 @@ _READ_EVERY = 1000
 
 def _noop(stage: str, done: int, total: int) -> None:
     return None
+
+
+def default_memory_limit() -> int:
+    """Half of the machine's physical memory, in bytes (what ``scan`` respects by default).
+
+    Examples
+    --------
+    >>> default_memory_limit() > 0
+    True
+    """
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: assume 8 GiB
+        total = 8 << 30
+    return int(total) // 2
 
 
 def sort_key_for(articles: Sequence[Article]) -> Callable[[str], tuple[object, ...]]:
@@ -146,45 +165,115 @@ def _admit(
     )
 
 
+@dataclass(frozen=True)
+class _Sketches:
+    """What the later stages read of every admitted text. The shingle sets themselves are
+    not kept (8 bytes per shingle, some 11 GB at a million articles): verification and
+    clustering shingle again the few texts they compare (:class:`_ShingleCache`)."""
+
+    sizes: npt.NDArray[np.int64]
+    groups: npt.NDArray[np.int64]
+    signatures: npt.NDArray[np.uint32]
+    fingerprints: Fingerprints | None
+
+
+def _group_digests(
+    part: ShingleSets, first: int, first_of: dict[bytes, int], groups: npt.NDArray[np.int64]
+) -> None:
+    """:func:`dedup.verify.exact_groups` over batches: each text's group is the first text
+    (of all batches so far) with the identical shingle set; empty sets are never grouped."""
+    sizes = part.sizes
+    for index in np.flatnonzero(sizes > 0).tolist():
+        digest = hashlib.blake2b(part.of(index).tobytes(), digest_size=16).digest()
+        groups[first + index] = first_of.setdefault(digest, first + index)
+
+
 def _shingle_and_sign(
     texts: list[str], config: DedupConfig, progress: Progress
-) -> tuple[ShingleSets, npt.NDArray[np.uint32], tuple[float, float]]:
-    """Shingle sets and signatures, a batch at a time; the seconds each stage took."""
-    parts, signed = [], []
+) -> tuple[_Sketches, tuple[float, float]]:
+    """Shingle set sizes, exact groups, signatures and passage fingerprints, a batch at a
+    time (the shingle sets of one batch at most in memory); the seconds the shingle stage
+    (shingles, groups and fingerprints) and the signature stage took."""
+    count = len(texts)
+    sizes = np.zeros(count, dtype=np.int64)
+    groups = np.arange(count, dtype=np.int64)
+    signatures = np.zeros((count, config.num_perm), dtype=np.uint32)
+    first_of: dict[bytes, int] = {}
+    printed = []
     spent = [0.0, 0.0]
-    for start in range(0, len(texts), _SHINGLE_BATCH):
-        done = min(start + _SHINGLE_BATCH, len(texts))
+    for start in range(0, count, _SHINGLE_BATCH):
+        done = min(start + _SHINGLE_BATCH, count)
         clock = time.perf_counter()
         part = shingle_texts(texts[start:done], config.ngram)
-        parts.append(part)
-        progress("shingle", done, len(texts))
+        sizes[start:done] = part.sizes
+        _group_digests(part, start, first_of, groups)
+        if config.passage_candidates:
+            printed.append(
+                passage_fingerprints(
+                    texts[start:done],
+                    chars=config.fingerprint_chars,
+                    window=config.fingerprint_window,
+                )
+            )
+        progress("shingle", done, count)
         middle = time.perf_counter()
-        signed.append(minhash_signatures(part, num_perm=config.num_perm, seed=config.seed))
-        progress("signature", done, len(texts))
+        signatures[start:done] = minhash_signatures(
+            part, num_perm=config.num_perm, seed=config.seed
+        )
+        progress("signature", done, count)
         spent[0] += middle - clock
         spent[1] += time.perf_counter() - middle
-    signatures = (
-        np.concatenate(signed) if signed else np.zeros((0, config.num_perm), dtype=np.uint32)
-    )
-    return concatenate(parts, config.ngram), signatures, (spent[0], spent[1])
+    fingerprints = Fingerprints.concatenate(printed) if config.passage_candidates else None
+    return _Sketches(sizes, groups, signatures, fingerprints), (spent[0], spent[1])
+
+
+class _ShingleCache:
+    """Shingle sets of single texts, computed again on demand and kept for a while.
+
+    Verification and clustering compare a few texts each; holding every shingle set
+    would cost 8 bytes per shingle for the whole corpus.
+    """
+
+    def __init__(self, texts: Sequence[str], ngram: int, capacity: int = 4096) -> None:
+        self._texts, self._ngram, self._capacity = texts, ngram, capacity
+        self._sets: dict[int, ShingleSets] = {}
+
+    def batch(self, indices: npt.NDArray[np.int64]) -> ShingleSets:
+        """The shingle sets of ``texts[indices]``, in that order (shingled in one call); an
+        index of -1 gives an empty set."""
+        texts = self._texts
+        return shingle_texts([texts[i] if i >= 0 else "" for i in indices.tolist()], self._ngram)
+
+    def pair(self, first: int, second: int) -> ShingleSets:
+        """The shingle sets of two texts (remembered: clusters ask for a text many times)."""
+        missing = [i for i in (first, second) if i not in self._sets]
+        if missing:
+            if len(self._sets) + len(missing) > self._capacity:
+                self._sets.clear()
+            found = self.batch(np.array(missing, dtype=np.int64))
+            for position, index in enumerate(missing):
+                self._sets[index] = found.rows(position, position + 1)
+        return concatenate([self._sets[first], self._sets[second]], self._ngram)
 
 
 def _verify(
     candidates: npt.NDArray[np.int64],
-    shingles: ShingleSets,
+    shingles: _ShingleCache,
     signatures: npt.NDArray[np.uint32],
     texts: Sequence[str],
     config: DedupConfig,
     progress: Progress,
+    block: int | None = None,
 ) -> VerifiedPairs:
     """verify_pairs over blocks of candidates, joined as one call would give them."""
+    block = _VERIFY_BLOCK if block is None else block
     blocks = [
-        verify_pairs(candidates[start : start + _VERIFY_BLOCK], shingles, signatures, texts, config)
-        for start in _report_blocks(len(candidates), _VERIFY_BLOCK, "verify", progress)
-    ] or [verify_pairs(candidates, shingles, signatures, texts, config)]
+        _verify_block(candidates[start : start + block], shingles, signatures, texts, config)
+        for start in _report_blocks(len(candidates), block, "verify", progress)
+    ] or [_verify_block(candidates, shingles, signatures, texts, config)]
     counts: Counter[str] = Counter()
-    for block in blocks:
-        counts.update(block[4])
+    for found in blocks:
+        counts.update(found[4])
     return (
         np.concatenate([b[0] for b in blocks]).reshape(-1, 2),
         np.concatenate([b[1] for b in blocks]),
@@ -192,6 +281,38 @@ def _verify(
         [relation for b in blocks for relation in b[3]],
         {key: counts[key] for key in blocks[0][4]},
     )
+
+
+def _verify_block(
+    candidates: npt.NDArray[np.int64],
+    shingles: _ShingleCache,
+    signatures: npt.NDArray[np.uint32],
+    texts: Sequence[str],
+    config: DedupConfig,
+) -> VerifiedPairs:
+    """verify_pairs on one block, over the block's own texts: only those of the candidates
+    that pass the MinHash screen are shingled again (the others are never compared)."""
+    local, inverse = distinct_with_inverse(candidates.ravel())
+    pairs = inverse.reshape(-1, 2).astype(np.int64)
+    screened = estimated_jaccard(signatures, candidates) >= minimum_estimate(config)
+    compared = np.zeros(len(local), dtype=bool)
+    compared[pairs[screened].ravel()] = True
+    sets = shingles.batch(np.where(compared, local, -1))
+    found = verify_pairs(pairs, sets, signatures[local], _Gather(texts, local), config)
+    return (local[found[0]].reshape(-1, 2), *found[1:])
+
+
+class _Gather(Sequence[str]):
+    """``texts[indices[i]]`` as a sequence, without copying the texts."""
+
+    def __init__(self, texts: Sequence[str], indices: npt.NDArray[np.int64]) -> None:
+        self._texts, self._indices = texts, indices
+
+    def __len__(self) -> int:
+        return len(self._indices)
+
+    def __getitem__(self, position: int) -> str:  # type: ignore[override]
+        return self._texts[int(self._indices[position])]
 
 
 def _report_blocks(total: int, step: int, stage: str, progress: Progress) -> Iterator[int]:
@@ -202,35 +323,35 @@ def _report_blocks(total: int, step: int, stage: str, progress: Progress) -> Ite
 
 
 def _candidates(
-    shingles: ShingleSets,
-    signatures: npt.NDArray[np.uint32],
-    config: DedupConfig,
-    progress: Progress,
+    sketches: _Sketches, config: DedupConfig, progress: Progress, memory_limit: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Exact groups (identical shingle sets) and the LSH candidates between their firsts."""
-    groups = exact_groups(shingles)
+    """Exact groups (identical shingle sets) and the candidates between their firsts
+    (:func:`dedup.candidates.candidate_pairs`)."""
+    groups = sketches.groups
     representatives = np.flatnonzero(
-        (groups == np.arange(len(groups))) & (shingles.sizes >= config.min_shingles)
+        (groups == np.arange(len(groups))) & (sketches.sizes >= config.min_shingles)
     )
-    bands, rows = config.bands_rows
+    fingerprints = sketches.fingerprints
     local_pairs = candidate_pairs(
-        signatures[representatives],
-        bands=bands,
-        rows=rows,
+        sketches.signatures[representatives],
+        None if fingerprints is None else fingerprints.take(representatives),
+        config,
         progress=lambda done, total: progress("candidates", done, total),
+        memory_limit=memory_limit,
     )
     candidates = representatives[local_pairs] if len(local_pairs) else local_pairs
     return groups, candidates
 
 
 def _clusters(
-    corpus: _Corpus, pairs: list[Pair], shingles: ShingleSets, config: DedupConfig
+    corpus: _Corpus, pairs: list[Pair], shingles: _ShingleCache, config: DedupConfig
 ) -> tuple[Cluster, ...]:
     position = {article.id: index for index, article in enumerate(corpus.articles)}
+    both = np.array([[0, 1]], dtype=np.int64)
 
     def similarity(first: str, second: str) -> tuple[float, float]:
-        pair = np.array([[position[first], position[second]]], dtype=np.int64)
-        jaccard_of, containment_of = exact_similarities(shingles, pair)
+        sets = shingles.pair(position[first], position[second])
+        jaccard_of, containment_of = exact_similarities(sets, both)
         return float(jaccard_of[0]), float(containment_of[0])
 
     published = {a.id: (published_timestamp(a.published_at), len(a.text)) for a in corpus.articles}
@@ -269,6 +390,7 @@ def scan(
     config: DedupConfig | None = None,
     progress: Progress | None = None,
     jobs: int = 1,
+    memory_limit: int | None = None,
 ) -> ScanReport:
     """Find duplicate clusters (and related lists) in a corpus.
 
@@ -284,6 +406,10 @@ def scan(
         Processes for the per-article stages, this one included (:mod:`dedup.parallel`:
         fresh worker interpreters, safe inside any program); the output is the same for
         any value. ``dedup scan`` uses every core unless told ``--jobs``.
+    memory_limit
+        Bytes the candidate stage may use for its passage fingerprints (beyond, it works
+        in parts spilled to a temporary folder; the result is the same); None: half of the
+        machine's memory (:func:`default_memory_limit`).
 
     Returns
     -------
@@ -323,15 +449,17 @@ def scan(
         )
     corpus = _admit(articles, prepared, config, rejected)
     timer.lap("prepare")
-    shingles, signatures, spent = _shingle_and_sign(corpus.texts, config, report_progress)
+    sketches, spent = _shingle_and_sign(corpus.texts, config, report_progress)
+    shingles, signatures = _ShingleCache(corpus.texts, config.ngram), sketches.signatures
     timer.split(("shingle", "signature"), spent)
-    groups, candidates = _candidates(shingles, signatures, config, report_progress)
+    limit = default_memory_limit() if memory_limit is None else memory_limit
+    groups, candidates = _candidates(sketches, config, report_progress, limit)
     timer.lap("candidates")
     # Dates are applied per article pair by _expand_pairs: members of an exact group
     # share a text, not a date.
     verified = _verify(candidates, shingles, signatures, corpus.texts, config, report_progress)
     timer.lap("verify")
-    pairs, too_far = _expand_pairs(corpus.articles, groups, shingles.sizes, config, verified)
+    pairs, too_far = _expand_pairs(corpus.articles, groups, sketches.sizes, config, verified)
     verified[4]["too_far_apart"] = too_far
     clusters = _clusters(corpus, pairs, shingles, config)
     report_progress("cluster", len(corpus.texts), len(corpus.texts))
@@ -348,7 +476,7 @@ def scan(
             "clusters": len(clusters),
             "duplicate_clusters": sum(1 for c in clusters if c.size > 1),
             "articles_in_duplicate_clusters": sum(c.size for c in clusters if c.size > 1),
-            "too_small_to_match": int(np.count_nonzero(shingles.sizes < config.min_shingles)),
+            "too_small_to_match": int(np.count_nonzero(sketches.sizes < config.min_shingles)),
             "exact_duplicate_articles": int(np.count_nonzero(groups != np.arange(len(groups)))),
             **verified[4],
             "pairs": len(pairs),

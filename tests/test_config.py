@@ -232,12 +232,16 @@ def test_bands_rows_derived_from_the_candidate_threshold(
     assert at_threshold > (0.9 if weights[1] >= 0.9 else 0.3)
 
 
-def test_default_bands_rows_catch_containment_pairs() -> None:
-    bands, rows = DedupConfig().bands_rows
-    # A contained copy at the lowest accepted Jaccard (0.3) is a candidate with
-    # probability above 0.9; at Jaccard 0.8 it is certain for practical purposes.
-    assert 1 - (1 - 0.3**rows) ** bands > 0.9
-    assert 1 - (1 - 0.8**rows) ** bands > 0.999999
+def test_default_bands_rows_catch_near_copies_and_few_unrelated_pairs() -> None:
+    config = DedupConfig()
+    bands, rows = config.bands_rows
+    # The Jaccard branch of dedup.candidates: a pair at Jaccard 0.8 is a candidate for
+    # practical purposes always, one at 0.5 often; an unrelated pair (Jaccard 0.1) rarely.
+    # Contained copies at a lower Jaccard are the passage branch's (tests/test_candidates.py).
+    assert 1 - (1 - 0.8**rows) ** bands > 0.9999
+    assert 1 - (1 - 0.5**rows) ** bands > 0.5
+    assert 1 - (1 - 0.1**rows) ** bands < 0.001
+    assert config.passage_candidates
 
 
 @pytest.mark.parametrize(

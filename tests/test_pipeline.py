@@ -278,12 +278,13 @@ def test_progress_reports_every_stage_chunk_by_chunk(
     accepted = counts["accepted"]
     final = {stage: (done, total) for stage, done, total in calls}
     bands, _ = oracle_config.bands_rows
+    steps = bands + oracle_config.passage_candidates  # one step per band, one for passages
     assert final == {
         "read": (len(articles), len(articles)),
         "prepare": (len(articles), len(articles)),
         "shingle": (accepted, accepted),
         "signature": (accepted, accepted),
-        "candidates": (bands, bands),
+        "candidates": (steps, steps),
         "verify": (counts["candidates"], counts["candidates"]),
         "cluster": (accepted, accepted),
         "related": (accepted, accepted),
@@ -353,3 +354,41 @@ def test_records_that_are_not_articles_are_a_clear_input_error(
 def test_a_config_that_is_not_a_dedup_config_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"config must be a DedupConfig, got dict"):
         scan([], config={"ngram": 5})  # type: ignore[arg-type]
+
+
+def test_a_tiny_memory_limit_changes_the_work_not_the_report(oracle_config: DedupConfig) -> None:
+    articles = planted_corpus(60, stories=5)
+    config = replace(oracle_config, related=RelatedConfig(k=0))
+    roomy = scan(articles, config=config)
+    tight = scan(articles, config=config, memory_limit=1)  # fingerprints in many spilled parts
+    assert tight.pairs == roomy.pairs
+    assert tight.clusters == roomy.clusters
+    assert tight.stats["counts"] == roomy.stats["counts"]
+    assert any(pair.relation == "near" for pair in roomy.pairs)
+
+
+def test_the_cli_reads_a_memory_limit_and_refuses_a_wrong_one(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dedup.cli import main
+
+    corpus = tmp_path / "in.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": a.id, "text": a.text}, ensure_ascii=False) + "\n"
+            for a in planted_corpus(20, stories=3)
+            if isinstance(a, Article)
+        ),
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    base = ["scan", str(corpus), "--related-k", "0", "-q"]
+    roomy = runner.invoke(main, [*base, "--out", str(tmp_path / "a")])
+    tight = runner.invoke(main, [*base, "--out", str(tmp_path / "b"), "--memory-limit", "1K"])
+    assert roomy.exit_code == tight.exit_code == 0, tight.output
+    assert (tmp_path / "a" / "pairs.jsonl").read_bytes() == (
+        tmp_path / "b" / "pairs.jsonl"
+    ).read_bytes()
+    wrong = runner.invoke(main, [*base, "--out", str(tmp_path / "c"), "--memory-limit", "lots"])
+    assert wrong.exit_code == 2
+    assert "'lots' is not a size" in wrong.output

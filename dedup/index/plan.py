@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from dedup.arrays import distinct
 from dedup.boilerplate import LineStatistics, line_contributions
+from dedup.candidates import Fingerprints, candidate_pairs, passage_fingerprints
 from dedup.config import DedupConfig
 from dedup.index.caches import BandIndex, SignatureCache
 from dedup.index.codec import pack_dropped, pack_lines, signed64, unpack_dropped, unpack_lines
@@ -28,7 +29,7 @@ from dedup.index.components import (
 )
 from dedup.index.related import RelatedLists, TermVector
 from dedup.index.store import Changes, ClusterFields, Edge, Record, StoreReader
-from dedup.lsh import band_values, candidate_pairs
+from dedup.lsh import band_values
 from dedup.prepare import (
     dropped_lines,
     invalid_unicode,
@@ -55,6 +56,11 @@ I64Array = npt.NDArray[np.int64]
 # first (3.5), so only the ones verify_pairs may keep have their shingles recomputed, and
 # verify_pairs itself makes the decision, exactly as in the scan.
 _SCREEN_SIGMAS: Final = 3.5
+# The store's buckets hold the passage fingerprints too (dedup.candidates), under a band
+# number no LSH layout uses (the stores keep a band in 2 unsigned bytes, and bands*rows is at
+# most num_perm): a stored article is a candidate of a new one when they share
+# fingerprints, as in the scan.
+FINGERPRINT_BAND: Final = 0xFFFF
 
 
 @dataclass
@@ -124,6 +130,7 @@ class _Shingled:
     values: I64Array
     nums: I64Array
     eligible: I64Array
+    fingerprints: Fingerprints | None = None
 
 
 class BatchPlanner:
@@ -366,7 +373,55 @@ class BatchPlanner:
             changes.bucket_add.extend(map(tuple, triples.tolist()))
         for i, doc in enumerate(batch.docs):
             changes.blobs["signature"][doc.num] = signatures[i].astype("<u4").tobytes()
-        return _Shingled(shingles, signatures, values, nums, eligible)
+        fingerprints = self._post_fingerprints(batch, nums, eligible)
+        return _Shingled(shingles, signatures, values, nums, eligible, fingerprints)
+
+    def _fingerprints(self, texts: list[str]) -> Fingerprints:
+        config = self.config
+        return passage_fingerprints(
+            texts, chars=config.fingerprint_chars, window=config.fingerprint_window
+        )
+
+    def _post_fingerprints(
+        self, batch: _Batch, nums: I64Array, eligible: I64Array
+    ) -> Fingerprints | None:
+        """The docs' fingerprints; their postings written, the void articles' old ones removed."""
+        if not self.config.passage_candidates:
+            return None
+        changes = batch.changes
+        old = [
+            (num, shingle_text(lines, unpack_dropped(record.dropped)))
+            for num, record, lines in self._void_texts(batch)
+            if record.size >= self.config.min_shingles
+        ]
+        if old:
+            gone = self._fingerprints([text for _, text in old])
+            owners = np.repeat([num for num, _ in old], gone.sizes)
+            changes.bucket_remove.extend(
+                (FINGERPRINT_BAND, value, num)
+                for value, num in zip(
+                    gone.hashes.view(np.int64).tolist(), owners.tolist(), strict=True
+                )
+            )
+        fingerprints = self._fingerprints(batch.texts)
+        posted = fingerprints.take(eligible)
+        owners = np.repeat(nums[eligible], posted.sizes)
+        changes.bucket_add.extend(
+            (FINGERPRINT_BAND, value, num)
+            for value, num in zip(
+                posted.hashes.view(np.int64).tolist(), owners.tolist(), strict=True
+            )
+        )
+        return fingerprints
+
+    @staticmethod
+    def _void_texts(batch: _Batch) -> list[tuple[int, Record, list[str]]]:
+        """The stored articles whose postings go: re-shingled ones and deleted ones."""
+        found = [(doc.num, doc.record, doc.lines) for doc in batch.docs if doc.record is not None]
+        found.extend(
+            (num, record, batch.deleted_lines.get(num, [])) for num, record in batch.deleted.items()
+        )
+        return found
 
     def _stored_candidates(
         self, reader: StoreReader, batch: _Batch, shingled: _Shingled
@@ -379,6 +434,10 @@ class BatchPlanner:
         found_q, found_num = self._bucket_members(
             reader, queries, band_ids, values[eligible].ravel()
         )
+        if shingled.fingerprints is not None:
+            passage_q, passage_num = self._passage_members(reader, shingled)
+            found_q = np.concatenate([found_q, passage_q])
+            found_num = np.concatenate([found_num, passage_num])
         if batch.void and len(found_num):
             keep = ~np.isin(found_num, np.fromiter(batch.void, dtype=np.int64))
             found_q, found_num = found_q[keep], found_num[keep]
@@ -395,6 +454,32 @@ class BatchPlanner:
         pairs = pairs[estimates >= minimum_estimate(self.config, _SCREEN_SIGMAS)]
         survivors = distinct(pairs[:, 1])
         return pairs, survivors, matrix[np.searchsorted(candidates, survivors)]
+
+    def _passage_members(
+        self, reader: StoreReader, shingled: _Shingled
+    ) -> tuple[I64Array, I64Array]:
+        """(doc position, stored number) pairs sharing at least ``fingerprint_min_shared``
+        fingerprints posted by at most ``fingerprint_max_df`` articles (stored and new), as
+        :func:`dedup.candidates.fingerprint_pairs` counts them in the scan."""
+        config = self.config
+        posted = shingled.fingerprints.take(shingled.eligible)  # type: ignore[union-attr]
+        queries = np.repeat(shingled.eligible, posted.sizes)
+        values = posted.hashes.view(np.int64)
+        found_q, found_num = reader.bucket_members(
+            np.arange(len(values), dtype=np.int64),
+            np.full(len(values), FINGERPRINT_BAND, dtype=np.int64),
+            values,
+        )
+        # Articles posting each fingerprint: the stored ones, plus the batch's own.
+        stored = np.bincount(found_q, minlength=len(values))
+        _, inverse, in_batch = np.unique(values, return_inverse=True, return_counts=True)
+        frequent = stored + in_batch[inverse] > config.fingerprint_max_df
+        keep = ~frequent[found_q]
+        codes, shared = np.unique(
+            queries[found_q[keep]] * np.int64(1 << 32) + found_num[keep], return_counts=True
+        )
+        codes = codes[shared >= config.fingerprint_min_shared]
+        return codes >> np.int64(32), codes & np.int64(0xFFFFFFFF)
 
     def _verify(self, reader: StoreReader, batch: _Batch, shingled: _Shingled) -> None:
         """The scan's verification of the batch's candidates; the accepted pairs as edges."""
@@ -427,8 +512,11 @@ class BatchPlanner:
         ]
         eligible = shingled.eligible
         if len(eligible) > 1:
+            fingerprints = shingled.fingerprints
             inside = candidate_pairs(
-                shingled.signatures[eligible], bands=self._bands, rows=self._rows
+                shingled.signatures[eligible],
+                None if fingerprints is None else fingerprints.take(eligible),
+                config,
             )
             pair_parts.append(eligible[inside].astype(np.int64))
         published = {new.num: new.published_ts for new in batch.news}
