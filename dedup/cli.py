@@ -612,6 +612,7 @@ def _explanation_text(found: Any) -> str:
     relation = f" ({found.relation})" if found.relation else ""
     days = "undated" if found.days_apart is None else f"{found.days_apart:.1f} days apart"
     lsh = "proposes" if found.shares_a_band else "never proposes"
+    passages = "propose" if found.shares_passages else "do not propose"
     return "\n".join(
         [
             f"{found.a} | {found.text_a}",
@@ -620,7 +621,7 @@ def _explanation_text(found: Any) -> str:
             f"shingles {found.shingles_a} / {found.shingles_b}; Jaccard {found.jaccard:.3f}, "
             f"containment {found.containment:.3f}; passages {found.passages:.3f}; {days}",
             f"MinHash estimate {found.estimate:.3f} (the prefilter needs "
-            f"{found.minimum_estimate:.3f}); LSH {lsh} the pair",
+            f"{found.minimum_estimate:.3f}); LSH {lsh} the pair, shared passages {passages} it",
             f"template guard: {found.template or 'not asked'}",
             f"duplicate: {verdict}{relation}: {found.decided_by}",
         ]

@@ -2,7 +2,8 @@
 
 :func:`explain_pair` prepares the corpus as the scan does (so the learned boilerplate lines
 are the scan's), then walks the pair through every step that decides it, in the scan's
-order: too few shingles, LSH (do they share a band?), the MinHash prefilter, the similarity
+order: too few shingles, the candidate stage (do they share an LSH band, or enough passage
+fingerprints among the corpus's?), the MinHash prefilter, the similarity
 rule (Jaccard, or containment with its floors), verbatim passages, the publication dates, and
 the template guard, and for a containment match the relation its shared passages read as
 (update, follow-up, roundup: :mod:`dedup.relations`). The first step that settles the pair
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from dedup.candidates import fingerprint_pairs, passage_fingerprints
 from dedup.config import DedupConfig
 from dedup.errors import InputError
 from dedup.lsh import band_values
@@ -32,6 +34,7 @@ from dedup.template import template_verdict
 from dedup.verify import (
     SimilarityRule,
     estimated_jaccard,
+    exact_groups,
     exact_similarities,
     minimum_estimate,
     passage_containment,
@@ -62,6 +65,11 @@ class PairExplanation:
         The MinHash estimate of the Jaccard, and the lowest one the prefilter lets through.
     shares_a_band
         Whether LSH proposes the pair (the two signatures agree on a whole band).
+    shares_passages
+        Whether the passage branch of the candidate stage proposes it: at least
+        ``fingerprint_min_shared`` winnowed fingerprints in common, and
+        ``fingerprint_min_share`` of the smaller text's, counting only those of at most
+        ``fingerprint_max_df`` articles of the corpus (:mod:`dedup.candidates`).
     passages
         Share of the shorter text's 40-character windows found verbatim in the other.
     days_apart
@@ -89,6 +97,7 @@ class PairExplanation:
     estimate: float
     minimum_estimate: float
     shares_a_band: bool
+    shares_passages: bool
     passages: float
     days_apart: float | None
     template: str | None
@@ -113,6 +122,7 @@ class _Figures:
     containment: float
     estimate: float
     shares_a_band: bool
+    shares_passages: bool
     passages: float
     days_apart: float | None
 
@@ -170,18 +180,51 @@ def explain_pairs(
     if missing:
         raise InputError(f"no article with the id {missing[0]!r} in the input(s)")
     prepared = prepare_texts(articles, config).shingle_texts
+    groups, by_passages = _passage_candidates(prepared, config)
     found = []
     for first, second in pairs:
-        left, right = articles[position[first]], articles[position[second]]
-        texts = [prepared[position[first]], prepared[position[second]]]
-        found.append(_explain(first, second, texts, left, right, config))
+        i, j = position[first], position[second]
+        shared = (min(groups[i], groups[j]), max(groups[i], groups[j])) in by_passages
+        texts = [prepared[i], prepared[j]]
+        found.append(_explain(first, second, texts, (articles[i], articles[j]), shared, config))
     return found
 
 
+def _passage_candidates(
+    texts: Sequence[str], config: DedupConfig
+) -> tuple[list[int], set[tuple[int, int]]]:
+    """The scan's passage branch over the whole corpus (its fingerprint frequencies are the
+    corpus's): each text's exact group (its first text with the same shingle set), and the
+    pairs of group firsts the branch proposes, as :func:`dedup.pipeline.scan` counts them."""
+    shingles = shingle_texts(list(texts), config.ngram)
+    groups = exact_groups(shingles)
+    if not config.passage_candidates:
+        return groups.tolist(), set()
+    firsts = (groups == np.arange(len(groups))) & (shingles.sizes >= config.min_shingles)
+    representatives = np.flatnonzero(firsts)
+    local = fingerprint_pairs(
+        passage_fingerprints(
+            [texts[i] for i in representatives.tolist()],
+            chars=config.fingerprint_chars,
+            window=config.fingerprint_window,
+        ),
+        max_df=config.fingerprint_max_df,
+        min_shared=config.fingerprint_min_shared,
+        min_share=config.fingerprint_min_share,
+    )
+    proposed = representatives[local].tolist() if len(local) else []
+    return groups.tolist(), {(a, b) for a, b in proposed}
+
+
 def _explain(
-    first: str, second: str, texts: list[str], left: Article, right: Article, config: DedupConfig
+    first: str,
+    second: str,
+    texts: list[str],
+    pair: tuple[Article, Article],
+    shares_passages: bool,
+    config: DedupConfig,
 ) -> PairExplanation:
-    figures = _measure(texts, left, right, config)
+    figures = _measure(texts, pair, shares_passages, config)
     duplicate, relation, decided_by, template = _verdict(figures, texts, config)
     return PairExplanation(
         a=first,
@@ -195,6 +238,7 @@ def _explain(
         estimate=figures.estimate,
         minimum_estimate=minimum_estimate(config),
         shares_a_band=figures.shares_a_band,
+        shares_passages=figures.shares_passages,
         passages=figures.passages,
         days_apart=figures.days_apart,
         template=template,
@@ -204,7 +248,10 @@ def _explain(
     )
 
 
-def _measure(texts: list[str], left: Article, right: Article, config: DedupConfig) -> _Figures:
+def _measure(
+    texts: list[str], both: tuple[Article, Article], shares_passages: bool, config: DedupConfig
+) -> _Figures:
+    left, right = both
     shingles = shingle_texts(texts, config.ngram)
     signatures = minhash_signatures(shingles, num_perm=config.num_perm, seed=config.seed)
     pair = np.array([[0, 1]], dtype=np.int64)
@@ -224,6 +271,7 @@ def _measure(texts: list[str], left: Article, right: Article, config: DedupConfi
         containment=float(containment[0]),
         estimate=float(estimated_jaccard(signatures, pair)[0]),
         shares_a_band=bool((values[0] == values[1]).any()),
+        shares_passages=shares_passages,
         passages=float(passage_containment(texts, pair)[0]),
         days_apart=days,
     )
@@ -240,8 +288,12 @@ def _verdict(
         return False, None, f"too few shingles to match ({smaller} < min_shingles)", None
     if figures.jaccard >= 1.0:
         return True, "exact", "the same text after preparation (exact copy)", None
-    if not figures.shares_a_band:
-        return False, None, "LSH never proposes the pair (no band of the signatures agrees)", None
+    if not (figures.shares_a_band or figures.shares_passages):
+        why = (
+            "the candidate stage never proposes the pair (no LSH band of the signatures "
+            "agrees, and too few shared passage fingerprints)"
+        )
+        return False, None, why, None
     if figures.estimate < minimum_estimate(config):
         return False, None, "the MinHash prefilter drops it (estimate under the bound)", None
     accepted, why = _accepted(figures, rule, config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,24 @@ def test_cli_explain_prints_the_figures_and_json(tmp_path: Path) -> None:
     unknown = CliRunner().invoke(main, ["explain", str(SAMPLE), "--ids", pair.a, "nope"])
     assert unknown.exit_code == 1
     assert "no article with the id 'nope'" in unknown.stderr
+
+
+def test_a_pair_only_shared_passages_propose_is_named() -> None:
+    """A story inside a longer article (Jaccard ~0.3): LSH at 0.6 rarely proposes it, the
+    passage branch does; with that branch off the candidate stage is what decides."""
+    rng = random.Random(11)
+    vocabulary = [f"{stem}{i}" for stem in ("وزارة", "صادرات", "ميناء", "مجلس") for i in range(400)]
+    story = " ".join(rng.choice(vocabulary) for _ in range(90))
+    longer = story + " " + " ".join(rng.choice(vocabulary) for _ in range(180))
+    articles = [Article("a", story), Article("b", longer)]
+    found = explain_pair(articles, "a", "b", config=NO_RELATED)
+    assert not found.shares_a_band
+    assert found.shares_passages
+    assert found.containment > 0.9
+    assert found.jaccard < 0.5
+    assert "candidate stage" not in found.decided_by
+    alone = explain_pair(articles, "a", "b", config=replace(NO_RELATED, passage_candidates=False))
+    assert not alone.shares_passages
+    assert not alone.duplicate
+    assert alone.relation is None
+    assert alone.decided_by.startswith("the candidate stage never proposes the pair")

@@ -39,6 +39,7 @@ _DF_TABLE_AFTER: Final = 200_000
 # Signatures read one by one before the whole matrix (and with it the LSH buckets) is
 # loaded; at least a quarter of the index's size is read either way.
 _SIGNATURES_AFTER: Final = 1000
+_SIGNATURES_SHARE_DIVISOR: Final = 4
 # Postings (article numbers, 8 bytes and some 30 of overhead each) and term vectors (about
 # 2 KB each) cached per Index: a few hundred MB at most.
 _POSTINGS_CACHE_LIMIT: Final = 10_000_000
@@ -80,7 +81,7 @@ class SignatureCache:
         """The signatures of stored articles ``nums`` (rows in that order)."""
         if not self.valid:
             self.misses += len(nums)
-            if self.misses > max(_SIGNATURES_AFTER, n_docs // 4):
+            if self.misses > max(_SIGNATURES_AFTER, n_docs // _SIGNATURES_SHARE_DIVISOR):
                 self.load(reader)
         if self.valid and len(nums) and nums.max() < len(self.matrix) and self.present[nums].all():
             return self.matrix[nums]

@@ -2,8 +2,8 @@
 
 "Just over" comes from the run's verified pairs. "Just under" needs the candidates the run
 did not keep, so the scan's own stages run again on the prepared texts: shingles,
-signatures, LSH candidates and the MinHash prefilter (:mod:`dedup.lsh`,
-:mod:`dedup.verify`; the prefilter's bound taken at the bottom of the near windows), then
+signatures, the candidate stage (LSH and shared passages, :mod:`dedup.candidates`) and the
+MinHash prefilter (:mod:`dedup.verify`; its bound taken at the bottom of the near windows), then
 exact similarities, a block of candidates at a time as :func:`dedup.pipeline.scan` does.
 The cost is that of the scan's candidate and verification stages (measured in
 ``benchmarks/README.md``).
@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dedup.candidates import candidate_pairs, passage_fingerprints
 from dedup.config import DedupConfig
-from dedup.lsh import candidate_pairs
 from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
 from dedup.verify import PREFILTER_SIGMAS, estimated_jaccard, exact_similarities
@@ -146,8 +146,16 @@ def _under(
     """Candidates the run did not keep, with Jaccard or containment just under a threshold."""
     shingles, signatures = _signed(texts, config)
     matchable = np.flatnonzero(shingles.sizes >= config.min_shingles)
-    bands, rows = config.bands_rows
-    local = candidate_pairs(signatures[matchable], bands=bands, rows=rows)
+    fingerprints = (
+        passage_fingerprints(
+            [texts[i] for i in matchable.tolist()],
+            chars=config.fingerprint_chars,
+            window=config.fingerprint_window,
+        )
+        if config.passage_candidates
+        else None
+    )
+    local = candidate_pairs(signatures[matchable], fingerprints, config)
     candidates = matchable[local] if len(local) else local.reshape(-1, 2)
     lowest = _lowest_estimate(windows, config.num_perm)
     found: list[NearPair] = []
