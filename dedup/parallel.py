@@ -45,6 +45,7 @@ __all__ = ["TASKS", "WorkerPool", "chunked", "default_jobs", "run_task"]
 #: and returns a JSON value (lists, dicts with string keys, str, int, float, bool, None).
 TASKS: dict[str, str] = {
     "prepare": "dedup.prepare:prepare_chunk",
+    "relations": "dedup.verify:relation_chunk",
 }
 
 _HEADER = struct.Struct(">Q")  # the byte length of the JSON frame that follows

@@ -264,13 +264,14 @@ def _verify(
     config: DedupConfig,
     progress: Progress,
     block: int | None = None,
+    pool: WorkerPool | None = None,
 ) -> VerifiedPairs:
     """verify_pairs over blocks of candidates, joined as one call would give them."""
     block = _VERIFY_BLOCK if block is None else block
     blocks = [
-        _verify_block(candidates[start : start + block], shingles, signatures, texts, config)
+        _verify_block(candidates[start : start + block], shingles, signatures, texts, config, pool)
         for start in _report_blocks(len(candidates), block, "verify", progress)
-    ] or [_verify_block(candidates, shingles, signatures, texts, config)]
+    ] or [_verify_block(candidates, shingles, signatures, texts, config, pool)]
     counts: Counter[str] = Counter()
     for found in blocks:
         counts.update(found[4])
@@ -289,6 +290,7 @@ def _verify_block(
     signatures: npt.NDArray[np.uint32],
     texts: Sequence[str],
     config: DedupConfig,
+    pool: WorkerPool | None = None,
 ) -> VerifiedPairs:
     """verify_pairs on one block, over the block's own texts: only those of the candidates
     that pass the MinHash screen are shingled again (the others are never compared)."""
@@ -298,7 +300,7 @@ def _verify_block(
     compared = np.zeros(len(local), dtype=bool)
     compared[pairs[screened].ravel()] = True
     sets = shingles.batch(np.where(compared, local, -1))
-    found = verify_pairs(pairs, sets, signatures[local], _Gather(texts, local), config)
+    found = verify_pairs(pairs, sets, signatures[local], _Gather(texts, local), config, pool=pool)
     return (local[found[0]].reshape(-1, 2), *found[1:])
 
 
@@ -403,9 +405,9 @@ def scan(
     progress
         Called as ``progress(stage, done, total)``; the CLI draws a bar from it.
     jobs
-        Processes for the per-article stages, this one included (:mod:`dedup.parallel`:
-        fresh worker interpreters, safe inside any program); the output is the same for
-        any value. ``dedup scan`` uses every core unless told ``--jobs``.
+        Processes for preparation and for the relations of the verified pairs, this one
+        included (:mod:`dedup.parallel`: fresh worker interpreters, safe inside any
+        program); the output is the same for any value. ``dedup scan`` uses every core unless told ``--jobs``.
     memory_limit
         Bytes the candidate stage may use for its passage fingerprints (beyond, it works
         in parts spilled to a temporary folder; the result is the same); None: half of the
@@ -440,6 +442,8 @@ def scan(
     input_records = len(articles) + len(rejected)
     report_progress("read", input_records, input_records)
     timer.lap("read")
+    # Workers start at the first stage that shares its work (prepare) and serve the
+    # verification's relations too.
     with WorkerPool(jobs) as pool:
         prepared = prepare_texts(
             articles,
@@ -447,18 +451,20 @@ def scan(
             progress=lambda done, total: report_progress("prepare", done, total),
             pool=pool,
         )
-    corpus = _admit(articles, prepared, config, rejected)
-    timer.lap("prepare")
-    sketches, spent = _shingle_and_sign(corpus.texts, config, report_progress)
-    shingles, signatures = _ShingleCache(corpus.texts, config.ngram), sketches.signatures
-    timer.split(("shingle", "signature"), spent)
-    limit = default_memory_limit() if memory_limit is None else memory_limit
-    groups, candidates = _candidates(sketches, config, report_progress, limit)
-    timer.lap("candidates")
-    # Dates are applied per article pair by _expand_pairs: members of an exact group
-    # share a text, not a date.
-    verified = _verify(candidates, shingles, signatures, corpus.texts, config, report_progress)
-    timer.lap("verify")
+        corpus = _admit(articles, prepared, config, rejected)
+        timer.lap("prepare")
+        sketches, spent = _shingle_and_sign(corpus.texts, config, report_progress)
+        shingles, signatures = _ShingleCache(corpus.texts, config.ngram), sketches.signatures
+        timer.split(("shingle", "signature"), spent)
+        limit = default_memory_limit() if memory_limit is None else memory_limit
+        groups, candidates = _candidates(sketches, config, report_progress, limit)
+        timer.lap("candidates")
+        # Dates are applied per article pair by _expand_pairs: members of an exact group
+        # share a text, not a date.
+        verified = _verify(
+            candidates, shingles, signatures, corpus.texts, config, report_progress, pool=pool
+        )
+        timer.lap("verify")
     pairs, too_far = _expand_pairs(corpus.articles, groups, sketches.sizes, config, verified)
     verified[4]["too_far_apart"] = too_far
     clusters = _clusters(corpus, pairs, shingles, config)

@@ -25,6 +25,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +36,9 @@ from dedup.records import Relation
 from dedup.relations import out_of_order, passage_layout, relation_of
 from dedup.shingle import ShingleSets, shingle_texts
 from dedup.template import template_verdict
+
+if TYPE_CHECKING:
+    from dedup.parallel import WorkerPool
 
 __all__ = [
     "SimilarityRule",
@@ -58,6 +62,11 @@ F64Array = npt.NDArray[np.float64]
 # 0.44 and template siblings at most 0.15; 24-character windows separate less (0.53
 # vs 0.49), 64-character ones no better (0.67 vs 0.38).
 _PASSAGE_CHARS = 40
+# Accepted pairs per chunk when their relations are read by a pool of processes: the
+# template guard and the passage reading cost about a millisecond a pair (saudinewsnet),
+# a chunk's texts travel as JSON (a few hundred KB), so a chunk is worth a worker's round
+# trip while a corpus of a few thousand pairs still splits across both cores.
+_RELATION_CHUNK = 200
 _SECONDS_PER_DAY = 86400.0
 # The MinHash estimate of J has standard deviation sqrt(J(1-J)/num_perm); a
 # candidate more than 3 of those below the lowest Jaccard that can be accepted
@@ -362,11 +371,57 @@ def _relations(
     jaccard: npt.NDArray[np.float64],
     texts: Sequence[str],
     config: DedupConfig,
+    pool: WorkerPool | None = None,
 ) -> list[Relation]:
-    """:func:`pair_relation` of every accepted pair."""
+    """:func:`pair_relation` of every accepted pair; with a ``pool`` of more than one
+    process, a chunk of pairs per task (:func:`relation_chunk`), results in pair order."""
+    rows = [
+        (left, right, j) for (left, right), j in zip(pairs.tolist(), jaccard.tolist(), strict=True)
+    ]
+    if pool is None or pool.jobs == 1 or len(rows) <= _RELATION_CHUNK:
+        return [pair_relation(texts[left], texts[right], j, config) for left, right, j in rows]
+    settings = config.to_dict()
+    payloads = [
+        _relation_payload(rows[start : start + _RELATION_CHUNK], texts, settings)
+        for start in range(0, len(rows), _RELATION_CHUNK)
+    ]
+    return [relation for chunk in pool.map("relations", payloads) for relation in chunk]
+
+
+def _relation_payload(
+    rows: Sequence[tuple[int, int, float]], texts: Sequence[str], settings: dict[str, Any]
+) -> dict[str, Any]:
+    """A chunk's pairs as positions in its own list of texts (each text sent once)."""
+    position: dict[int, int] = {}
+    for left, right, _ in rows:
+        position.setdefault(left, len(position))
+        position.setdefault(right, len(position))
+    return {
+        "config": settings,
+        "texts": [texts[index] for index in position],
+        "pairs": [[position[left], position[right], j] for left, right, j in rows],
+    }
+
+
+def relation_chunk(payload: dict[str, Any]) -> list[str]:
+    """:func:`pair_relation` for a chunk of accepted pairs (a worker task).
+
+    ``payload``: ``config`` (:meth:`DedupConfig.to_dict`), ``texts`` and ``pairs``
+    (``[i, j, jaccard]``, positions in ``texts``). A float's JSON text reads back as the
+    same float, so the relations are those of the calling process.
+
+    Examples
+    --------
+    >>> body = "اعلنت وزارة النفط اليوم زيادة صادرات الخام عبر موانئ البصرة الجنوبية"
+    >>> relation_chunk({"config": {}, "texts": [body, body + " وقال الوزير"],
+    ...                 "pairs": [[0, 1, 0.9], [0, 0, 1.0]]})
+    ['near', 'exact']
+    """
+    config = DedupConfig.from_dict(payload["config"])
+    texts = payload["texts"]
     return [
-        pair_relation(texts[left], texts[right], j, config)
-        for (left, right), j in zip(pairs.tolist(), jaccard.tolist(), strict=True)
+        pair_relation(texts[left], texts[right], float(j), config)
+        for left, right, j in payload["pairs"]
     ]
 
 
@@ -377,6 +432,7 @@ def verify_pairs(
     texts: Sequence[str],
     config: DedupConfig,
     timestamps: npt.NDArray[np.float64] | None = None,
+    pool: WorkerPool | None = None,
 ) -> VerifiedPairs:
     """Exact verification of LSH candidates; returns accepted pairs with similarities.
 
@@ -384,6 +440,7 @@ def verify_pairs(
     relation (``"near"`` or ``"template"``), and counts per step.
     ``timestamps`` (seconds, NaN when undated; one per shingle set) apply
     ``config.containment_max_days_apart``; without them no pair is too far apart.
+    ``pool`` reads the accepted pairs' relations in its processes (the same result).
     """
     rule = SimilarityRule.of(config)
     estimates = estimated_jaccard(signatures, candidates)
@@ -407,7 +464,7 @@ def verify_pairs(
         accepted &= ~too_far
     pairs = survivors[accepted]
     jaccard, containment = jaccard[accepted], containment[accepted]
-    relations = _relations(pairs, jaccard, texts, config)
+    relations = _relations(pairs, jaccard, texts, config, pool)
     counts = {
         "candidates": len(candidates),
         "prefiltered_out": int(len(candidates) - len(survivors)),

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup import Article, DedupConfig, RelatedConfig, read_corpus, scan
+from dedup import Article, DedupConfig, RelatedConfig, read_corpus, scan, verify
 from dedup.cli import main
 from dedup.errors import ConfigError, DedupError
 from dedup.parallel import WorkerPool, encode_frame, read_frame, run_task
@@ -80,6 +80,29 @@ def test_scan_output_is_byte_identical_for_any_jobs(tmp_path: Path) -> None:
     assert len(one["clusters.jsonl"].splitlines()) > 0
 
 
+def test_relations_read_by_the_workers_are_the_callers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of accepted pairs go to the pool (small chunks: the sample corpus has ~100
+    accepted pairs) and come back as the relations one process reads, in pair order."""
+    monkeypatch.setattr(verify, "_RELATION_CHUNK", 4)
+    asked: list[str] = []
+    original = WorkerPool.map
+
+    def counting(self: WorkerPool, task: str, payloads: list[object], **kwargs: object) -> list:
+        asked.extend([task] * len(payloads))
+        return original(self, task, payloads, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(WorkerPool, "map", counting)
+    config = DedupConfig(related=RelatedConfig(k=0))
+    alone = scan(sample_articles(), config=config, jobs=1)
+    shared = scan(sample_articles(), config=config, jobs=2)
+    assert asked.count("relations") > 10
+    assert [(p.a, p.b, p.relation) for p in shared.pairs] == [
+        (p.a, p.b, p.relation) for p in alone.pairs
+    ]
+    assert {p.relation for p in alone.pairs} >= {"exact", "near"}
+    assert shared.clusters == alone.clusters
+
+
 def test_a_worker_killed_mid_run_is_a_dedup_error_with_a_hint() -> None:
     payload = {"config": {}, "texts": ["خبر"], "sources": [""]}
     with WorkerPool(2) as pool:
@@ -96,7 +119,7 @@ def test_a_failing_task_raises_the_earliest_chunks_error() -> None:
     bad = {"config": {"ngram": 0}, "texts": ["خبر"], "sources": [""]}
     with WorkerPool(2) as pool, pytest.raises(DedupError, match="ngram"):
         pool.map("prepare", [good, bad, good, good])
-    with pytest.raises(ConfigError, match="unknown worker task 'nope'; known: prepare"):
+    with pytest.raises(ConfigError, match="unknown worker task 'nope'; known: prepare, relations"):
         run_task("nope", {})
 
 
