@@ -140,16 +140,18 @@ def kgram_hashes(code_points: U64Array, chars: int) -> U64Array:
 
 
 def _sliding_minimum(values: U64Array, width: int) -> U64Array:
-    """``min(values[i:i+width])`` for every ``i`` (van Herk / Gil-Werman: O(n), no loop)."""
-    count = len(values)
-    blocks = -(-count // width)
-    padded = np.full(blocks * width, np.iinfo(np.uint64).max, dtype=np.uint64)
-    padded[:count] = values
-    grid = padded.reshape(blocks, width)
-    prefix = np.minimum.accumulate(grid, axis=1).ravel()
-    suffix = np.minimum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()
-    last = count - width + 1
-    return np.minimum(suffix[:last], prefix[width - 1 : width - 1 + last])
+    """``min(values[i:i+width])`` for every ``i`` (``len(values) >= width``).
+
+    Minima of windows of 2, 4, 8, ... values by doubling, then two overlapping windows of
+    the largest power cover ``width``: about log2(width) + 1 whole-array passes (4 at the
+    default 12), faster here than van Herk / Gil-Werman's two accumulations.
+    """
+    last = len(values) - width + 1
+    minima, power = values, 1
+    while 2 * power <= width:
+        minima = np.minimum(minima[:-power], minima[power:])
+        power *= 2
+    return np.minimum(minima[:last], minima[width - power : width - power + last])
 
 
 def passage_fingerprints(texts: Sequence[str], *, chars: int, window: int) -> Fingerprints:

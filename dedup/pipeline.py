@@ -407,7 +407,8 @@ def scan(
     jobs
         Processes for preparation and for the relations of the verified pairs, this one
         included (:mod:`dedup.parallel`: fresh worker interpreters, safe inside any
-        program); the output is the same for any value. ``dedup scan`` uses every core unless told ``--jobs``.
+        program); the output is the same for any value. ``dedup scan`` uses every core
+        unless told ``--jobs``.
     memory_limit
         Bytes the candidate stage may use for its passage fingerprints (beyond, it works
         in parts spilled to a temporary folder; the result is the same); None: half of the
