@@ -44,6 +44,7 @@ from tqdm import tqdm
 
 from benchmarks._report import scan_progress
 from dedup import Article, DedupConfig, RelatedConfig, scan
+from dedup.parallel import default_jobs
 
 __all__ = [
     "BASELINES",
@@ -128,12 +129,16 @@ def run_dedup(
     config: DedupConfig | None = None,
     progress: bool = True,
     name: str = "dedup",
+    jobs: int | None = None,
 ) -> Outcome:
-    """The project through its public API; rejected (too short) articles are singletons."""
+    """The project through its public API, on every core unless told ``jobs`` (as ``dedup
+    scan``); rejected (too short) articles are singletons."""
     config = config or DedupConfig(related=RelatedConfig(k=0))
     callback, close = scan_progress(name) if progress else (None, lambda: None)
     started = time.perf_counter()
-    report = scan(articles, config=config, progress=callback)
+    report = scan(
+        articles, config=config, progress=callback, jobs=default_jobs() if jobs is None else jobs
+    )
     seconds = time.perf_counter() - started
     close()
     position = {article.id: index for index, article in enumerate(articles)}

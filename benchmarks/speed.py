@@ -5,8 +5,9 @@ On ``../shared/data/saudinewsnet`` (6,010 real articles) by default, each recipe
 resident memory is its own; the corpus is loaded before the clock starts) on the same
 articles:
 
-- ``dedup``: ``dedup.scan`` (public API, defaults, related lists off as no baseline has them),
-  and its per-stage rates;
+- ``dedup``: ``dedup.scan`` (public API, defaults, related lists off as no baseline has them,
+  every core as ``dedup scan``), and its per-stage rates; ``dedup --jobs 1`` the same in one
+  process;
 - ``datasketch``: the plain recipe (``MinHash.update`` per shingle + ``MinHashLSH`` +
   union-find). It runs at tens of articles per second, so it is timed on the first
   ``--sample`` articles and its rate stated per article;
@@ -40,11 +41,18 @@ import numpy as np
 
 from benchmarks._data import DATA
 from benchmarks._report import Table, print_json, publish, run_measured, stage
-from benchmarks.recipes import RECIPES, available_recipes, char_shingles
+from benchmarks.recipes import RECIPES, Runner, available_recipes, char_shingles, run_dedup
 from dedup import Article, read_corpus
 from dedup.normalize import normalize_text
 from dedup.shingle import shingle_texts
 from dedup.signature import minhash_signatures
+
+ONE_PROCESS = "dedup --jobs 1"
+# The recipes of this benchmark: every tool, and the project in one process beside it.
+SPEED_RECIPES: dict[str, Runner] = {
+    **RECIPES,
+    ONE_PROCESS: lambda articles, **kw: run_dedup(articles, jobs=1, name=ONE_PROCESS, **kw),
+}
 
 
 def _articles(corpus: str, limit: int | None) -> list[Article]:
@@ -72,7 +80,7 @@ def worker(recipe: str, corpus: str, limit: int | None) -> None:
     """Child process: run one recipe on the corpus, print its timing as JSON."""
     articles = _articles(corpus, limit)
     started = time.perf_counter()
-    outcome = RECIPES[recipe](articles)
+    outcome = SPEED_RECIPES[recipe](articles)
     seconds = time.perf_counter() - started
     print(
         json.dumps(
@@ -168,6 +176,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     count = len(articles)
 
     recipes = available_recipes(list(RECIPES))
+    recipes.insert(recipes.index("dedup") + 1, ONE_PROCESS)
     rows: dict[str, dict[str, Any]] = {}
     for recipe in recipes:
         size = min(sample, count) if recipe == "datasketch" else count
@@ -178,6 +187,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         rows[recipe] = result
 
     ours = rows["dedup"]["articles_per_second"]
+    alone = rows[ONE_PROCESS]["articles_per_second"]
     with stage("signature stage alone"):
         signatures = signature_check([a.text for a in articles], sample)
     path = str(DATA / args.corpus / "articles.jsonl")
@@ -199,6 +209,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "articles timed",
             "articles/s",
             "dedup ×",
+            "dedup --jobs 1 ×",
             "peak RSS MiB",
             "clusters",
             "seconds by stage",
@@ -206,7 +217,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         caption=(
             f"{args.corpus}: {count:,} real articles, the same input for every tool, one "
             f"run, each tool in its own process. dedup × = dedup's articles/s over the "
-            f"row's. The plain datasketch recipe is timed on the first "
+            f"row's; dedup uses every core ({os.cpu_count()}), dedup --jobs 1 one process "
+            f"(peak RSS: the main process; a worker is a process of its own). The plain "
+            f"datasketch recipe is timed on the first "
             f"{min(sample, count)} articles (its clusters column counts those only)."
         ),
     )
@@ -217,6 +230,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "articles timed": row["articles"],
                 "articles/s": round(row["articles_per_second"], 1),
                 "dedup ×": round(ours / row["articles_per_second"], 2),
+                "dedup --jobs 1 ×": round(alone / row["articles_per_second"], 2),
                 "peak RSS MiB": row["peak_rss_mib"],
                 "clusters": row["clusters"],
                 "seconds by stage": ", ".join(
@@ -231,6 +245,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "recipes": rows,
         "ratios (dedup articles/s over each)": {
             recipe: round(ours / row["articles_per_second"], 2) for recipe, row in rows.items()
+        },
+        "ratios (dedup --jobs 1 articles/s over each)": {
+            recipe: round(alone / row["articles_per_second"], 2) for recipe, row in rows.items()
         },
         "signature_stage_articles_per_second": signatures,
         "signature_ratios": {
