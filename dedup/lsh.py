@@ -49,7 +49,7 @@ _MIX_2: Final = np.uint64(0x94D049BB133111EB)
 
 def band_values(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> I64Array:
     """One int64 per (article, band): the band's values themselves when they fit in 8 bytes
-    (``rows <= 2``, the default 32 x 2: exact), else a 64-bit FNV-1a hash of them.
+    (``rows <= 2``: exact), else a 64-bit FNV-1a hash of them (the default 25 x 5).
 
     Stored in indexes (their bucket keys): never change it.
 

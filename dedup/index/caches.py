@@ -50,9 +50,10 @@ class SignatureCache:
     """Every stored MinHash signature in one matrix (row = article number).
 
     Kept by an :class:`Index` while no other connection commits, and updated by its own
-    commits: with 32 bands of 2 rows about 2 % of the stored articles share a band value
-    with any new article (a scan sees the same), so at 100k articles each add prefilters
-    some 2,000 candidates; reading their signatures from the store would dominate.
+    commits: the candidates of an add (LSH bands and shared passages, a few per article
+    since issue 13; some 2,000 at 100k articles with the 32 x 2 bands of before) have their
+    signatures read for the MinHash prefilter, and reading them from the store one by one
+    would dominate once many adds share a process.
     512 bytes an article at 128 permutations (51 MB at 100k). After another writer's
     commit the matrix is reloaded only once enough signatures were read one by one.
     """
