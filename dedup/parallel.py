@@ -46,6 +46,7 @@ __all__ = ["TASKS", "WorkerPool", "chunked", "default_jobs", "run_task"]
 TASKS: dict[str, str] = {
     "prepare": "dedup.prepare:prepare_chunk",
     "relations": "dedup.verify:relation_chunk",
+    "sketch": "dedup.pipeline:sketch_chunk",
 }
 
 _HEADER = struct.Struct(">Q")  # the byte length of the JSON frame that follows

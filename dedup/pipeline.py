@@ -10,12 +10,14 @@ timing, progress and the report.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -102,10 +104,14 @@ class _StageTimer:
         self._clock = now
 
     def split(self, stages: Sequence[str], spent: Sequence[float]) -> None:
-        """Stages that ran interleaved: their measured shares of the time since the last lap."""
+        """Stages that ran interleaved: the time since the last lap, shared as measured
+        (``spent`` may be summed over processes working side by side)."""
+        now = time.perf_counter()
+        total = sum(spent)
         for stage, seconds in zip(stages, spent, strict=True):
-            self.seconds[stage] = round(seconds, 4)
-        self._clock = time.perf_counter()
+            share = seconds / total if total > 0 else 1 / len(stages)
+            self.seconds[stage] = round((now - self._clock) * share, 4)
+        self._clock = now
 
 
 @dataclass(frozen=True)
@@ -177,54 +183,151 @@ class _Sketches:
     fingerprints: Fingerprints | None
 
 
-def _group_digests(
-    part: ShingleSets, first: int, first_of: dict[bytes, int], groups: npt.NDArray[np.int64]
-) -> None:
-    """:func:`dedup.verify.exact_groups` over batches: each text's group is the first text
-    (of all batches so far) with the identical shingle set; empty sets are never grouped."""
+@dataclass(frozen=True)
+class _Sketched:
+    """One batch of texts, sketched: shingle set sizes, a digest of each non-empty set,
+    signatures, passage fingerprints, and the seconds of the shingle and signature stages."""
+
+    sizes: npt.NDArray[np.int64]
+    digests: list[bytes | None]
+    signatures: npt.NDArray[np.uint32]
+    fingerprints: Fingerprints | None
+    seconds: tuple[float, float]
+
+
+def _sketch_batch(texts: Sequence[str], config: DedupConfig) -> _Sketched:
+    clock = time.perf_counter()
+    part = shingle_texts(list(texts), config.ngram)
     sizes = part.sizes
-    for index in np.flatnonzero(sizes > 0).tolist():
-        digest = hashlib.blake2b(part.of(index).tobytes(), digest_size=16).digest()
-        groups[first + index] = first_of.setdefault(digest, first + index)
+    digests: list[bytes | None] = [
+        hashlib.blake2b(part.of(i).tobytes(), digest_size=16).digest() if sizes[i] else None
+        for i in range(len(sizes))
+    ]
+    prints = (
+        passage_fingerprints(
+            texts, chars=config.fingerprint_chars, window=config.fingerprint_window
+        )
+        if config.passage_candidates
+        else None
+    )
+    middle = time.perf_counter()
+    signatures = minhash_signatures(part, num_perm=config.num_perm, seed=config.seed)
+    ended = time.perf_counter()
+    return _Sketched(sizes, digests, signatures, prints, (middle - clock, ended - middle))
+
+
+def _packed(array: npt.NDArray[Any]) -> str:
+    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+
+
+def _unpacked(text: str, dtype: str) -> npt.NDArray[Any]:
+    return np.frombuffer(base64.b64decode(text), dtype=dtype).copy()
+
+
+def sketch_chunk(payload: dict[str, Any]) -> dict[str, Any]:
+    """The sketches of a chunk of texts (a worker task): ``payload`` holds ``config``
+    (:meth:`DedupConfig.to_dict`) and ``texts``; arrays travel as base64 of little-endian
+    bytes, digests as hex.
+
+    Examples
+    --------
+    >>> found = sketch_chunk({"config": {}, "texts": ["وزارة النفط العراقية", ""]})
+    >>> _unpacked(found["sizes"], "<i8").tolist(), found["digests"][1]
+    ([16, 0], None)
+    """
+    config = DedupConfig.from_dict(payload["config"])
+    found = _sketch_batch(payload["texts"], config)
+    prints = found.fingerprints
+    return {
+        "sizes": _packed(found.sizes.astype("<i8")),
+        "digests": [None if d is None else d.hex() for d in found.digests],
+        "signatures": _packed(found.signatures.astype("<u4")),
+        "hashes": None if prints is None else _packed(prints.hashes.astype("<u8")),
+        "offsets": None if prints is None else _packed(prints.offsets.astype("<i8")),
+        "seconds": list(found.seconds),
+    }
+
+
+def _from_chunk(value: dict[str, Any], num_perm: int) -> _Sketched:
+    prints = (
+        None
+        if value["hashes"] is None
+        else Fingerprints(_unpacked(value["hashes"], "<u8"), _unpacked(value["offsets"], "<i8"))
+    )
+    return _Sketched(
+        _unpacked(value["sizes"], "<i8").astype(np.int64),
+        [None if d is None else bytes.fromhex(d) for d in value["digests"]],
+        _unpacked(value["signatures"], "<u4").astype(np.uint32).reshape(-1, num_perm),
+        prints,
+        (float(value["seconds"][0]), float(value["seconds"][1])),
+    )
+
+
+# Texts per chunk when a pool of processes sketches them: small enough that a corpus of a
+# few thousand articles splits across both cores, large enough that each round trip
+# (the texts out as JSON, base64 arrays back) is a small share of the chunk's work.
+_POOL_SKETCH_BATCH = 1024
 
 
 def _shingle_and_sign(
-    texts: list[str], config: DedupConfig, progress: Progress
+    texts: list[str], config: DedupConfig, progress: Progress, pool: WorkerPool | None = None
 ) -> tuple[_Sketches, tuple[float, float]]:
     """Shingle set sizes, exact groups, signatures and passage fingerprints, a batch at a
-    time (the shingle sets of one batch at most in memory); the seconds the shingle stage
-    (shingles, groups and fingerprints) and the signature stage took."""
+    time (the shingle sets of one batch at most in memory, per process); the seconds the
+    shingle stage (shingles, digests and fingerprints) and the signature stage took.
+    With a ``pool`` of more than one process the batches are its chunks (same result)."""
     count = len(texts)
-    sizes = np.zeros(count, dtype=np.int64)
+    shared = pool is not None and pool.jobs > 1 and count > _POOL_SKETCH_BATCH
+    size = _POOL_SKETCH_BATCH if shared else _SHINGLE_BATCH
+    spans = [(start, min(start + size, count)) for start in range(0, count, size)]
+
+    finished = [0]
+
+    def report(index: int) -> None:  # chunks may finish out of order: count their texts
+        finished[0] += spans[index][1] - spans[index][0]
+        progress("shingle", finished[0], count)
+        progress("signature", finished[0], count)
+
+    if shared and pool is not None:
+        settings = config.to_dict()
+        payloads = [{"config": settings, "texts": texts[a:b]} for a, b in spans]
+        found = pool.map("sketch", payloads, done=report)
+        batches = [_from_chunk(value, config.num_perm) for value in found]
+    else:
+        batches = []
+        for index, (start, stop) in enumerate(spans):
+            batches.append(_sketch_batch(texts[start:stop], config))
+            report(index)
+    return _assembled(batches, count, config), (
+        sum(b.seconds[0] for b in batches),
+        sum(b.seconds[1] for b in batches),
+    )
+
+
+def _assembled(batches: Sequence[_Sketched], count: int, config: DedupConfig) -> _Sketches:
+    """The batches end to end; each text's exact group is the first text (of all batches)
+    with the identical shingle set (:func:`dedup.verify.exact_groups`; empty sets never)."""
     groups = np.arange(count, dtype=np.int64)
-    signatures = np.zeros((count, config.num_perm), dtype=np.uint32)
     first_of: dict[bytes, int] = {}
-    printed = []
-    spent = [0.0, 0.0]
-    for start in range(0, count, _SHINGLE_BATCH):
-        done = min(start + _SHINGLE_BATCH, count)
-        clock = time.perf_counter()
-        part = shingle_texts(texts[start:done], config.ngram)
-        sizes[start:done] = part.sizes
-        _group_digests(part, start, first_of, groups)
-        if config.passage_candidates:
-            printed.append(
-                passage_fingerprints(
-                    texts[start:done],
-                    chars=config.fingerprint_chars,
-                    window=config.fingerprint_window,
-                )
+    position = 0
+    for batch in batches:
+        for offset, digest in enumerate(batch.digests):
+            if digest is not None:
+                groups[position + offset] = first_of.setdefault(digest, position + offset)
+        position += len(batch.digests)
+    empty = np.zeros((0, config.num_perm), dtype=np.uint32)
+    return _Sketches(
+        sizes=np.concatenate([b.sizes for b in batches]) if batches else np.zeros(0, np.int64),
+        groups=groups,
+        signatures=np.concatenate([b.signatures for b in batches]) if batches else empty,
+        fingerprints=(
+            Fingerprints.concatenate(
+                [b.fingerprints for b in batches if b.fingerprints is not None]
             )
-        progress("shingle", done, count)
-        middle = time.perf_counter()
-        signatures[start:done] = minhash_signatures(
-            part, num_perm=config.num_perm, seed=config.seed
-        )
-        progress("signature", done, count)
-        spent[0] += middle - clock
-        spent[1] += time.perf_counter() - middle
-    fingerprints = Fingerprints.concatenate(printed) if config.passage_candidates else None
-    return _Sketches(sizes, groups, signatures, fingerprints), (spent[0], spent[1])
+            if config.passage_candidates
+            else None
+        ),
+    )
 
 
 class _ShingleCache:
@@ -407,10 +510,10 @@ def scan(
     progress
         Called as ``progress(stage, done, total)``; the CLI draws a bar from it.
     jobs
-        Processes for preparation and for the relations of the verified pairs, this one
-        included (:mod:`dedup.parallel`: fresh worker interpreters, safe inside any
-        program); the output is the same for any value. ``dedup scan`` uses every core
-        unless told ``--jobs``.
+        Processes for preparation, the sketches (shingles, signatures, fingerprints) and
+        the relations of the verified pairs, this one included (:mod:`dedup.parallel`:
+        fresh worker interpreters, safe inside any program); the output is the same for
+        any value. ``dedup scan`` uses every core unless told ``--jobs``.
     memory_limit
         Bytes the candidate stage may use for its passage fingerprints (beyond, it works
         in parts spilled to a temporary folder; the result is the same); None: half of the
@@ -456,7 +559,7 @@ def scan(
         )
         corpus = _admit(articles, prepared, config, rejected)
         timer.lap("prepare")
-        sketches, spent = _shingle_and_sign(corpus.texts, config, report_progress)
+        sketches, spent = _shingle_and_sign(corpus.texts, config, report_progress, pool)
         shingles, signatures = _ShingleCache(corpus.texts, config.ngram), sketches.signatures
         timer.split(("shingle", "signature"), spent)
         limit = default_memory_limit() if memory_limit is None else memory_limit

@@ -9,12 +9,13 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup import Article, DedupConfig, RelatedConfig, read_corpus, scan, verify
+from dedup import Article, DedupConfig, RelatedConfig, pipeline, read_corpus, scan, verify
 from dedup.cli import main
 from dedup.errors import ConfigError, DedupError
 from dedup.parallel import WorkerPool, encode_frame, read_frame, run_task
@@ -103,6 +104,29 @@ def test_relations_read_by_the_workers_are_the_callers(monkeypatch: pytest.Monke
     assert shared.clusters == alone.clusters
 
 
+def test_sketches_from_the_workers_are_the_callers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shingle sizes, exact groups, signatures and fingerprints, chunked over a pool (small
+    chunks: the sample corpus is 92 articles), equal the one-process batches; exact copies
+    in different chunks still share a group."""
+    monkeypatch.setattr(pipeline, "_POOL_SKETCH_BATCH", 10)
+    config = DedupConfig()
+    texts = [*prepare_texts(sample_articles() * 2, config).shingle_texts, ""]
+    seen: list[int] = []
+    with WorkerPool(2) as pool:
+        shared, _ = pipeline._shingle_and_sign(texts, config, lambda s, d, t: seen.append(d), pool)
+    alone, _ = pipeline._shingle_and_sign(texts, config, lambda s, d, t: None)
+    assert np.array_equal(shared.sizes, alone.sizes)
+    assert np.array_equal(shared.groups, alone.groups)
+    assert np.array_equal(shared.signatures, alone.signatures)
+    assert shared.fingerprints is not None
+    assert alone.fingerprints is not None
+    assert np.array_equal(shared.fingerprints.hashes, alone.fingerprints.hashes)
+    assert np.array_equal(shared.fingerprints.offsets, alone.fingerprints.offsets)
+    assert shared.groups[92] == 0, "the copy in a later chunk joins the first text's group"
+    assert shared.groups[-1] == len(texts) - 1, "an empty text is never grouped"
+    assert max(seen) == len(texts)
+
+
 def test_a_worker_killed_mid_run_is_a_dedup_error_with_a_hint() -> None:
     payload = {"config": {}, "texts": ["خبر"], "sources": [""]}
     with WorkerPool(2) as pool:
@@ -119,7 +143,8 @@ def test_a_failing_task_raises_the_earliest_chunks_error() -> None:
     bad = {"config": {"ngram": 0}, "texts": ["خبر"], "sources": [""]}
     with WorkerPool(2) as pool, pytest.raises(DedupError, match="ngram"):
         pool.map("prepare", [good, bad, good, good])
-    with pytest.raises(ConfigError, match="unknown worker task 'nope'; known: prepare, relations"):
+    known = "known: prepare, relations, sketch"
+    with pytest.raises(ConfigError, match=f"unknown worker task 'nope'; {known}"):
         run_task("nope", {})
 
 
