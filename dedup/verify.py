@@ -34,7 +34,7 @@ from dedup.config import DedupConfig
 from dedup.records import Relation
 from dedup.relations import out_of_order, passage_layout, relation_of
 from dedup.shingle import ShingleSets, shingle_texts
-from dedup.template import template_verdict
+from dedup.template import own_fact_words, template_verdict
 
 __all__ = [
     "SimilarityRule",
@@ -352,7 +352,7 @@ def pair_relation(text_a: str, text_b: str, jaccard: float, config: DedupConfig)
         return "template"
     if jaccard >= config.jaccard_threshold:
         return "near"
-    if config.template_guard and out_of_order(text_a, text_b):
+    if config.template_guard and (out_of_order(text_a, text_b) or own_fact_words(text_a, text_b)):
         return "template"
     return relation_of(passage_layout(text_a, text_b)).relation
 
