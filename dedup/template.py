@@ -30,6 +30,11 @@ one text only). Those are ruled out by counting such words first, an upper
 bound on the facts the alignment could find, so only the rest are aligned.
 
 The verdict is symmetric: the two texts are put in a canonical order first.
+
+:func:`own_fact_words` reads a containment match without the alignment: two texts that each
+state several weekday, month, compass or ordinal words the other never uses are one formula
+filled twice (another day's weather bulletin, rewritten clause by clause), since a copy or an
+update carries the shorter text's facts along.
 """
 
 from __future__ import annotations
