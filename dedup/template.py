@@ -134,8 +134,10 @@ _MULTIPLIERS: Final = {
 # after letters are units ("م2"), not numbers.
 _CLITIC_BEFORE_NUMBER = re.compile(r"(?<!\S)(?:وال|بال|فال|ال|[وفبلك])+(?=\d)")
 # The word after a number that ends its token, to read a multiplier from; the
-# text is searched at once (a loop over its tokens was the guard's slowest part).
-_NUMBER = re.compile(r"(?<![^\W\d_])(\d+(?:\.\d+)?)(?=(?:\s+(\S+))?)")
+# text is searched at once (a loop over its tokens was the guard's slowest part). A number
+# starts after no letter and no digit: the digits glued after letters ("م23") are a unit
+# whole, not a unit and the number 3.
+_NUMBER = re.compile(r"(?<![^\W_])(\d+(?:\.\d+)?)(?=(?:\s+(\S+))?)")
 # Thousands written with spaces (a comma became a space in normalize_text)
 # or with dots: "665 932 983", "665.932.983". "50.000" may be fifty or fifty
 # thousand; both readings are kept, and a number is new only if neither
@@ -188,6 +190,14 @@ class _Differences:
         return self.numbers + self.dates + self.names
 
 
+# A weekday or month glued to its day number or year, a space lost in scraping
+# ("الاربعاء14 مارس", "مارس2017"): the digits are a date, not a unit as in "م2".
+@lru_cache(maxsize=1)
+def _glued_date() -> re.Pattern[str]:
+    words = "|".join(sorted(date_words(), key=len, reverse=True))
+    return re.compile(rf"(?<!\S)((?:{words}))(?=\d)")
+
+
 def _values(words: Sequence[str]) -> list[tuple[float, ...]]:
     """Numbers of a word sequence, each as its possible values.
 
@@ -198,6 +208,7 @@ def _values(words: Sequence[str]) -> list[tuple[float, ...]]:
     if not _DIGIT.search(text):
         return []
     text = _CLITIC_BEFORE_NUMBER.sub("", text)
+    text = _glued_date().sub(r"\1 ", text)
     text = _SPACED_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
     values: list[tuple[float, ...]] = []
     for match in _NUMBER.finditer(text):

@@ -428,3 +428,20 @@ def test_the_scan_reads_another_days_bulletin_as_a_template() -> None:
     # Not without the guard, nor at the Jaccard threshold (a copy whatever its words).
     assert pair_relation(monday, tuesday, 0.5, DedupConfig(template_guard=False)) != "template"
     assert pair_relation(monday, tuesday, 0.85, DedupConfig()) == "near"
+
+
+def test_a_weekday_glued_to_its_day_number_is_a_date() -> None:
+    # "الاربعاء14": a space lost in scraping; the digits are the day 14 (not a unit as in "م2",
+    # nor the number 4, which the other text holds in "19:04").
+    head = "تدور يوم غد منافسات الجولة العشرين من بطولة القسم الوطني لكرة اليد وفق البرنامج التالي"
+    teams = (
+        "نادي ساقية الزيت - جمعية الحمامات، الترجي الرياضي - نسر طبلبة، "
+        "النجم الساحلي - بعث بني خيار"
+    )
+    first = n(f"{head}: الأربعاء14 مارس 2017 الساعة 17:00 {teams}")
+    second = n(f"{head}: الأربعاء16 مارس 2018 الساعة 19:04 {teams}")
+    verdict = template_verdict(first, second)
+    assert verdict.is_template, verdict.reason
+    assert verdict.reason.startswith("template: 4 substituted facts (4 numbers")
+    # A unit glued after letters stays a unit.
+    assert not template_verdict(n(f"{head} م23 {teams}"), n(f"{head} م24 {teams}")).is_template
