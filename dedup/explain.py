@@ -30,7 +30,7 @@ from dedup.records import MERGED_RELATIONS, Article, Relation
 from dedup.relations import out_of_order, passage_layout, relation_of
 from dedup.shingle import shingle_texts
 from dedup.signature import minhash_signatures
-from dedup.template import template_verdict
+from dedup.template import own_fact_words, template_verdict
 from dedup.verify import (
     SimilarityRule,
     estimated_jaccard,
@@ -318,7 +318,9 @@ def _relation(
     passages lie; a pair at the Jaccard threshold is ``near``."""
     if figures.jaccard >= config.jaccard_threshold:
         return True, "near", why
-    disorder = out_of_order(texts[0], texts[1]) if config.template_guard else ""
+    disorder = ""
+    if config.template_guard:
+        disorder = out_of_order(texts[0], texts[1]) or own_fact_words(texts[0], texts[1])
     if disorder:
         return False, "template", f"{why}, but {disorder}"
     verdict = relation_of(passage_layout(texts[0], texts[1]))

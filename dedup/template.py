@@ -7,9 +7,8 @@ is a different article because the figures, dates or names differ. A copy that
 merely lost or gained a sentence, or had a few words edited, is not a template
 pair.
 
-:func:`template_verdict` aligns the two word sequences
-(:class:`difflib.SequenceMatcher`'s alignment, no auto-junk, computed by
-:func:`dedup.align.opcodes`) and reads the differences:
+:func:`template_verdict` aligns the two word sequences (an exact longest common
+subsequence, :func:`dedup.align.opcodes`) and reads the differences:
 
 * a *fact substitution* is a small replaced block (a few words on each side)
   where both sides hold a fact the other text lacks entirely: a number
@@ -30,6 +29,11 @@ one text only). Those are ruled out by counting such words first, an upper
 bound on the facts the alignment could find, so only the rest are aligned.
 
 The verdict is symmetric: the two texts are put in a canonical order first.
+
+:func:`own_fact_words` reads a containment match without the alignment: two texts that each
+state several weekday, month, compass or ordinal words the other never uses are one formula
+filled twice (another day's weather bulletin, rewritten clause by clause), since a copy or an
+update carries the shorter text's facts along.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from typing import Final
 from dedup.align import opcodes
 from dedup.furniture import date_words
 
-__all__ = ["TemplateVerdict", "template_verdict"]
+__all__ = ["TemplateVerdict", "own_fact_words", "template_verdict"]
 
 # A replaced block of up to this many words per side is a substitution (a
 # figure with its unit, a two- or three-word name, "يوم الاستقلال" →
@@ -94,6 +98,17 @@ _ORDINALS: Final = frozenset(
 )  # fmt: skip
 # Facts spelled as words, compared as dates are: compass words and ordinals.
 _FACT_WORDS: Final = _COMPASS | _ORDINALS
+# A containment match whose texts each state this many fact words (weekday, month, compass,
+# ordinal) that the other lacks, at least one per 66 words of the shorter text (the figure
+# density of the alignment's template pairs, _MIN_FIGURE_DENSITY), is one formula filled twice,
+# not a copy: a copy or an update carries the shorter text's facts along. On the containment
+# matches (Jaccard under 0.8) of judged-duplicates-dev and the cluster reading sheet, every
+# DUP, UPDATE and SAME pair has at most 2 such words on one of its sides; weather bulletins of
+# two days (other regions, other winds) have 3-5 on each, one per 27-55 words. Long articles
+# cut differently by two outlets (a league preview, a fine with other background) can also
+# hold 3 on each side, in background paragraphs, but one per 70 words or fewer.
+_MIN_OWN_FACT_WORDS: Final = _MIN_FACTS
+_MIN_OWN_FACT_DENSITY: Final = _MIN_FIGURE_DENSITY
 # A name phrase replaced by another (a president, a player with his nationality, a team):
 # at least two words per side absent from the other text. One word for one word is more often
 # an edit of a copy (قال / اكد).
@@ -118,8 +133,10 @@ _MULTIPLIERS: Final = {
 # after letters are units ("م2"), not numbers.
 _CLITIC_BEFORE_NUMBER = re.compile(r"(?<!\S)(?:وال|بال|فال|ال|[وفبلك])+(?=\d)")
 # The word after a number that ends its token, to read a multiplier from; the
-# text is searched at once (a loop over its tokens was the guard's slowest part).
-_NUMBER = re.compile(r"(?<![^\W\d_])(\d+(?:\.\d+)?)(?=(?:\s+(\S+))?)")
+# text is searched at once (a loop over its tokens was the guard's slowest part). A number
+# starts after no letter and no digit: the digits glued after letters ("م23") are a unit
+# whole, not a unit and the number 3.
+_NUMBER = re.compile(r"(?<![^\W_])(\d+(?:\.\d+)?)(?=(?:\s+(\S+))?)")
 # Thousands written with spaces (a comma became a space in normalize_text)
 # or with dots: "665 932 983", "665.932.983". "50.000" may be fifty or fifty
 # thousand; both readings are kept, and a number is new only if neither
@@ -172,6 +189,14 @@ class _Differences:
         return self.numbers + self.dates + self.names
 
 
+# A weekday or month glued to its day number or year, a space lost in scraping
+# ("الاربعاء14 مارس", "مارس2017"): the digits are a date, not a unit as in "م2".
+@lru_cache(maxsize=1)
+def _glued_date() -> re.Pattern[str]:
+    words = "|".join(sorted(date_words(), key=len, reverse=True))
+    return re.compile(rf"(?<!\S)((?:{words}))(?=\d)")
+
+
 def _values(words: Sequence[str]) -> list[tuple[float, ...]]:
     """Numbers of a word sequence, each as its possible values.
 
@@ -182,6 +207,7 @@ def _values(words: Sequence[str]) -> list[tuple[float, ...]]:
     if not _DIGIT.search(text):
         return []
     text = _CLITIC_BEFORE_NUMBER.sub("", text)
+    text = _glued_date().sub(r"\1 ", text)
     text = _SPACED_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
     values: list[tuple[float, ...]] = []
     for match in _NUMBER.finditer(text):
@@ -471,6 +497,40 @@ def _most_facts(
     if _could_be_template(numbers + dates + names, numbers + dates, words):
         numbers = min(_new_numbers(text_a, text_b), _new_numbers(text_b, text_a))
     return numbers + dates + names, numbers + dates
+
+
+def own_fact_words(normalized_a: str, normalized_b: str) -> str:
+    """Why a containment match is one formula filled with two days' facts, or ``""``.
+
+    Each text holds ``_MIN_OWN_FACT_WORDS`` or more weekday, month, compass or ordinal words
+    (each counted once), and one per ``1 / _MIN_OWN_FACT_DENSITY`` words of the shorter text,
+    that the other text never uses, wherever they stand: the replaced
+    blocks :func:`template_verdict` reads need facts facing each other, while a weather
+    bulletin of another day rewrites whole clauses ("شمال المملكه" here, "الاجزاء الجنوبيه"
+    there). Symmetric.
+
+    Examples
+    --------
+    >>> monday = "توقعت الارصاد يوم الاثنين امطارا علي شمال المملكه والمنطقه الغربيه"
+    >>> tuesday = "توقعت الارصاد يوم الثلاثاء امطارا علي الاجزاء الجنوبيه والمنطقه الشرقيه"
+    >>> own_fact_words(monday, tuesday) != "", own_fact_words(monday, monday + " ثم قال") != ""
+    (True, False)
+    """
+    calendar = date_words()
+    words_a, words_b = set(normalized_a.split()), set(normalized_b.split())
+
+    def facts(own: set[str], other: set[str]) -> list[str]:
+        return sorted(w for w in own - other if w in calendar or w in _FACT_WORDS)
+
+    only_a, only_b = facts(words_a, words_b), facts(words_b, words_a)
+    fewest = min(len(only_a), len(only_b))
+    shorter = min(len(normalized_a.split()), len(normalized_b.split()))
+    if fewest < _MIN_OWN_FACT_WORDS or fewest < _MIN_OWN_FACT_DENSITY * shorter:
+        return ""
+    return (
+        f"template: each text states {fewest} or more date, compass or ordinal words the "
+        f"other lacks, one per {shorter / fewest:.0f} words (a copy keeps the shorter text's facts)"
+    )
 
 
 def template_verdict(normalized_a: str, normalized_b: str) -> TemplateVerdict:

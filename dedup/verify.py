@@ -13,7 +13,10 @@ driver, in this order:
 5. **dates**: a containment match between texts published too far apart is no copy
    (:func:`too_far_apart`);
 6. **template**: a near pair that only shares a template, with other facts, is reported
-   as ``template`` and never merged (:func:`dedup.template.template_verdict`);
+   as ``template`` and never merged (:func:`dedup.template.template_verdict`); so is a
+   containment match whose shared words stand in other sequences
+   (:func:`dedup.relations.out_of_order`) or whose texts each state date, compass or ordinal
+   words of their own (:func:`dedup.template.own_fact_words`);
 7. **relation**: a pair accepted by containment (Jaccard under ``jaccard_threshold``) is read
    by where its shared passages lie (:func:`dedup.relations.relation_of`): ``update``
    (merged) or ``follow_up`` (reported and linked, never merged).
@@ -35,7 +38,7 @@ from dedup.config import DedupConfig
 from dedup.records import Relation
 from dedup.relations import out_of_order, passage_layout, relation_of
 from dedup.shingle import ShingleSets, shingle_texts
-from dedup.template import template_verdict
+from dedup.template import own_fact_words, template_verdict
 
 if TYPE_CHECKING:
     from dedup.parallel import WorkerPool
@@ -361,7 +364,7 @@ def pair_relation(text_a: str, text_b: str, jaccard: float, config: DedupConfig)
         return "template"
     if jaccard >= config.jaccard_threshold:
         return "near"
-    if config.template_guard and out_of_order(text_a, text_b):
+    if config.template_guard and (out_of_order(text_a, text_b) or own_fact_words(text_a, text_b)):
         return "template"
     return relation_of(passage_layout(text_a, text_b)).relation
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_template import MONDAY, SEA, TUESDAY
 
 from dedup import Article, DedupConfig, InputError, RelatedConfig, read_corpus, scan
 from dedup.cli import main
@@ -115,3 +116,14 @@ def test_a_pair_only_shared_passages_propose_is_named() -> None:
     assert not alone.duplicate
     assert alone.relation is None
     assert alone.decided_by.startswith("the candidate stage never proposes the pair")
+
+
+def test_another_days_bulletin_is_a_template_and_explain_says_why() -> None:
+    articles = [Article("mon", MONDAY), Article("tue", f"{TUESDAY} {SEA}")]
+    found = explain_pair(articles, "mon", "tue", config=NO_RELATED)
+    # A containment match: under the Jaccard threshold, above the containment one.
+    assert found.jaccard < 0.8
+    assert found.containment >= 0.7
+    assert (found.duplicate, found.relation) == (False, "template")
+    assert "date, compass or ordinal words the other lacks" in found.decided_by
+    assert [p.relation for p in scan(articles, config=NO_RELATED).pairs] == ["template"]

@@ -885,3 +885,20 @@ def test_the_index_group_lists_every_command() -> None:
     assert result.exit_code == 0
     for command in INDEX_COMMANDS:
         assert command in result.output
+
+
+def test_another_days_bulletin_is_a_template_in_the_index_as_in_the_scan(target: Target) -> None:
+    from test_template import MONDAY, SEA, TUESDAY
+
+    articles = [
+        Article(id="mon", text=MONDAY, published_at="2015-08-10T19:30:00Z"),
+        Article(id="tue", text=f"{TUESDAY} {SEA}", published_at="2015-08-11T13:25:00Z"),
+        Article(id="tue2", text=f"الرياض - {TUESDAY} {SEA}", published_at="2015-08-11T13:40:00Z"),
+    ]
+    report = scan(articles, config=NO_RELATED)
+    assert {(p.a, p.b): p.relation for p in report.pairs}[("mon", "tue")] == "template"
+    assert sorted(c.size for c in report.clusters) == [1, 2]
+    with open_index(target, NO_RELATED) as index:
+        for article in reversed(articles):
+            index.add(article)
+        assert_same_as_scan(index, articles, NO_RELATED)

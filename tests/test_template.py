@@ -346,3 +346,101 @@ def test_an_ordinal_replaced_by_another_is_a_fact() -> None:
     first, second = NAME_TEMPLATE_PAIRS["fixtures of another round"]
     verdict = template_verdict(n(first), n(second))
     assert "1 dates" in verdict.reason or "2 dates" in verdict.reason, verdict.reason
+
+
+# ---------------------------------------------------------------------------
+# Own fact words: a formula filled with another day's facts, rewritten clause by clause.
+
+# Two days of a weather bulletin: the regions and winds change in whole clauses of other
+# lengths, so the alignment finds too few facts facing each other; each day states compass
+# words the other never uses.
+FORECAST = (
+    "توقعت الرئاسة العامة للأرصاد وحماية البيئة في تقريرها عن حالة الطقس لهذا اليوم هطول "
+    "أمطار رعدية مصحوبة بنشاط في الرياح السطحية وتدني في الرؤية الأفقية على مناطق جازان "
+    "وعسير والباحة {where}. كما توقعت الأرصاد طقسا معتدل الحرارة على المصايف شديد الحرارة "
+    "على شرق ووسط {hot}."
+)
+MONDAY = FORECAST.format(
+    where="ونجران ومكة المكرمة والمدينة المنورة والشرقية والرياض والقصيم وأجزاء من شمال المملكة",
+    hot="وأجزاء من غرب المملكة، فيما تكون نسبة الرطوبة عالية على المدن الساحلية الغربية",
+)
+TUESDAY = FORECAST.format(
+    where="تمتد إلى الأجزاء الجنوبية من منطقة مكة المكرمة",
+    hot="ومنطقتي مكة المكرمة والمدينة المنورة الأجزاء الداخلية منها وتشمل المدن الساحلية مع "
+    "نشاط في الرياح السطحية الشمالية الشرقية مثيرة للأتربة والغبار تحد من الرؤية الأفقية",
+)
+
+
+# The sea paragraph both days' bulletins carry unchanged: with it the Monday bulletin is a
+# containment match of Tuesday's (Jaccard 0.43, containment 0.77).
+SEA = (
+    "وأورد التقرير أن حركة الرياح السطحية على البحر الأحمر ستكون غربية إلى شمالية غربية على "
+    "الجزء الشمالي والأوسط بسرعة 18-38 كم/ساعة، وارتفاع الموج من نصف متر إلى متر ونصف، وحالة "
+    "البحر متوسط الموج، بينما تكون حركة الرياح السطحية على الخليج العربي شمالية إلى شمالية غربية "
+    "بسرعة 15-35 كم/ساعة، وارتفاع الموج من نصف متر إلى متر ونصف، وحالة البحر خفيف إلى متوسط الموج."
+)
+
+
+def test_another_days_bulletin_states_its_own_fact_words() -> None:
+    monday, tuesday = n(MONDAY), n(TUESDAY)
+    assert not template_verdict(monday, tuesday).is_template
+    assert "template: " in template.own_fact_words(monday, tuesday)
+    assert template.own_fact_words(monday, tuesday) == template.own_fact_words(tuesday, monday)
+
+
+def test_a_copy_cut_or_extended_has_no_own_fact_words() -> None:
+    monday = n(MONDAY)
+    extended = monday + " " + n("وتكون الرياح على البحر الأحمر جنوبية غربية إلى غربية يوم الثلاثاء")
+    cut = " ".join(monday.split()[:30])
+    assert template.own_fact_words(monday, extended) == ""
+    assert template.own_fact_words(monday, cut) == ""
+
+
+def test_own_fact_words_scattered_in_a_long_text_are_too_sparse() -> None:
+    # Each side keeps 3 fact words of its own, but in 300 words of shared text: two outlets'
+    # cuts of one long article, each with a background paragraph of its own.
+    shared = " ".join(n(MONDAY).split()[:10] * 30)
+    first = shared + " " + n("في يناير الماضي وفي شمال البلاد يوم الخميس")
+    second = shared + " " + n("في مارس الماضي وفي جنوب البلاد يوم الأحد")
+    assert template.own_fact_words(first, second) == ""
+    assert template.own_fact_words(first[-120:], second[-120:]) != ""
+
+
+@pytest.mark.skipif(not JUDGED.exists(), reason="../shared/data not present")
+def test_no_judged_copy_states_own_fact_words() -> None:
+    pairs = judged_pairs()
+    texts = judged_texts(pairs)
+    flagged = {
+        pair["label"]
+        for pair in pairs
+        if template.own_fact_words(texts[pair["a"]], texts[pair["b"]])
+    }
+    assert not flagged & {"DUP", "UPDATE"}
+
+
+def test_the_scan_reads_another_days_bulletin_as_a_template() -> None:
+    from dedup.config import DedupConfig
+    from dedup.verify import pair_relation
+
+    monday, tuesday = n(MONDAY), n(TUESDAY)
+    assert pair_relation(monday, tuesday, 0.5, DedupConfig()) == "template"
+    # Not without the guard, nor at the Jaccard threshold (a copy whatever its words).
+    assert pair_relation(monday, tuesday, 0.5, DedupConfig(template_guard=False)) != "template"
+    assert pair_relation(monday, tuesday, 0.85, DedupConfig()) == "near"
+
+
+def test_a_weekday_glued_to_its_day_number_is_a_date() -> None:
+    # "الاربعاء14": a space lost in scraping; the digits are the day 14 (not a unit as in "م2",
+    # nor the number 4, which the other text holds in "19:04").
+    head = "تدور يوم غد منافسات الجولة العشرين من بطولة القسم الوطني لكرة اليد وفق البرنامج التالي"
+    teams = (
+        "نادي ساقية الزيت - جمعية الحمامات، الترجي الرياضي - نسر طبلبة، "
+        "النجم الساحلي - بعث بني خيار"
+    )
+    first = n(f"{head}: الأربعاء14 مارس 2017 الساعة 17:00 {teams}")
+    second = n(f"{head}: الأربعاء16 مارس 2018 الساعة 19:04 {teams}")
+    verdict = template_verdict(first, second)
+    assert verdict.is_template, verdict.reason
+    assert verdict.reason.startswith("template: 4 substituted facts (4 numbers")
+    # A unit glued after letters stays a unit.
+    assert not template_verdict(n(f"{head} م23 {teams}"), n(f"{head} م24 {teams}")).is_template
