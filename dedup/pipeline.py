@@ -466,19 +466,55 @@ def scan(
     timer.lap("cluster")
     related = _related(corpus, clusters, config, report_progress)
     timer.lap("related")
+    return build_report(
+        config,
+        _Outcome(corpus.articles, rejected, input_records, sketches.sizes, groups, verified[4]),
+        pairs=pairs,
+        clusters=clusters,
+        related=related,
+        prepared=prepared,
+        seconds=timer.seconds,
+    )
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the counts of a run are drawn from (every driver of a whole corpus has them)."""
+
+    articles: Sequence[Article]
+    rejected: list[Rejected]
+    input_records: int
+    sizes: npt.NDArray[np.int64]
+    groups: npt.NDArray[np.int64]
+    verify_counts: dict[str, int]
+
+
+def build_report(
+    config: DedupConfig,
+    outcome: _Outcome,
+    *,
+    pairs: list[Pair],
+    clusters: tuple[Cluster, ...],
+    related: dict[str, tuple[RelatedItem, ...]],
+    prepared: PreparedTexts,
+    seconds: dict[str, float],
+) -> ScanReport:
+    """The report of a whole-corpus run: rejects in their order, counts and stats (the local
+    scan's, and the distributed engine's)."""
+    rejected, groups = outcome.rejected, outcome.groups
     rejected.sort(key=lambda r: (r.file, r.line, r.id or ""))
     stats = _stats(
         config,
         counts={
-            "input_records": input_records,
-            "accepted": len(corpus.articles),
+            "input_records": outcome.input_records,
+            "accepted": len(outcome.articles),
             "rejected": len(rejected),
             "clusters": len(clusters),
             "duplicate_clusters": sum(1 for c in clusters if c.size > 1),
             "articles_in_duplicate_clusters": sum(c.size for c in clusters if c.size > 1),
-            "too_small_to_match": int(np.count_nonzero(sketches.sizes < config.min_shingles)),
+            "too_small_to_match": int(np.count_nonzero(outcome.sizes < config.min_shingles)),
             "exact_duplicate_articles": int(np.count_nonzero(groups != np.arange(len(groups)))),
-            **verified[4],
+            **outcome.verify_counts,
             "pairs": len(pairs),
             "pairs_by_relation": dict(sorted(Counter(p.relation for p in pairs).items())),
             "rejects_by_reason": dict(
@@ -486,7 +522,7 @@ def scan(
             ),
         },
         prepared=prepared,
-        seconds=timer.seconds,
+        seconds=seconds,
     )
     return ScanReport(
         clusters=clusters,
