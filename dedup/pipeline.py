@@ -391,6 +391,9 @@ def scan(
     progress: Progress | None = None,
     jobs: int = 1,
     memory_limit: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> ScanReport:
     """Find duplicate clusters (and related lists) in a corpus.
 
@@ -410,6 +413,16 @@ def scan(
         Bytes the candidate stage may use for its passage fingerprints (beyond, it works
         in parts spilled to a temporary folder; the result is the same); None: half of the
         machine's memory (:func:`default_memory_limit`).
+    engine
+        ``"local"``: this process (and ``jobs``); ``"dask"``: a Dask cluster
+        (:mod:`dedup.engines.dask`, ``pip install "dedup[dask]"``), the same report but for
+        ``stats["seconds"]`` and ``stats["engine"]``. ``jobs`` and ``memory_limit`` are the
+        local engine's.
+    scheduler
+        With ``engine="dask"``: the address of a running scheduler (``tcp://HOST:8786``).
+    workers
+        With ``engine="dask"`` and no scheduler: worker processes of the local cluster
+        started for the run (None: one per core).
 
     Returns
     -------
@@ -433,6 +446,12 @@ def scan(
         raise ConfigError(
             f"config must be a DedupConfig, got {type(config).__name__}; "
             "build one with DedupConfig(...) or DedupConfig.from_dict(values)"
+        )
+    if _engine(engine, scheduler, workers) == "dask":
+        from dedup.engines.dask import scan_on_dask
+
+        return scan_on_dask(
+            records, config=config, progress=progress, scheduler=scheduler, workers=workers
         )
     report_progress = progress or _noop
     timer = _StageTimer()
@@ -475,6 +494,16 @@ def scan(
         prepared=prepared,
         seconds=timer.seconds,
     )
+
+
+def _engine(engine: str, scheduler: str | None, workers: int | None) -> str:
+    from dedup.engines import ENGINES
+
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+    if engine == "local" and (scheduler is not None or workers is not None):
+        raise ConfigError('scheduler and workers are settings of engine="dask"')
+    return engine
 
 
 @dataclass(frozen=True)
