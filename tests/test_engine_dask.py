@@ -97,11 +97,14 @@ def test_the_output_files_are_the_local_scans_byte_for_byte(
     _assert_same_files(_local(name), report, tmp_path)
 
 
-def test_one_chunk_partitions_shuffle_across_many_buckets_to_the_same_output(
-    dask_client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("per_worker", [2, 5])
+def test_one_chunk_partitions_shuffle_across_buckets_to_the_same_output(
+    per_worker: int, dask_client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """12 partitions and 12 buckets: band and fingerprint groups split over partitions."""
+    """12 partitions, 4 or 10 buckets (and verification blocks): band and fingerprint
+    groups split over partitions, buckets holding several keys' groups."""
     monkeypatch.setattr(driver, "_PARTITION_CHUNKS", 1)
+    monkeypatch.setattr(driver, "_TASKS_PER_WORKER", per_worker)
     report = scan_with_client(
         _corpus("saudinewsnet-3000"), client=dask_client, config=DedupConfig()
     )

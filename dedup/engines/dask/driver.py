@@ -68,7 +68,8 @@ _REDUCE_FAN_IN = 8
 # Candidate pairs per verification task: at most the local scan's block, and small enough
 # to give every worker several blocks.
 _VERIFY_BLOCK = 50_000
-_BLOCKS_PER_PARTITION = 2
+# Shuffle buckets and verification blocks per worker: enough to balance the workers.
+_TASKS_PER_WORKER = 2
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -83,6 +84,14 @@ class _Plan:
     run: str
     settings: dict[str, Any]
     spans: list[range]
+    workers: int
+
+    @property
+    def buckets(self) -> int:
+        """Buckets of each shuffle, and candidate blocks to verify: a few a worker (each
+        bucket is a task per partition, so more would only add scheduling), at most one a
+        partition."""
+        return max(1, min(len(self.spans), _TASKS_PER_WORKER * self.workers))
 
 
 def partition_spans(articles: Sequence[Article], chunk: int = 250) -> list[range]:
@@ -151,7 +160,9 @@ def _scan(
     input_records = len(articles) + len(rejected)
     progress("read", input_records, input_records)
     timer.lap("read")
-    plan = _Plan(client, uuid.uuid4().hex[:12], config.to_dict(), partition_spans(articles))
+    workers = len(client.scheduler_info(n_workers=-1)["workers"])
+    spans = partition_spans(articles)
+    plan = _Plan(client, uuid.uuid4().hex[:12], config.to_dict(), spans, max(1, workers))
     sketched = _prepare_and_sketch(plan, articles, config)
     summaries = _collect(
         plan.client,
@@ -184,7 +195,6 @@ def _scan(
         prepared=_prepared_counts(summaries),
         seconds=timer.seconds,
     )
-    workers = len(client.scheduler_info(n_workers=-1)["workers"])
     report.stats["engine"] = {"name": "dask", "workers": workers, "partitions": len(plan.spans)}
     return report
 
@@ -316,7 +326,7 @@ def _candidates(
     if not sketched:  # no article: no partition to shuffle
         return np.empty((0, 2), dtype=np.int64)
     rows = _rows_by_partition(representatives, state.firsts)
-    buckets = len(sketched)
+    buckets = plan.buckets
     found = _lsh_shuffle(plan, sketched, rows, state.firsts, config, buckets)
     if config.passage_candidates:
         found += _passage_shuffle(plan, sketched, rows, state, config, buckets)
@@ -400,8 +410,7 @@ def _verify(
     progress: Progress,
 ) -> VerifiedPairs:
     """Candidate blocks verified on the workers, each with the rows of its own articles."""
-    blocks = max(1, _BLOCKS_PER_PARTITION * len(sketched))
-    step = max(1, min(_VERIFY_BLOCK, -(-len(candidates) // blocks)))
+    step = max(1, min(_VERIFY_BLOCK, -(-len(candidates) // plan.buckets)))
     futures = []
     for start in range(0, len(candidates), step):
         block = candidates[start : start + step]
