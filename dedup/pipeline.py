@@ -249,7 +249,9 @@ class _ShingleCache:
         missing = [i for i in (first, second) if i not in self._sets]
         if missing:
             if len(self._sets) + len(missing) > self._capacity:
+                # Emptied when full: the text of the pair that was kept goes too.
                 self._sets.clear()
+                missing = list(dict.fromkeys((first, second)))
             found = self.batch(np.array(missing, dtype=np.int64))
             for position, index in enumerate(missing):
                 self._sets[index] = found.rows(position, position + 1)

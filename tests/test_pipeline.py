@@ -392,3 +392,18 @@ def test_the_cli_reads_a_memory_limit_and_refuses_a_wrong_one(tmp_path: Path) ->
     wrong = runner.invoke(main, [*base, "--out", str(tmp_path / "c"), "--memory-limit", "lots"])
     assert wrong.exit_code == 2
     assert "'lots' is not a size" in wrong.output
+
+
+def test_the_shingle_cache_answers_a_pair_when_it_fills_up_between_its_two_texts() -> None:
+    """Clustering asks for pairs whose first text is cached and whose second is not; when
+    that fills the cache, both must be shingled again (a KeyError at 100k articles)."""
+    from dedup.pipeline import _ShingleCache
+    from dedup.shingle import shingle_texts
+
+    texts = ["خبر عن افتتاح معرض الكتاب", "ارتفاع اسعار النفط اليوم", "فاز الفريق بالمباراة"]
+    cache = _ShingleCache(texts, 5, capacity=2)
+    cache.pair(0, 1)
+    both = cache.pair(1, 2)  # 1 cached, 2 missing, the cache full
+    expected = shingle_texts([texts[1], texts[2]], 5)
+    assert both.sizes.tolist() == expected.sizes.tolist()
+    assert both.hashes.tolist() == expected.hashes.tolist()
