@@ -154,6 +154,35 @@ def test_workers_run_without_dasks_malloc_trim_threshold(dask_client: Any) -> No
     assert set(found.values()) == {None}
 
 
+def test_workers_of_another_dedup_version_are_refused(
+    dask_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(driver, "__version__", "0.0.1")
+    with pytest.raises(EngineError, match=r"Dask workers run dedup .*, this client 0\.0\.1"):
+        scan_with_client([], client=dask_client, config=DedupConfig())
+
+
+def test_a_cluster_without_workers_is_an_error_not_a_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from distributed import Client, LocalCluster
+
+    from dedup.engines.dask import connect
+
+    monkeypatch.setattr(connect, "CONNECT_SECONDS", 1.0)
+    with (
+        LocalCluster(
+            n_workers=0,
+            host="127.0.0.1",
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        ) as cluster,
+        Client(cluster) as client,
+        pytest.raises(EngineError, match="the Dask cluster has no worker after 1 s"),
+    ):
+        scan_with_client([], client=client, config=DedupConfig())
+
+
 def test_workers_run_this_checkout(dask_client: Any) -> None:
     """The parity above compares this code with itself, not with an installed copy."""
     import dedup
@@ -271,20 +300,30 @@ def test_a_worker_killed_mid_run_changes_nothing(tmp_path: Path) -> None:
         after = sorted(client.run(os.getpid).values())
     assert killed
     assert pids[0] not in after
+    assert len(after) == 2  # its nanny started another
     _assert_same_files(_local("saudinewsnet-3000"), report, tmp_path)
 
 
 @pytest.fixture
-def command_line_cluster() -> Iterator[str]:
+def command_line_cluster(tmp_path: Path) -> Iterator[str]:
     """``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, stopped by pid."""
     port = _free_port()
+    # What README, "Running on a cluster", tells operators to give the workers: a Dask
+    # configuration file that drops MALLOC_TRIM_THRESHOLD_ (an environment variable
+    # DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON__MALLOC_TRIM_THRESHOLD_=None does not:
+    # Dask lowercases the keys it reads from the environment, a key of its own).
+    settings = tmp_path / "dask-config"
+    settings.mkdir()
+    (settings / "dedup.yaml").write_text(
+        "distributed:\n  nanny:\n    pre-spawn-environ:\n      MALLOC_TRIM_THRESHOLD_: null\n",
+        encoding="utf-8",
+    )
     address = f"tcp://127.0.0.1:{port}"
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT), *filter(None, [environment.get("PYTHONPATH")])]
     )
-    # What README, "Running on a cluster", tells operators to set on the workers.
-    environment["DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON__MALLOC_TRIM_THRESHOLD_"] = "None"
+    environment["DASK_CONFIG"] = str(settings)
     dask = [sys.executable, "-m", "dask"]
     commands = [
         [
@@ -353,6 +392,13 @@ def test_the_cli_on_a_scheduler_and_workers_started_by_their_command_line_tools(
     assert summary["engine"]["name"] == "dask"
     assert summary["engine"]["workers"] >= 1
     assert _summary(tmp_path / "dask") == _summary(tmp_path / "local")
+    # The README's configuration file reached the workers through their nannies.
+    from distributed import Client
+
+    with Client(command_line_cluster, timeout="10s") as client:
+        found = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+    assert len(found) == 2
+    assert set(found.values()) == {None}
 
 
 def test_a_thread_may_scan_while_another_does(dask_client: Any) -> None:

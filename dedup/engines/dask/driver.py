@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dedup._version import __version__
 from dedup.arrays import distinct
 from dedup.config import DedupConfig
 from dedup.engines.dask import tasks
@@ -160,9 +161,9 @@ def _scan(
     input_records = len(articles) + len(rejected)
     progress("read", input_records, input_records)
     timer.lap("read")
-    workers = len(client.scheduler_info(n_workers=-1)["workers"])
+    workers = _check_workers(client)
     spans = partition_spans(articles)
-    plan = _Plan(client, uuid.uuid4().hex[:12], config.to_dict(), spans, max(1, workers))
+    plan = _Plan(client, uuid.uuid4().hex[:12], config.to_dict(), spans, workers)
     sketched = _prepare_and_sketch(plan, articles, config)
     summaries = _collect(
         plan.client,
@@ -197,6 +198,34 @@ def _scan(
     )
     report.stats["engine"] = {"name": "dask", "workers": workers, "partitions": len(plan.spans)}
     return report
+
+
+def _check_workers(client: Client) -> int:
+    """The number of workers, each running this version of dedup (the outputs of another
+    version would differ); an error when none joins within ``CONNECT_SECONDS``."""
+    from dedup.engines.dask import connect
+
+    try:
+        client.wait_for_workers(1, timeout=connect.CONNECT_SECONDS)
+    except TimeoutError as error:
+        raise EngineError(
+            f"the Dask cluster has no worker after {connect.CONNECT_SECONDS:g} s; start some "
+            "(dask worker SCHEDULER-ADDRESS) or scale the cluster up"
+        ) from error
+    try:
+        found: dict[str, str] = client.run(tasks.dedup_version)
+    except Exception as error:  # whatever unpickling a missing module raises on a worker
+        raise EngineError(
+            f"the Dask workers cannot run dedup ({type(error).__name__}: {error}); install "
+            f"dedup {__version__} on every worker machine"
+        ) from error
+    others = sorted({version for version in found.values() if version != __version__})
+    if others:
+        raise EngineError(
+            f"Dask workers run dedup {', '.join(others)}, this client {__version__}; install "
+            "the same version everywhere (the outputs would differ)"
+        )
+    return len(found)
 
 
 def _submit(plan: _Plan, name: str, function: Callable[..., Any], *args: Any, **kw: Any) -> Future:

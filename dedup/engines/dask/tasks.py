@@ -37,6 +37,7 @@ __all__ = [
     "Prepared",
     "Sketched",
     "band_rows",
+    "dedup_version",
     "distinct_pairs",
     "fingerprint_rows",
     "join_verified",
@@ -67,6 +68,13 @@ class Prepared:
     stripped_chars: dict[str, int]
     stripped_lines: dict[str, int]
     kept_whole: int
+
+
+def dedup_version() -> str:
+    """The version of dedup a worker runs (checked against the client's before a scan)."""
+    from dedup._version import __version__
+
+    return __version__
 
 
 def prepare_partition(texts: list[str], sources: list[str], settings: dict[str, Any]) -> Prepared:
