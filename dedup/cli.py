@@ -376,7 +376,7 @@ def scan_command(
     )
     started = time.perf_counter()
     _check_deduplicated(deduplicated, inputs)
-    where = _engine_options(engine, workers, scheduler, jobs)
+    where = _engine_options(engine, workers, scheduler, jobs, memory_limit)
     origins: dict[str, tuple[str, int]] = {}
     kept: list[Article] | None = [] if html else None
     report = _scan_into(
@@ -408,7 +408,11 @@ def scan_command(
 
 
 def _engine_options(
-    engine: str, workers: int | None, scheduler: str | None, jobs: int | None
+    engine: str,
+    workers: int | None,
+    scheduler: str | None,
+    jobs: int | None,
+    memory_limit: str | None,
 ) -> dict[str, Any]:
     """--engine, --workers, --scheduler as scan()'s keywords; usage errors when they clash."""
     if engine == "local":
@@ -422,6 +426,11 @@ def _engine_options(
         )
     if jobs is not None:
         raise click.UsageError("--jobs is for --engine local; with dask use --workers")
+    if memory_limit is not None:
+        raise click.UsageError(
+            "--memory-limit is for --engine local; Dask workers have their own "
+            "(dask worker --memory-limit)"
+        )
     return {"engine": engine, "workers": workers, "scheduler": scheduler}
 
 

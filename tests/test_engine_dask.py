@@ -270,6 +270,7 @@ def test_importing_dedup_and_the_engine_does_not_import_dask() -> None:
         (["--workers", "2"], "--workers and --scheduler need --engine dask"),
         (["--engine", "dask", "--workers", "2", "--scheduler", "tcp://x:1"], "not both"),
         (["--engine", "dask", "--jobs", "2"], "--jobs is for --engine local"),
+        (["--engine", "dask", "--memory-limit", "1G"], "--memory-limit is for --engine local"),
     ],
 )
 def test_cli_engine_flags_that_clash_are_usage_errors(
