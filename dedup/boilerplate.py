@@ -255,6 +255,38 @@ class LineStatistics:
             if context not in seen and len(seen) < cap:
                 seen.append(context)
 
+    def merge(self, other: LineStatistics) -> LineStatistics:
+        """Statistics of both corpora, as one :meth:`add` of every article would give them
+        (for a driver that counts parts of a corpus apart, then reduces them).
+
+        The result answers :meth:`count`, :meth:`recurring_keys` and :meth:`is_boilerplate`
+        exactly as the whole corpus counted at once: each line keeps its distinct contexts
+        up to the cap, and a union of capped lists reaches the cap exactly when the whole
+        list would.
+
+        Examples
+        --------
+        >>> first, second = LineStatistics(min_articles=2), LineStatistics(min_articles=2)
+        >>> first.add(["ارتفع المؤشر العام للسوق", "جميع الحقوق محفوظة"], source="ina")
+        >>> second.add(["تراجعت أسعار النفط اليوم", "جميع الحقوق محفوظة"], source="ina")
+        >>> first.merge(second).is_boilerplate("جميع الحقوق محفوظة", source="ina")
+        True
+        """
+        if (other.min_articles, other.min_line_chars) != (self.min_articles, self.min_line_chars):
+            raise ConfigError(
+                "LineStatistics.merge needs statistics counted with the same min_articles "
+                "and min_line_chars"
+            )
+        cap = 2 * self.min_articles
+        merged = LineStatistics(min_articles=self.min_articles, min_line_chars=self.min_line_chars)
+        merged._contexts = {key: list(seen) for key, seen in self._contexts.items()}
+        for key, seen in other._contexts.items():
+            kept = merged._contexts.setdefault(key, [])
+            for context in seen:
+                if context not in kept and len(kept) < cap:
+                    kept.append(context)
+        return merged
+
     def count(self, line: str, source: str) -> int:
         """Distinct articles (copies of one story once) of ``source`` containing ``line``.
 

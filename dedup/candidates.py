@@ -45,6 +45,7 @@ __all__ = [
     "candidate_pairs",
     "fingerprint_pairs",
     "passage_fingerprints",
+    "shares_enough",
 ]
 
 U64Array = npt.NDArray[np.uint64]
@@ -346,8 +347,22 @@ class _PairRule:
         codes, shared = np.unique(codes, return_counts=True)
         low, high = codes // self.count, codes % self.count
         smaller = np.minimum(self.sizes[low], self.sizes[high])
-        keep = (shared >= self.min_shared) & (shared >= self.min_share * smaller)
+        keep = shares_enough(shared, smaller, self.min_shared, self.min_share)
         return np.stack([low[keep], high[keep]], axis=1).reshape(-1, 2)
+
+
+def shares_enough(
+    shared: I64Array, smaller: I64Array, min_shared: int, min_share: float
+) -> npt.NDArray[np.bool_]:
+    """Which pairs share enough fingerprints: ``shared`` of them, ``smaller`` the smaller
+    text's count (the rule of :func:`fingerprint_pairs`, for drivers that count elsewhere).
+
+    Examples
+    --------
+    >>> shares_enough(np.array([1, 2, 2]), np.array([2, 4, 100]), 2, 0.05).tolist()
+    [False, True, False]
+    """
+    return (shared >= min_shared) & (shared >= min_share * smaller)
 
 
 def candidate_pairs(

@@ -289,6 +289,27 @@ def _given(ctx: click.Context, option: str) -> bool:
     help="Processes to use; the output is the same for any value [default: every core].",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help='Where the scan runs: this machine, or a Dask cluster (pip install "dedup[dask]"); '
+    "the output is the same.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="--engine dask: worker processes of a local cluster started for the run "
+    "[default: every core].",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:8786",
+    help="--engine dask: the address of a running Dask scheduler (its workers do the work).",
+)
+@click.option(
     "--html",
     is_flag=True,
     help="Also write report.html in --out: a review page of the clusters, pairs and rejects "
@@ -322,6 +343,9 @@ def scan_command(
     max_reject_rate: float | None,
     deduplicated: str | None,
     jobs: int | None,
+    engine: str,
+    workers: int | None,
+    scheduler: str | None,
     html: bool,
     memory_limit: str | None,
     progress: bool | None,
@@ -352,6 +376,7 @@ def scan_command(
     )
     started = time.perf_counter()
     _check_deduplicated(deduplicated, inputs)
+    where = _engine_options(engine, workers, scheduler, jobs, memory_limit)
     origins: dict[str, tuple[str, int]] = {}
     kept: list[Article] | None = [] if html else None
     report = _scan_into(
@@ -372,6 +397,7 @@ def scan_command(
         jobs=default_jobs() if jobs is None else jobs,
         articles=kept,
         memory_limit=_bytes(memory_limit),
+        engine=where,
     )
     if deduplicated is not None:
         _write_canonicals(deduplicated, inputs, report, origins, input_format, encoding)
@@ -379,6 +405,33 @@ def scan_command(
     if not quiet:
         _summary_line(counts, started, out_dir)
     _exit_on_rejects(counts, max_reject_rate, quiet=quiet)
+
+
+def _engine_options(
+    engine: str,
+    workers: int | None,
+    scheduler: str | None,
+    jobs: int | None,
+    memory_limit: str | None,
+) -> dict[str, Any]:
+    """--engine, --workers, --scheduler as scan()'s keywords; usage errors when they clash."""
+    if engine == "local":
+        if workers is not None or scheduler is not None:
+            raise click.UsageError("--workers and --scheduler need --engine dask")
+        return {}
+    if workers is not None and scheduler is not None:
+        raise click.UsageError(
+            "give --workers (a local cluster for the run) or --scheduler (a running "
+            "cluster), not both"
+        )
+    if jobs is not None:
+        raise click.UsageError("--jobs is for --engine local; with dask use --workers")
+    if memory_limit is not None:
+        raise click.UsageError(
+            "--memory-limit is for --engine local; Dask workers have their own "
+            "(dask worker --memory-limit)"
+        )
+    return {"engine": engine, "workers": workers, "scheduler": scheduler}
 
 
 def _bytes(size: str | None) -> int | None:
@@ -420,10 +473,12 @@ def _scan_into(
     jobs: int,
     articles: list[Article] | None = None,
     memory_limit: int | None = None,
+    engine: dict[str, Any] | None = None,
 ) -> ScanReport:
     """Check the inputs and the output folder, scan, write it all at once; SIGTERM leaves the
     folder as it was. With ``articles`` (filled while reading), report.html is written too,
-    into the staging folder, so it appears with the other files."""
+    into the staging folder, so it appears with the other files. ``engine``: scan()'s
+    engine keywords (none: the local engine)."""
     try:
         _check_inputs(inputs)
         output = OutputFolder(out_dir)
@@ -431,7 +486,14 @@ def _scan_into(
         raise click.ClickException(str(error)) from error
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        report = scan(read(), config=config, progress=drawer, jobs=jobs, memory_limit=memory_limit)
+        report = scan(
+            read(),
+            config=config,
+            progress=drawer,
+            jobs=jobs,
+            memory_limit=memory_limit,
+            **(engine or {}),
+        )
         if articles is not None:
             from dedup.report import REPORT_FILE, RunOutputs, build_html, write_html
 

@@ -9,7 +9,9 @@ The family::
     ├── OutputError(OSError)     an output folder cannot be written; checked before the work
     ├── IndexFormatError         a persisted index of another format version, or no index
     ├── IndexNotFoundError       no index at the location (opened with ``create=False``)
-    └── IndexClosedError         an operation on an :class:`~dedup.index.api.Index` after close
+    ├── IndexClosedError         an operation on an :class:`~dedup.index.api.Index` after close
+    └── EngineError              the distributed engine is not installed, cannot be reached,
+                                 or lost its workers
 
 One bad *record* is never an exception: it becomes a :class:`dedup.records.Rejected`
 and the run goes on.
@@ -44,3 +46,7 @@ class IndexClosedError(DedupError):
 
 class OutputError(DedupError, OSError):
     """An output folder cannot be written (checked before any article is read)."""
+
+
+class EngineError(DedupError):
+    """The distributed engine (``engine="dask"``) cannot run; the message says how to fix it."""

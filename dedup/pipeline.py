@@ -498,6 +498,9 @@ def scan(
     progress: Progress | None = None,
     jobs: int = 1,
     memory_limit: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> ScanReport:
     """Find duplicate clusters (and related lists) in a corpus.
 
@@ -518,6 +521,16 @@ def scan(
         Bytes the candidate stage may use for its passage fingerprints (beyond, it works
         in parts spilled to a temporary folder; the result is the same); None: half of the
         machine's memory (:func:`default_memory_limit`).
+    engine
+        ``"local"``: this process (and ``jobs``); ``"dask"``: a Dask cluster
+        (:mod:`dedup.engines.dask`, ``pip install "dedup[dask]"``), the same report but for
+        ``stats["seconds"]`` and ``stats["engine"]``. ``jobs`` and ``memory_limit`` are the
+        local engine's.
+    scheduler
+        With ``engine="dask"``: the address of a running scheduler (``tcp://HOST:8786``).
+    workers
+        With ``engine="dask"`` and no scheduler: worker processes of the local cluster
+        started for the run (None: one per core).
 
     Returns
     -------
@@ -541,6 +554,12 @@ def scan(
         raise ConfigError(
             f"config must be a DedupConfig, got {type(config).__name__}; "
             "build one with DedupConfig(...) or DedupConfig.from_dict(values)"
+        )
+    if _engine(engine, scheduler, workers) == "dask":
+        from dedup.engines.dask import scan_on_dask
+
+        return scan_on_dask(
+            records, config=config, progress=progress, scheduler=scheduler, workers=workers
         )
     report_progress = progress or _noop
     timer = _StageTimer()
@@ -578,19 +597,65 @@ def scan(
     timer.lap("cluster")
     related = _related(corpus, clusters, config, report_progress)
     timer.lap("related")
+    return build_report(
+        config,
+        _Outcome(corpus.articles, rejected, input_records, sketches.sizes, groups, verified[4]),
+        pairs=pairs,
+        clusters=clusters,
+        related=related,
+        prepared=prepared,
+        seconds=timer.seconds,
+    )
+
+
+def _engine(engine: str, scheduler: str | None, workers: int | None) -> str:
+    from dedup.engines import ENGINES
+
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+    if engine == "local" and (scheduler is not None or workers is not None):
+        raise ConfigError('scheduler and workers are settings of engine="dask"')
+    return engine
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the counts of a run are drawn from (every driver of a whole corpus has them)."""
+
+    articles: Sequence[Article]
+    rejected: list[Rejected]
+    input_records: int
+    sizes: npt.NDArray[np.int64]
+    groups: npt.NDArray[np.int64]
+    verify_counts: dict[str, int]
+
+
+def build_report(
+    config: DedupConfig,
+    outcome: _Outcome,
+    *,
+    pairs: list[Pair],
+    clusters: tuple[Cluster, ...],
+    related: dict[str, tuple[RelatedItem, ...]],
+    prepared: PreparedTexts,
+    seconds: dict[str, float],
+) -> ScanReport:
+    """The report of a whole-corpus run: rejects in their order, counts and stats (the local
+    scan's, and the distributed engine's)."""
+    rejected, groups = outcome.rejected, outcome.groups
     rejected.sort(key=lambda r: (r.file, r.line, r.id or ""))
     stats = _stats(
         config,
         counts={
-            "input_records": input_records,
-            "accepted": len(corpus.articles),
+            "input_records": outcome.input_records,
+            "accepted": len(outcome.articles),
             "rejected": len(rejected),
             "clusters": len(clusters),
             "duplicate_clusters": sum(1 for c in clusters if c.size > 1),
             "articles_in_duplicate_clusters": sum(c.size for c in clusters if c.size > 1),
-            "too_small_to_match": int(np.count_nonzero(sketches.sizes < config.min_shingles)),
+            "too_small_to_match": int(np.count_nonzero(outcome.sizes < config.min_shingles)),
             "exact_duplicate_articles": int(np.count_nonzero(groups != np.arange(len(groups)))),
-            **verified[4],
+            **outcome.verify_counts,
             "pairs": len(pairs),
             "pairs_by_relation": dict(sorted(Counter(p.relation for p in pairs).items())),
             "rejects_by_reason": dict(
@@ -598,7 +663,7 @@ def scan(
             ),
         },
         prepared=prepared,
-        seconds=timer.seconds,
+        seconds=seconds,
     )
     return ScanReport(
         clusters=clusters,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,23 @@ def write_jsonl(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def dask_client() -> Iterator[Any]:
+    """A client of a local Dask cluster shared by the session: two worker processes of one
+    thread, on 127.0.0.1, no dashboard, started once (about 2 s) and stopped at the end.
+
+    Skipped when Dask is not installed, except when the environment variable ``CI`` is set
+    (CI installs the test extra, which brings it): then the tests fail.
+    """
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip('dask[distributed] is not installed (pip install "dedup[dask]")')
+    from dedup.engines.dask.connect import open_client
+
+    with open_client(scheduler=None, workers=2) as client:
+        yield client

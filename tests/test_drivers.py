@@ -1,7 +1,8 @@
 """One contract, every driver: the same properties over each way of running the stages.
 
 The drivers: ``dedup scan`` (all in memory, the reference), the persistent index one article
-at a time and in batches (SQLite), and in batches on Redis. Each is given the same records in
+at a time and in batches (SQLite), in batches on Redis, and the scan on a Dask cluster
+(``engine="dask"``, on the session's local cluster). Each is given the same records in
 its own way (the index in a shuffled order) and must
 
 - account for every input id exactly once, in a cluster or in the rejects;
@@ -23,6 +24,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,7 +66,8 @@ class DriverRun:
     rejected: tuple[Rejected, ...]
 
 
-Driver = Callable[[list[Article | Rejected], DedupConfig, Path, str], DriverRun]
+# The last argument: the Redis URL of the index on Redis, the Dask client of the dask engine.
+Driver = Callable[[list[Article | Rejected], DedupConfig, Path, Any], DriverRun]
 
 
 def run_scan(records: list[Article | Rejected], config: DedupConfig, _: Path, __: str) -> DriverRun:
@@ -108,7 +111,17 @@ def run_index_on_redis(
     return _run_index(records, config, url, "contract-" + uuid.uuid4().hex[:12], batch=13)
 
 
+def run_dask(
+    records: list[Article | Rejected], config: DedupConfig, _: Path, client: Any
+) -> DriverRun:
+    from dedup.engines.dask import scan_with_client
+
+    report = scan_with_client(records, client=client, config=config)
+    return DriverRun(report, report.rejected)
+
+
 DRIVERS: dict[str, Driver] = {
+    "dask": run_dask,
     "scan": run_scan,
     "index-one-at-a-time": run_index_one_at_a_time,
     "index-in-batches": run_index_in_batches,
@@ -148,7 +161,8 @@ def run(
     """The driver's run on the corpus (each pair runs once per test session)."""
     key = (driver, corpus)
     if key not in _RUNS:
-        url = request.getfixturevalue("redis_url") if driver == "index-on-redis" else ""
+        resources = {"index-on-redis": "redis_url", "dask": "dask_client"}
+        url = request.getfixturevalue(resources[driver]) if driver in resources else ""
         folder = tmp_path_factory.mktemp(f"{driver}-{corpus}")
         _RUNS[key] = DRIVERS[driver](_corpus(corpus), DedupConfig(), folder, url)
     return _RUNS[key]
