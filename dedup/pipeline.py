@@ -43,6 +43,7 @@ from dedup.verify import (
     VerifiedPairs,
     estimated_jaccard,
     exact_similarities,
+    join_verified,
     minimum_estimate,
     too_far_apart,
     verify_pairs,
@@ -377,16 +378,7 @@ def _verify(
         _verify_block(candidates[start : start + block], shingles, signatures, texts, config, pool)
         for start in _report_blocks(len(candidates), block, "verify", progress)
     ] or [_verify_block(candidates, shingles, signatures, texts, config, pool)]
-    counts: Counter[str] = Counter()
-    for found in blocks:
-        counts.update(found[4])
-    return (
-        np.concatenate([b[0] for b in blocks]).reshape(-1, 2),
-        np.concatenate([b[1] for b in blocks]),
-        np.concatenate([b[2] for b in blocks]),
-        [relation for b in blocks for relation in b[3]],
-        {key: counts[key] for key in blocks[0][4]},
-    )
+    return join_verified(blocks)
 
 
 def _verify_block(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -477,3 +478,19 @@ def verify_pairs(
         "accepted_pairs": len(pairs),
     }
     return pairs, jaccard, containment, relations, counts
+
+
+def join_verified(blocks: Sequence[VerifiedPairs]) -> VerifiedPairs:
+    """Blocks of :func:`verify_pairs` results (candidates split in order) joined as one call
+    over all of them would give them: pairs, similarities and relations end to end, counts
+    summed (every driver verifies in blocks)."""
+    counts: Counter[str] = Counter()
+    for found in blocks:
+        counts.update(found[4])
+    return (
+        np.concatenate([b[0] for b in blocks]).reshape(-1, 2),
+        np.concatenate([b[1] for b in blocks]),
+        np.concatenate([b[2] for b in blocks]),
+        [relation for b in blocks for relation in b[3]],
+        {key: counts[key] for key in blocks[0][4]},
+    )

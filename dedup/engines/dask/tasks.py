@@ -15,7 +15,6 @@ slice of every partition (:func:`lsh_bucket_pairs`, :func:`passage_bucket_codes`
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +30,7 @@ from dedup.pipeline import _SHINGLE_BATCH, _ShingleCache, _verify_block
 from dedup.prepare import _CHUNK_ARTICLES, _dropped_by_key, _summed, prepare_chunk, shingle_text
 from dedup.shingle import shingle_texts
 from dedup.signature import minhash_signatures
-from dedup.verify import VerifiedPairs
+from dedup.verify import VerifiedPairs, join_verified
 
 __all__ = [
     "Prepared",
@@ -356,17 +355,3 @@ def verify_block(
     local = np.searchsorted(ids, pairs).astype(np.int64)
     found = _verify_block(local, _ShingleCache(texts, config.ngram), signatures, texts, config)
     return (ids[found[0]].reshape(-1, 2), *found[1:])
-
-
-def join_verified(blocks: Sequence[VerifiedPairs]) -> VerifiedPairs:
-    """Blocks of verified pairs as one call would give them (the local scan's ``_verify``)."""
-    counts: Counter[str] = Counter()
-    for found in blocks:
-        counts.update(found[4])
-    return (
-        np.concatenate([b[0] for b in blocks]).reshape(-1, 2),
-        np.concatenate([b[1] for b in blocks]),
-        np.concatenate([b[2] for b in blocks]),
-        [relation for b in blocks for relation in b[3]],
-        {key: counts[key] for key in blocks[0][4]},
-    )
