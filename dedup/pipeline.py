@@ -553,7 +553,17 @@ def scan(
         return scan_on_dask(
             records, config=config, progress=progress, scheduler=scheduler, workers=workers
         )
-    report_progress = progress or _noop
+    return _scan_here(records, config, progress or _noop, jobs, memory_limit)
+
+
+def _scan_here(
+    records: Iterable[Article | Rejected],
+    config: DedupConfig,
+    report_progress: Progress,
+    jobs: int,
+    memory_limit: int | None,
+) -> ScanReport:
+    """The local engine: every stage in this process and its worker pool."""
     timer = _StageTimer()
     articles, rejected = _split_records(records, report_progress)
     input_records = len(articles) + len(rejected)
