@@ -124,6 +124,17 @@ class _Corpus:
     page_texts: list[str]
 
 
+def read_stage(
+    records: Iterable[Article | Rejected], progress: Progress, timer: _StageTimer
+) -> tuple[list[Article], list[Rejected], int]:
+    """Articles and rejects apart, and how many records came in (every driver reads so)."""
+    articles, rejected = _split_records(records, progress)
+    input_records = len(articles) + len(rejected)
+    progress("read", input_records, input_records)
+    timer.lap("read")
+    return articles, rejected, input_records
+
+
 def _split_records(
     records: Iterable[Article | Rejected], progress: Progress
 ) -> tuple[list[Article], list[Rejected]]:
@@ -185,9 +196,10 @@ class _Sketches:
 
 
 @dataclass(frozen=True)
-class _Sketched:
-    """One batch of texts, sketched: shingle set sizes, a digest of each non-empty set,
-    signatures, passage fingerprints, and the seconds of the shingle and signature stages."""
+class TextSketches:
+    """Texts sketched: shingle set sizes, a digest of each non-empty set (None for an empty
+    one), signatures, passage fingerprints, and the seconds of the shingle and signature
+    stages. What every driver computes per article (:func:`sketch_texts`)."""
 
     sizes: npt.NDArray[np.int64]
     digests: list[bytes | None]
@@ -195,8 +207,31 @@ class _Sketched:
     fingerprints: Fingerprints | None
     seconds: tuple[float, float]
 
+    @staticmethod
+    def joined(batches: Sequence[TextSketches], config: DedupConfig) -> TextSketches:
+        """Consecutive batches as one (seconds summed)."""
+        return TextSketches(
+            sizes=np.concatenate([b.sizes for b in batches]) if batches else np.zeros(0, np.int64),
+            digests=[digest for b in batches for digest in b.digests],
+            signatures=(
+                np.concatenate([b.signatures for b in batches])
+                if batches
+                else np.zeros((0, config.num_perm), dtype=np.uint32)
+            ),
+            fingerprints=(
+                Fingerprints.concatenate(
+                    [b.fingerprints for b in batches if b.fingerprints is not None]
+                )
+                if config.passage_candidates
+                else None
+            ),
+            seconds=(sum(b.seconds[0] for b in batches), sum(b.seconds[1] for b in batches)),
+        )
 
-def _sketch_batch(texts: Sequence[str], config: DedupConfig) -> _Sketched:
+
+def sketch_texts(texts: Sequence[str], config: DedupConfig) -> TextSketches:
+    """Shingles (sizes and digests), signatures and passage fingerprints of one batch of
+    texts (its shingle sets are dropped on return)."""
     clock = time.perf_counter()
     part = shingle_texts(list(texts), config.ngram)
     sizes = part.sizes
@@ -214,7 +249,7 @@ def _sketch_batch(texts: Sequence[str], config: DedupConfig) -> _Sketched:
     middle = time.perf_counter()
     signatures = minhash_signatures(part, num_perm=config.num_perm, seed=config.seed)
     ended = time.perf_counter()
-    return _Sketched(sizes, digests, signatures, prints, (middle - clock, ended - middle))
+    return TextSketches(sizes, digests, signatures, prints, (middle - clock, ended - middle))
 
 
 def _packed(array: npt.NDArray[Any]) -> str:
@@ -237,7 +272,7 @@ def sketch_chunk(payload: dict[str, Any]) -> dict[str, Any]:
     ([16, 0], None)
     """
     config = DedupConfig.from_dict(payload["config"])
-    found = _sketch_batch(payload["texts"], config)
+    found = sketch_texts(payload["texts"], config)
     prints = found.fingerprints
     return {
         "sizes": _packed(found.sizes.astype("<i8")),
@@ -249,13 +284,13 @@ def sketch_chunk(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _from_chunk(value: dict[str, Any], num_perm: int) -> _Sketched:
+def _from_chunk(value: dict[str, Any], num_perm: int) -> TextSketches:
     prints = (
         None
         if value["hashes"] is None
         else Fingerprints(_unpacked(value["hashes"], "<u8"), _unpacked(value["offsets"], "<i8"))
     )
-    return _Sketched(
+    return TextSketches(
         _unpacked(value["sizes"], "<i8").astype(np.int64),
         [None if d is None else bytes.fromhex(d) for d in value["digests"]],
         _unpacked(value["signatures"], "<u4").astype(np.uint32).reshape(-1, num_perm),
@@ -297,38 +332,22 @@ def _shingle_and_sign(
     else:
         batches = []
         for index, (start, stop) in enumerate(spans):
-            batches.append(_sketch_batch(texts[start:stop], config))
+            batches.append(sketch_texts(texts[start:stop], config))
             report(index)
-    return _assembled(batches, count, config), (
-        sum(b.seconds[0] for b in batches),
-        sum(b.seconds[1] for b in batches),
-    )
+    whole = TextSketches.joined(batches, config)
+    sketches = _Sketches(whole.sizes, _groups(whole.digests), whole.signatures, whole.fingerprints)
+    return sketches, whole.seconds
 
 
-def _assembled(batches: Sequence[_Sketched], count: int, config: DedupConfig) -> _Sketches:
-    """The batches end to end; each text's exact group is the first text (of all batches)
-    with the identical shingle set (:func:`dedup.verify.exact_groups`; empty sets never)."""
-    groups = np.arange(count, dtype=np.int64)
+def _groups(digests: Sequence[bytes | None]) -> npt.NDArray[np.int64]:
+    """Each text's exact group: the first text with the identical shingle set
+    (:func:`dedup.verify.exact_groups`; an empty set, digest None, is never grouped)."""
+    groups = np.arange(len(digests), dtype=np.int64)
     first_of: dict[bytes, int] = {}
-    position = 0
-    for batch in batches:
-        for offset, digest in enumerate(batch.digests):
-            if digest is not None:
-                groups[position + offset] = first_of.setdefault(digest, position + offset)
-        position += len(batch.digests)
-    empty = np.zeros((0, config.num_perm), dtype=np.uint32)
-    return _Sketches(
-        sizes=np.concatenate([b.sizes for b in batches]) if batches else np.zeros(0, np.int64),
-        groups=groups,
-        signatures=np.concatenate([b.signatures for b in batches]) if batches else empty,
-        fingerprints=(
-            Fingerprints.concatenate(
-                [b.fingerprints for b in batches if b.fingerprints is not None]
-            )
-            if config.passage_candidates
-            else None
-        ),
-    )
+    for index, digest in enumerate(digests):
+        if digest is not None:
+            groups[index] = first_of.setdefault(digest, index)
+    return groups
 
 
 class _ShingleCache:
@@ -565,10 +584,7 @@ def _scan_here(
 ) -> ScanReport:
     """The local engine: every stage in this process and its worker pool."""
     timer = _StageTimer()
-    articles, rejected = _split_records(records, report_progress)
-    input_records = len(articles) + len(rejected)
-    report_progress("read", input_records, input_records)
-    timer.lap("read")
+    articles, rejected, input_records = read_stage(records, report_progress, timer)
     # Workers start at the first stage that shares its work (prepare) and serve the
     # verification's relations too.
     with WorkerPool(jobs) as pool:

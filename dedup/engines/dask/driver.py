@@ -44,9 +44,9 @@ from dedup.pipeline import (
     _Outcome,
     _related,
     _ShingleCache,
-    _split_records,
     _StageTimer,
     build_report,
+    read_stage,
 )
 from dedup.prepare import PreparedTexts, _summed, too_short
 from dedup.records import Article, Rejected, ScanReport
@@ -157,10 +157,7 @@ def _scan(
     records: Iterable[Article | Rejected], client: Client, config: DedupConfig, progress: Progress
 ) -> ScanReport:
     timer = _StageTimer()
-    articles, rejected = _split_records(records, progress)
-    input_records = len(articles) + len(rejected)
-    progress("read", input_records, input_records)
-    timer.lap("read")
+    articles, rejected, input_records = read_stage(records, progress, timer)
     workers = _check_workers(client)
     spans = partition_spans(articles)
     plan = _Plan(client, uuid.uuid4().hex[:12], config.to_dict(), spans, workers)

@@ -14,7 +14,6 @@ slice of every partition (:func:`lsh_bucket_pairs`, :func:`passage_bucket_codes`
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,13 +22,17 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.boilerplate import LineStatistics
-from dedup.candidates import Fingerprints, passage_fingerprints, shares_enough
+from dedup.candidates import Fingerprints, shares_enough
 from dedup.config import DedupConfig
 from dedup.lsh import _pairs_within_groups, band_values, bucket_keys
-from dedup.pipeline import _SHINGLE_BATCH, _ShingleCache, _verify_block
+from dedup.pipeline import (
+    _SHINGLE_BATCH,
+    TextSketches,
+    _ShingleCache,
+    _verify_block,
+    sketch_texts,
+)
 from dedup.prepare import _CHUNK_ARTICLES, _dropped_by_key, _summed, prepare_chunk, shingle_text
-from dedup.shingle import shingle_texts
-from dedup.signature import minhash_signatures
 from dedup.verify import VerifiedPairs, join_verified
 
 __all__ = [
@@ -186,32 +189,17 @@ def _final_texts(
 def _sketches(
     texts: list[str], config: DedupConfig
 ) -> tuple[I64Array, list[bytes], npt.NDArray[np.uint32], Fingerprints | None]:
-    count = len(texts)
-    sizes = np.zeros(count, dtype=np.int64)
-    signatures = np.zeros((count, config.num_perm), dtype=np.uint32)
-    digests: list[bytes] = []
-    printed = []
-    for start in range(0, count, _SHINGLE_BATCH):
-        done = min(start + _SHINGLE_BATCH, count)
-        part = shingle_texts(texts[start:done], config.ngram)
-        sizes[start:done] = part.sizes
-        digests.extend(
-            hashlib.blake2b(part.of(i).tobytes(), digest_size=16).digest() if size else b""
-            for i, size in enumerate(part.sizes.tolist())
-        )
-        signatures[start:done] = minhash_signatures(
-            part, num_perm=config.num_perm, seed=config.seed
-        )
-        if config.passage_candidates:
-            printed.append(
-                passage_fingerprints(
-                    texts[start:done],
-                    chars=config.fingerprint_chars,
-                    window=config.fingerprint_window,
-                )
-            )
-    fingerprints = Fingerprints.concatenate(printed) if config.passage_candidates else None
-    return sizes, digests, signatures, fingerprints
+    """The local scan's sketches (:func:`dedup.pipeline.sketch_texts`), a batch at a time;
+    an empty shingle set's digest is ``b""`` here."""
+    whole = TextSketches.joined(
+        [
+            sketch_texts(texts[start : start + _SHINGLE_BATCH], config)
+            for start in range(0, len(texts), _SHINGLE_BATCH)
+        ],
+        config,
+    )
+    digests = [b"" if digest is None else digest for digest in whole.digests]
+    return whole.sizes, digests, whole.signatures, whole.fingerprints
 
 
 def summary_of(sketched: Sketched, with_pages: bool) -> dict[str, Any]:
