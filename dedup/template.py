@@ -96,6 +96,12 @@ _ORDINALS: Final = frozenset(
         "الحادي", "الحاديه", "عشر", "عشره", "العشرين", "الثلاثين",
     }
 )  # fmt: skip
+# A round of a competition, named by its ordinal or number ("الجوله الثانيه", "الدور 16"): two
+# texts that each name rounds, none the same, are one fixture or results list filled for two
+# rounds (a copy names the round it copies). On the containment matches of judged-duplicates-dev
+# and the cluster reading sheet no same-story pair names disjoint rounds.
+_ROUND = re.compile(r"(?<!\S)(الجوله|الدور|الاسبوع) (\S+)")
+_ROUND_ORDINALS: Final = _ORDINALS | {"الاول", "الاولي", "الثاني", "الثانيه"}
 # Facts spelled as words, compared as dates are: compass words and ordinals.
 _FACT_WORDS: Final = _COMPASS | _ORDINALS
 # A containment match whose texts each state this many fact words (weekday, month, compass,
@@ -339,15 +345,17 @@ def _differences(
     joined_a, joined_b = text_a.replace(" ", ""), text_b.replace(" ", "")
     calendar = date_words()
     numbers = dates = names = one_sided = sentences = 0
-    for op, a1, a2, b1, b2 in opcodes(words_a, words_b):
+    for op, a1, a2, b1, b2 in _coalesced(opcodes(words_a, words_b), words_a):
         if op == "equal":
             continue
         added, substitutable = _read_block(op, a2 - a1, b2 - b1)
+        side_a, side_b = words_a[a1:a2], words_b[b1:b2]
+        if substitutable and _sentence_for_sentence(side_a, side_b):
+            added, substitutable = max(len(side_a), len(side_b)), False
         one_sided += added
         sentences += int(added >= _SENTENCE_WORDS)
         if not substitutable:
             continue
-        side_a, side_b = words_a[a1:a2], words_b[b1:b2]
         numbers += _new_figures(side_a, side_b, values_a, values_b)
         # Dates and directions: a weekday, month or compass word replaced by
         # another one that the first text never mentions.
@@ -425,6 +433,50 @@ def _read_block(op: str, size_a: int, size_b: int) -> tuple[int, bool]:
     return added, op == "replace" and smaller <= _MAX_SUBSTITUTION_WORDS
 
 
+Opcode = tuple[str, int, int, int, int]
+
+
+def _coalesced(blocks: Sequence[Opcode], words_a: Sequence[str]) -> list[Opcode]:
+    """The alignment's blocks, with two differing blocks that only one shared function word
+    separates read as one replaced block.
+
+    A sentence put in place of another shares a "من" or "في" with it by chance, and the
+    alignment cuts the replacement there into pieces short enough to read as substitutions;
+    a formula's shared frame is more than one function word.
+    """
+    merged: list[Opcode] = []
+    for block in blocks:
+        if (
+            block[0] != "equal"
+            and len(merged) >= 2
+            and merged[-2][0] != "equal"
+            and merged[-1][0] == "equal"
+            and merged[-1][2] - merged[-1][1] == 1
+            and words_a[merged[-1][1]] in _FUNCTION_WORDS
+        ):
+            first = merged[-2]
+            del merged[-2:]
+            block = ("replace", first[1], block[2], first[3], block[4])
+        merged.append(block)
+    return merged
+
+
+def _sentence_for_sentence(side_a: Sequence[str], side_b: Sequence[str]) -> bool:
+    """Whether a replaced block is a whole sentence in place of another, not facts swapped.
+
+    Both sides are longer than a substitution (``_MAX_SUBSTITUTION_WORDS``) and both hold a
+    function word: prose, not a list of names or figures. A copy with one sentence dropped
+    and another article's sentence inserted at that place aligns so ("النهائي سيدور الاحد
+    القادم ..." against "... بدايه من يوم الخميس ..."); its weekdays and names are not facts
+    of one formula filled twice. The fixture and result lists of another round, the template
+    pairs this guard exists for, replace name lists without function words, and the market
+    and weather reports replace figures inside shared wording (short blocks).
+    """
+    if min(len(side_a), len(side_b)) <= _MAX_SUBSTITUTION_WORDS:
+        return False
+    return not _FUNCTION_WORDS.isdisjoint(side_a) and not _FUNCTION_WORDS.isdisjoint(side_b)
+
+
 def _new_figures(
     side_a: Sequence[str],
     side_b: Sequence[str],
@@ -499,6 +551,15 @@ def _most_facts(
     return numbers + dates + names, numbers + dates
 
 
+def _rounds(normalized: str) -> frozenset[str]:
+    """The rounds a text names ("الجوله الثانيه", "الدور 16"), as "noun ordinal" strings."""
+    return frozenset(
+        f"{noun} {ordinal}"
+        for noun, ordinal in _ROUND.findall(normalized)
+        if ordinal in _ROUND_ORDINALS or ordinal.isdigit()
+    )
+
+
 def own_fact_words(normalized_a: str, normalized_b: str) -> str:
     """Why a containment match is one formula filled with two days' facts, or ``""``.
 
@@ -522,6 +583,12 @@ def own_fact_words(normalized_a: str, normalized_b: str) -> str:
     def facts(own: set[str], other: set[str]) -> list[str]:
         return sorted(w for w in own - other if w in calendar or w in _FACT_WORDS)
 
+    rounds_a, rounds_b = _rounds(normalized_a), _rounds(normalized_b)
+    if rounds_a and rounds_b and rounds_a.isdisjoint(rounds_b):
+        return (
+            f"template: other rounds ({min(rounds_a)} / {min(rounds_b)}): one fixture or "
+            "results formula filled for two rounds"
+        )
     only_a, only_b = facts(words_a, words_b), facts(words_b, words_a)
     fewest = min(len(only_a), len(only_b))
     shorter = min(len(normalized_a.split()), len(normalized_b.split()))

@@ -12,7 +12,7 @@ from judged import JUDGED, judged_pairs, judged_texts
 
 from dedup import template
 from dedup.normalize import normalize_text
-from dedup.template import TemplateVerdict, template_verdict
+from dedup.template import TemplateVerdict, own_fact_words, template_verdict
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -444,3 +444,37 @@ def test_a_weekday_glued_to_its_day_number_is_a_date() -> None:
     assert verdict.reason.startswith("template: 4 substituted facts (4 numbers")
     # A unit glued after letters stays a unit.
     assert not template_verdict(n(f"{head} م23 {teams}"), n(f"{head} م24 {teams}")).is_template
+
+
+def test_the_same_matches_in_another_round_are_another_article() -> None:
+    # A round's programme republished as another round's with the very same matches (the
+    # perturbation suite's name templates make such pairs): no name changes, the round does.
+    teams = {"a": "النجم الساحلي", "b": "النادي الإفريقي", "c": "الترجي الرياضي",
+             "d": "الملعب القابسي", "e": "مستقبل المرسى", "f": "اتحاد بن قردان"}  # fmt: skip
+    second = n(FIXTURES.format(round="الثانية", **teams))
+    seventh = n(FIXTURES.format(round="السابعة", **teams))
+    assert "other rounds" in own_fact_words(second, seventh)
+    # A copy names the round it copies, cut or not.
+    assert own_fact_words(second, second.rsplit(" ", 6)[0]) == ""
+
+
+def test_a_sentence_put_in_place_of_another_is_no_substitution() -> None:
+    # A copy lost its closing sentence (a final's day and ordinal) and gained another
+    # article's sentence (weekdays) in its place; the two share "من" by chance, which
+    # cuts the replacement into short blocks unless it is read whole.
+    report = n(
+        "تأهل المنتخب المصري إلى نهائي كأس الأمم الإفريقية بعد فوزه على منتخب بوركينا فاسو "
+        "بركلات الترجيح في مباراة نصف النهائي التي جرت مساء أمس على ملعب فرانسفيل وسجل "
+        "الحارس عصام الحضري هدف التأهل بعد أن تصدى لركلتين"
+    )
+    dropped = n(
+        "وسيدور النهائي يوم الأحد القادم في الساعة الثامنة ليلا على ملعب ليبروفيل من أجل "
+        "اللقب الثامن للمنتخب المصري والخامس للكاميرون"
+    )
+    inserted = n(
+        "وستبدأ سرعة هذه الرياح بالتقلص بداية من يوم الخميس ويعود الطقس تدريجيا إلى "
+        "الاستقرار بداية من يوم الجمعة"
+    )
+    verdict = template_verdict(f"{report} {dropped}", f"{report} {inserted}")
+    assert not verdict.is_template, verdict.reason
+    assert "1 added/removed sentences" in verdict.reason, verdict.reason
