@@ -8,7 +8,8 @@ the word alignment can (:func:`dedup.align.matching_blocks`): :func:`passage_lay
 where the passages the two texts share lie in each, and :func:`relation_of` reads the layout:
 
 * ``roundup``: the longer text turns to another item ("من جهة أخرى") where the shared story
-  begins or ends, or the shared story sits inside it with more before and after it;
+  begins or ends, or moves on to another place after it ("وفي العاصمة"), or the shared story
+  sits inside it with more before and after it;
 * ``follow_up``: the longer text opens with a new lead of half of it or more and shares
   under 0.35 of it;
 * ``update``: both start with the shared lead and the longer adds a quarter or more;
@@ -50,6 +51,16 @@ _MIN_PASSAGE_WORDS: Final = 4
 _NEXT_ITEM = re.compile(
     r"(?<!\S)(?:و|ف)?(?:من جهه (?:اخري|ثانيه)|في حادث مماثل|في سياق (?:اخر|منفصل)"
     r"|علي صعيد اخر|في شان اخر|من ناحيه اخري)(?!\S)"
+)
+# After the shared story, a wrap-up also moves on by place: "وفي العاصمه ..." (the Syria wrap
+# of the cluster sheet: the Latakia sit-in, then the capital's toll), "وفي المدينه المنوره ..."
+# (the two Friday sermons). Only at the opening of the stretch after the shared passages, and
+# only before a word that names a place: "وفي تصريح", "وفي سياق", "وفي ختام" continue a story.
+# On judged-duplicates-dev and the cluster sheet no same-story pair (DUP, UPDATE, SAME) has
+# a stretch after its shared passages that opens with "وفي".
+_NEXT_PLACE = re.compile(
+    r"^وفي (?:ال)?(?:عاصمه|مدينه|محافظه|منطقه|ولايه|اقليم|بلده|قريه|مخيم|ريف"
+    r"|مسجد|حرم)(?!\S)"
 )
 # The other item of a bulletin is a story of its own: at least 0.4 of the shared story's
 # words. On the cluster reading sheet the bulletins' other items hold 0.55-1.4 of the shared
@@ -166,19 +177,27 @@ def _next_item(long: list[str], blocks: list[tuple[int, int, int]]) -> str:
     both carry).
     """
     first, last = blocks[0], blocks[-1]
-    stretches = ((0, first[0]), (last[0] + last[2], len(long)))
     shared = sum(k for _, _, k in blocks)
-    for begin, end in stretches:
-        if end - begin < max(_ITEM_WORDS, _MIN_ITEM_SHARE * shared):
+    # The stretch before the shared story: the phrase closes it, opening the shared passage
+    # (a phrase is up to three words, so the window reaches as far into the passage: the
+    # shorter text may be the item cut from a bulletin with its phrase). The stretch after
+    # it: the phrase opens it, wholly unshared; a shorter text that ends inside the phrase
+    # ("... كما اذن رئيس الحكومه من") is a copy cut there, not an item.
+    lead_end, tail_begin = first[0], last[0] + last[2]
+    stretches = (
+        (lead_end, long[max(0, lead_end - _SEAM_WORDS - 3) : lead_end + 3]),
+        (len(long) - tail_begin, long[tail_begin : tail_begin + _SEAM_WORDS + 3]),
+    )
+    for words, window in stretches:
+        if words < max(_ITEM_WORDS, _MIN_ITEM_SHARE * shared):
             continue
-        # The phrase opens the stretch, or closes it (opening the shared passage after it);
-        # a phrase is up to three words, so the windows reach as far over the seam.
-        opening = long[max(0, begin - 3) : begin + _SEAM_WORDS + 3]
-        closing = long[max(0, end - _SEAM_WORDS - 3) : end + 3]
-        for window in (opening, closing):
-            found = _NEXT_ITEM.search(" ".join(window))
-            if found:
-                return found.group()
+        found = _NEXT_ITEM.search(" ".join(window))
+        if found:
+            return found.group()
+    tail = " ".join(stretches[1][1])
+    moved = _NEXT_PLACE.match(tail) if stretches[1][0] >= _ITEM_WORDS else None
+    if moved and stretches[1][0] >= _MIN_ITEM_SHARE * shared:
+        return moved.group()
     return ""
 
 

@@ -186,3 +186,23 @@ def test_a_member_verified_as_another_story_of_the_canonical_leaves() -> None:
         same_story_rule=LinkRule(0.1, 0.5),
     )
     assert sorted(tuple(sorted(m.id for m in c.members)) for c in found) == [("a", "b"), ("c",)]
+
+
+def test_a_copy_cut_inside_the_next_item_phrase_is_no_roundup() -> None:
+    # A teaser cut at a word that happens to open "من جهة أخرى" ("... the minister also,
+    # on the other hand, ordered ..."): the shorter text holds the phrase's first word, so
+    # the turn is no seam between its story and another item.
+    whole = f"{_OLD} {normalize_text('من جهة أخرى')} {_OTHER_ITEM}"
+    cut = f"{_OLD} {normalize_text('من')}"
+    assert relation_of(passage_layout(cut, whole)).relation != "roundup"
+    assert relation_of(passage_layout(_OLD, whole)).relation == "roundup"
+
+
+def test_a_wrap_up_moving_on_to_another_place_is_a_roundup() -> None:
+    # "وفي العاصمة ...": after the shared story the longer text reports from elsewhere.
+    wrap = f"{_OLD} {normalize_text('وفي العاصمة')} {_OTHER_ITEM}"
+    found = relation_of(passage_layout(_OLD, wrap))
+    assert found.relation == "roundup", found.reason
+    # "وفي تصريح ..." (in a statement) continues the story: not a turn to another item.
+    statement = f"{_OLD} {normalize_text('وفي تصريح')} {_OTHER_ITEM}"
+    assert relation_of(passage_layout(_OLD, statement)).relation != "roundup"
