@@ -21,8 +21,6 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHashLSH
-from datasketch.lsh import _optimal_param
 
 from dedup.arrays import distinct
 from dedup.signature import to_lean_minhash
@@ -94,6 +92,16 @@ def bucket_keys(bands: I64Array, values: I64Array) -> I64Array:
     return mixed.view(np.int64)
 
 
+# datasketch's optimizer integrates numerically and its package imports scipy.integrate (half
+# a second before a scan's first stage); its answers for the default settings
+# (DedupConfig: candidate_threshold 0.6, num_perm 128, lsh_weights (0.1, 0.9)) and for the
+# datasketch defaults are kept here. tests/test_lsh.py checks each against datasketch itself.
+KNOWN_BANDS_ROWS: Final[dict[tuple[float, int, tuple[float, float]], tuple[int, int]]] = {
+    (0.6, 128, (0.1, 0.9)): (25, 5),
+    (0.8, 128, (0.5, 0.5)): (9, 13),
+}
+
+
 @cache
 def optimal_bands_rows(
     threshold: float, num_perm: int, weights: tuple[float, float]
@@ -109,6 +117,11 @@ def optimal_bands_rows(
     >>> optimal_bands_rows(0.8, 128, (0.5, 0.5))
     (9, 13)
     """
+    known = KNOWN_BANDS_ROWS.get((threshold, num_perm, weights))
+    if known is not None:
+        return known
+    from datasketch.lsh import _optimal_param
+
     false_positive_weight, false_negative_weight = weights
     bands, rows = _optimal_param(threshold, num_perm, false_positive_weight, false_negative_weight)
     return int(bands), int(rows)
@@ -207,6 +220,8 @@ def candidate_pairs_datasketch(
 ) -> PairArray:
     """The same pairs through datasketch ``MinHashLSH`` (the reference; slower)."""
     count, num_perm = signatures.shape
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows))
     sketches = [to_lean_minhash(signatures[i], seed=seed) for i in range(count)]
     for i, sketch in enumerate(sketches):

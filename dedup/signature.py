@@ -5,18 +5,18 @@ with the MurmurHash3 32-bit finalizer, then permutation ``k`` maps it to
 ``a_k * h + b_k mod 2**32`` (``a_k`` odd); the signature keeps the minimum per
 permutation. Here the whole batch is one array product per chunk and a
 ``np.minimum.reduceat`` per text, instead of one Python call per shingle.
-The permutation parameters are datasketch's own (``MinHash(...).permutations``),
-so a signature here equals ``MinHash(num_perm, seed, hashfunc=shingle_hash32,
+The permutation parameters are datasketch's own draw (``MinHash(...).permutations``,
+drawn here the same way without importing datasketch), so a signature here equals ``MinHash(num_perm, seed, hashfunc=shingle_hash32,
 scheme="affine32")`` fed the same shingles; ``tests/test_signature.py`` proves it.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import LeanMinHash, MinHash
 
 from dedup.shingle import ShingleSets, low32
 
@@ -31,14 +31,31 @@ EMPTY_HASH = np.uint32(0xFFFFFFFF)
 # passes (measured on saudinewsnet: 3.5x faster than 128 MiB blocks).
 _CHUNK_SHINGLES = 2048
 
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
+
 U32Array = npt.NDArray[np.uint32]
 
 
 @cache
 def permutations(num_perm: int, seed: int) -> tuple[U32Array, U32Array]:
-    """The affine permutation parameters ``(a, b)`` datasketch draws for (num_perm, seed)."""
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+    """The affine permutation parameters ``(a, b)`` datasketch draws for (num_perm, seed).
+
+    Drawn as ``datasketch.MinHash._init_permutations`` does for the affine32 scheme (a
+    ``RandomState(seed)``: odd ``a`` below 2**32, then ``b`` below 2**32), without importing
+    datasketch, whose package imports scipy.integrate (half a second before a scan's first
+    stage). ``tests/test_signature.py`` checks them against ``MinHash(...).permutations``.
+
+    Examples
+    --------
+    >>> a, b = permutations(4, 1)
+    >>> a.dtype.name, bool((a % 2 == 1).all())
+    ('uint32', True)
+    """
+    draw = np.random.RandomState(seed)
+    a = draw.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draw.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def _fmix32(values: U32Array) -> U32Array:
@@ -119,4 +136,6 @@ def to_lean_minhash(signature: U32Array, *, seed: int = 1) -> LeanMinHash:
     >>> to_lean_minhash(sig[0]).jaccard(to_lean_minhash(sig[0]))
     1.0
     """
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=seed, hashvalues=signature, scheme=SCHEME)

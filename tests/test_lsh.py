@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 from scipy.integrate import quad
 
 from dedup import DedupConfig
-from dedup.lsh import candidate_pairs, candidate_pairs_datasketch, optimal_bands_rows
+from dedup.lsh import (
+    KNOWN_BANDS_ROWS,
+    candidate_pairs,
+    candidate_pairs_datasketch,
+    optimal_bands_rows,
+)
 
 
 def brute_force_pairs(signatures: np.ndarray, bands: int, rows: int) -> list[list[int]]:
@@ -134,3 +139,20 @@ def test_optimal_bands_rows_minimizes_the_weighted_error(
 def test_config_bands_rows_come_from_the_optimizer() -> None:
     config = DedupConfig(candidate_threshold=0.4, num_perm=64, lsh_weights=(0.2, 0.8))
     assert config.bands_rows == optimal_bands_rows(0.4, 64, (0.2, 0.8))
+
+
+@pytest.mark.parametrize("setting", sorted(KNOWN_BANDS_ROWS))
+def test_kept_layouts_are_datasketchs_own(
+    setting: tuple[float, int, tuple[float, float]],
+) -> None:
+    from datasketch.lsh import _optimal_param
+
+    threshold, num_perm, (false_positive, false_negative) = setting
+    expected = _optimal_param(threshold, num_perm, false_positive, false_negative)
+    assert KNOWN_BANDS_ROWS[setting] == tuple(int(value) for value in expected)
+
+
+def test_the_default_layout_is_kept() -> None:
+    config = DedupConfig()
+    key = (config.candidate_threshold, config.num_perm, config.lsh_weights)
+    assert key in KNOWN_BANDS_ROWS

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 from strategies import FIXED_POINT_LETTERS, char_ngrams, random_sentence
 
 from dedup.shingle import shingle_hash32, shingle_texts
-from dedup.signature import EMPTY_HASH, SCHEME, minhash_signatures, to_lean_minhash
+from dedup.signature import (
+    EMPTY_HASH,
+    SCHEME,
+    minhash_signatures,
+    permutations,
+    to_lean_minhash,
+)
 
 # The chunk size inside minhash_signatures; batches below are built to cross it.
 CHUNK = 2048
@@ -145,3 +151,13 @@ def test_lean_minhash_jaccard_estimates_the_overlap() -> None:
     leans = [to_lean_minhash(s) for s in signatures]
     assert leans[0].jaccard(leans[1]) == 1.0
     assert leans[0].jaccard(leans[2]) < 0.1
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 512), st.integers(0, 2**31 - 1))
+def test_permutations_are_datasketchs_draw(num_perm: int, seed: int) -> None:
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+    drawn_a, drawn_b = permutations(num_perm, seed)
+    assert np.array_equal(drawn_a, a)
+    assert np.array_equal(drawn_b, b)
+    assert drawn_a.dtype == drawn_b.dtype == np.uint32
