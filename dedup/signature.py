@@ -6,8 +6,9 @@ with the MurmurHash3 32-bit finalizer, then permutation ``k`` maps it to
 permutation. Here the whole batch is one array product per chunk and a
 ``np.minimum.reduceat`` per text, instead of one Python call per shingle.
 The permutation parameters are datasketch's own draw (``MinHash(...).permutations``,
-drawn here the same way without importing datasketch), so a signature here equals ``MinHash(num_perm, seed, hashfunc=shingle_hash32,
-scheme="affine32")`` fed the same shingles; ``tests/test_signature.py`` proves it.
+drawn here the same way without importing datasketch), so a signature here equals
+``MinHash(num_perm, seed, hashfunc=shingle_hash32, scheme="affine32")`` fed the same
+shingles; ``tests/test_signature.py`` proves it.
 """
 
 from __future__ import annotations
