@@ -154,3 +154,10 @@ def test_light10_joins_the_inflections_of_a_word() -> None:
     assert set(features.stem(" ".join(forms)).split()) == {"معلم"}
     # Too short to strip: the stem keeps two letters (three after و).
     assert features.stem("وزن الم") == "وزن الم"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="الوبكفلهانتيةيهدرس_-،0123456789ءآأ", min_size=1, max_size=12))
+def test_light10_string_tests_equal_its_rules(word: str) -> None:
+    # The fast path (words of word characters) must stem as the regular expressions do.
+    assert features._light10(word) == features._light10_by_rules(word)

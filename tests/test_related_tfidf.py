@@ -376,3 +376,17 @@ def test_stemming_is_for_related_terms_only_never_the_duplicate_shingles(
     assert reports[0].clusters == reports[1].clusters
     assert reports[0].pairs == reports[1].pairs
     assert reports[0].related != reports[1].related
+
+
+@pytest.mark.parametrize("weight", [1.0, 0.5, 2.0])
+def test_fitted_vectors_equal_the_vectors_of_a_second_reading(
+    sample: tuple[list[Article], dict[str, object]], weight: float
+) -> None:
+    # With title weight 1 the fit takes its counts from the joined title and body it learns
+    # the vocabulary on; transforming the bodies and titles again must give the same rows.
+    articles, _ = sample
+    index = RelatedIndex(RelatedConfig(title_weight=weight)).fit(articles)
+    titles, bodies = index._documents(articles)
+    again = index._features(titles, bodies)
+    assert again.shape == index.vectors_.shape
+    assert (again != index.vectors_).nnz == 0

@@ -76,10 +76,10 @@ _RARE_DF_MIN: Final = 50
 # turn, ها ان ات ون ين يه ه ي (ية and ة are يه and ه after normalize_text), when two letters are
 # left. Measured on judged-related-dev against no stemming and Snowball's Arabic stemmer
 # (PyStemmer): benchmarks/README.md, "Related lists (issue 16)".
-_PREFIX: Final = re.compile(r"\b(?:(?:ال|وال|بال|كال|فال|لل)(?=\w\w)|و(?=\w\w\w))")
-_SUFFIXES: Final = tuple(
-    re.compile(rf"(?<=\w\w){suffix}\b") for suffix in ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
-)
+_ARTICLE_PREFIXES: Final = ("ال", "وال", "بال", "كال", "فال", "لل")
+_SUFFIX_WORDS: Final = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+_PREFIX: Final = re.compile(rf"\b(?:(?:{'|'.join(_ARTICLE_PREFIXES)})(?=\w\w)|و(?=\w\w\w))")
+_SUFFIXES: Final = tuple(re.compile(rf"(?<=\w\w){suffix}\b") for suffix in _SUFFIX_WORDS)
 # Stems of the words seen lately (news vocabulary repeats): cleared when full.
 _STEMS: dict[str, str] = {}
 _STEMS_LIMIT: Final = 1 << 18
@@ -116,6 +116,29 @@ def tokens(text: str) -> list[str]:
 
 
 def _light10(word: str) -> str:
+    """One word light-stemmed: :data:`_PREFIX`, then each of :data:`_SUFFIXES` in turn.
+
+    A word of word characters only (nearly every one) has its regex boundaries at its two
+    ends alone, so the rules read as string tests there (five times faster than the nine
+    substitutions, which stemming 160,000 distinct words of a corpus spent two seconds on);
+    any other word goes through the expressions themselves (:func:`_light10_by_rules`).
+    """
+    if not word.isalnum():  # \w is alphanumeric or "_": an underscore takes the rules too
+        return _light10_by_rules(word)
+    for prefix in _ARTICLE_PREFIXES:  # the regex's alternatives, in its order
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            word = word[len(prefix) :]
+            break
+    else:
+        if word.startswith("و") and len(word) >= 4:
+            word = word[1:]
+    for suffix in _SUFFIX_WORDS:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            word = word[: -len(suffix)]
+    return word
+
+
+def _light10_by_rules(word: str) -> str:
     word = _PREFIX.sub("", word)
     for suffix in _SUFFIXES:
         word = suffix.sub("", word)

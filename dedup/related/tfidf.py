@@ -226,11 +226,17 @@ class RelatedIndex:
         self.idf_: npt.NDArray[np.float32] | None = None
         self.char_vectorizer_: TfidfVectorizer | None = None
         try:
-            self.word_vectorizer_.fit(joined)
+            joined_counts = self.word_vectorizer_.fit_transform(joined)
         except ValueError:  # no word of two letters in the whole corpus
             self.word_vectorizer_ = None
             return sp.csr_matrix((n, 0), dtype=np.float32)
-        counts = self._word_counts(titles, bodies)
+        if self.config.title_weight == 1.0:
+            # The title counted once is the joined text's counts: its tokens are the title's
+            # and the body's. Reading the bodies again was half the related stage's fit.
+            counts = sp.csr_matrix(joined_counts, dtype=np.float32)
+            features.tf_weights(counts.data, out=counts.data)
+        else:
+            counts = self._word_counts(titles, bodies)
         df = np.bincount(counts.indices, minlength=counts.shape[1])
         self.idf_ = features.idf(df, n, dtype=np.float32)
         if self.config.char_ngrams:
