@@ -47,6 +47,7 @@ TASKS: dict[str, str] = {
     "prepare": "dedup.prepare:prepare_chunk",
     "relations": "dedup.verify:relation_chunk",
     "sketch": "dedup.pipeline:sketch_chunk",
+    "stem": "dedup.related.features:stem_chunk",
 }
 
 _HEADER = struct.Struct(">Q")  # the byte length of the JSON frame that follows

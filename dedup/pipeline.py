@@ -484,7 +484,11 @@ def _clusters(
 
 
 def _related(
-    corpus: _Corpus, clusters: Sequence[Cluster], config: DedupConfig, progress: Progress
+    corpus: _Corpus,
+    clusters: Sequence[Cluster],
+    config: DedupConfig,
+    progress: Progress,
+    pool: WorkerPool | None = None,
 ) -> dict[str, tuple[RelatedItem, ...]]:
     if config.related.k <= 0:
         return {}
@@ -492,14 +496,34 @@ def _related(
 
     cluster_of = {m.id: c.cluster_id for c in clusters for m in c.members}
     canonical_of = {c.cluster_id: c.canonical for c in clusters}
-    # The page texts are normalized already (prepare): the related stage reads them as they are.
-    pages = zip(corpus.articles, corpus.page_texts, strict=True)
-    prepared = [replace(article, text=page) for article, page in pages]
+    # The page texts are normalized already (prepare): the related stage stems them (on the
+    # pool's processes: a quarter of the stage on one core) and reads them as they are.
+    pages = _stemmed(corpus.page_texts, config.related.stemming, pool)
+    prepared = [replace(a, text=page) for a, page in zip(corpus.articles, pages, strict=True)]
     related_index = RelatedIndex(config.related, normalization=config.normalization)
     fitted = related_index.fit(
-        prepared, cluster_of=cluster_of, canonical_of=canonical_of, normalized=True
+        prepared, cluster_of=cluster_of, canonical_of=canonical_of, normalized=True, stemmed=True
     )
     return fitted.related(progress=lambda done, total: progress("related", done, total))
+
+
+# Texts per chunk when the pool stems them (as _POOL_SKETCH_BATCH: a few thousand articles
+# split across both cores, each round trip a small share of its chunk's work).
+_POOL_STEM_BATCH = 1024
+
+
+def _stemmed(texts: Sequence[str], stemming: str, pool: WorkerPool | None) -> list[str]:
+    """:func:`dedup.related.features.stem` of every text, in chunks on the pool when it has
+    more than one process."""
+    if pool is None or pool.jobs == 1 or len(texts) <= _POOL_STEM_BATCH:
+        from dedup.related.features import stem
+
+        return [stem(text, stemming) for text in texts]
+    payloads = [
+        {"stemming": stemming, "texts": list(texts[start : start + _POOL_STEM_BATCH])}
+        for start in range(0, len(texts), _POOL_STEM_BATCH)
+    ]
+    return [text for chunk in pool.map("stem", payloads) for text in chunk]
 
 
 def scan(
@@ -586,7 +610,7 @@ def _scan_here(
     timer = _StageTimer()
     articles, rejected, input_records = read_stage(records, report_progress, timer)
     # Workers start at the first stage that shares its work (prepare) and serve the
-    # verification's relations too.
+    # verification's relations and the related lists' stemming too.
     with WorkerPool(jobs) as pool:
         prepared = prepare_texts(
             articles,
@@ -608,13 +632,13 @@ def _scan_here(
             candidates, shingles, signatures, corpus.texts, config, report_progress, pool=pool
         )
         timer.lap("verify")
-    pairs, too_far = _expand_pairs(corpus.articles, groups, sketches.sizes, config, verified)
-    verified[4]["too_far_apart"] = too_far
-    clusters = _clusters(corpus, pairs, shingles, config)
-    report_progress("cluster", len(corpus.texts), len(corpus.texts))
-    timer.lap("cluster")
-    related = _related(corpus, clusters, config, report_progress)
-    timer.lap("related")
+        pairs, too_far = _expand_pairs(corpus.articles, groups, sketches.sizes, config, verified)
+        verified[4]["too_far_apart"] = too_far
+        clusters = _clusters(corpus, pairs, shingles, config)
+        report_progress("cluster", len(corpus.texts), len(corpus.texts))
+        timer.lap("cluster")
+        related = _related(corpus, clusters, config, report_progress, pool)
+        timer.lap("related")
     return build_report(
         config,
         _Outcome(corpus.articles, rejected, input_records, sketches.sizes, groups, verified[4]),

@@ -127,6 +127,27 @@ def test_sketches_from_the_workers_are_the_callers(monkeypatch: pytest.MonkeyPat
     assert max(seen) == len(texts)
 
 
+def test_related_lists_stemmed_by_the_workers_are_the_callers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The related lists' stemming, chunked over a pool (small chunks: the sample corpus is
+    92 articles), gives the lists of one process."""
+    monkeypatch.setattr(pipeline, "_POOL_STEM_BATCH", 10)
+    asked: list[str] = []
+    original = WorkerPool.map
+
+    def counting(self: WorkerPool, task: str, payloads: list[object], **kwargs: object) -> list:
+        asked.extend([task] * len(payloads))
+        return original(self, task, payloads, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(WorkerPool, "map", counting)
+    alone = scan(sample_articles(), jobs=1)
+    shared = scan(sample_articles(), jobs=2)
+    assert asked.count("stem") >= 9
+    assert shared.related == alone.related
+    assert sum(len(items) for items in alone.related.values()) > 50
+
+
 def test_a_worker_killed_mid_run_is_a_dedup_error_with_a_hint() -> None:
     payload = {"config": {}, "texts": ["خبر"], "sources": [""]}
     with WorkerPool(2) as pool:

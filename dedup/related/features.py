@@ -173,6 +173,19 @@ def stem(text: str, stemming: str = "light10") -> str:
     return " ".join(stems)
 
 
+def stem_chunk(payload: dict[str, Any]) -> list[str]:
+    """:func:`stem` of a chunk of texts (a worker task): ``payload`` holds ``texts`` and
+    ``stemming``.
+
+    Examples
+    --------
+    >>> stem_chunk({"texts": ["والمعلمون في المدارس"], "stemming": "light10"})
+    ['معلم في مدارس']
+    """
+    stemming = str(payload["stemming"])
+    return [stem(text, stemming) for text in payload["texts"]]
+
+
 def hash_term(token: str) -> int:
     """The 32-bit id of a term, stable across processes (unlike ``hash()``).
 

@@ -207,10 +207,12 @@ class RelatedIndex:
     # ------------------------------------------------------------------ features
 
     def _documents(
-        self, articles: Sequence[Article], *, normalized: bool = False
+        self, articles: Sequence[Article], *, normalized: bool = False, stemmed: bool = False
     ) -> tuple[list[str], list[str]]:
         options, stemming = self.normalization, self.config.stemming
         titles = [features.stem(normalize_text(a.title, options), stemming) for a in articles]
+        if stemmed:
+            return titles, [article.text for article in articles]
         if normalized:
             return titles, [features.stem(article.text, stemming) for article in articles]
         bodies = [features.stem(normalize_text(a.text, options), stemming) for a in articles]
@@ -294,6 +296,7 @@ class RelatedIndex:
         cluster_of: Mapping[str, str] | None = None,
         canonical_of: Mapping[str, str] | None = None,
         normalized: bool = False,
+        stemmed: bool = False,
     ) -> RelatedIndex:
         """Learn the vocabulary, the idf weights and the story structure of ``articles``.
 
@@ -310,6 +313,10 @@ class RelatedIndex:
             The articles' texts are already normalized with this index's ``normalization``
             (the scan hands over its prepared page texts): they are not normalized again.
             Titles are normalized either way.
+        stemmed
+            The articles' texts are normalized and stemmed already (:func:`features.stem`
+            with this index's ``stemming``; the scan stems them on its worker processes).
+            Titles are stemmed either way.
 
         Returns
         -------
@@ -339,7 +346,7 @@ class RelatedIndex:
                 f"e.g. {repeated[:3]}; ids must be unique"
             )
         self._fit_catalog(items, cluster_of, canonical_of)
-        titles, bodies = self._documents(items, normalized=normalized)
+        titles, bodies = self._documents(items, normalized=normalized, stemmed=stemmed)
         self.vectors_: sp.csr_matrix = self._fit_features(titles, bodies)
         self.vectors_.sort_indices()
         self._vectors_t: sp.csr_matrix | None = None
