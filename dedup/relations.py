@@ -23,10 +23,12 @@ applies both, the same way for every driver; ``exact``, ``near`` and ``update`` 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from dedup.align import matching_blocks
+from dedup.align import matching_blocks, word_set, word_trigrams, words_of
 
 __all__ = [
     "PassageLayout",
@@ -147,7 +149,7 @@ def passage_layout(text_a: str, text_b: str) -> PassageLayout:
     >>> layout.long_lead, layout.long_tail, layout.shared_words, layout.long_first
     (7, 0, 14, False)
     """
-    words_a, words_b = text_a.split(), text_b.split()
+    words_a, words_b = words_of(text_a), words_of(text_b)
     long_first = (len(words_a), text_a) >= (len(words_b), text_b)
     long, short = (words_a, words_b) if long_first else (words_b, words_a)
     blocks = [(i, j, k) for i, j, k in matching_blocks(long, short) if k >= _MIN_PASSAGE_WORDS]
@@ -166,7 +168,7 @@ def passage_layout(text_a: str, text_b: str) -> PassageLayout:
     )
 
 
-def _next_item(long: list[str], blocks: list[tuple[int, int, int]]) -> str:
+def _next_item(long: Sequence[str], blocks: list[tuple[int, int, int]]) -> str:
     """A next-item phrase where the longer text turns from the shared story to another item,
     else ``""``.
 
@@ -275,18 +277,14 @@ def word_order(text_a: str, text_b: str) -> float:
     >>> word_order(one, one), round(word_order(one, other), 2)
     (1.0, 0.54)
     """
-    words_a, words_b = text_a.split(), text_b.split()
-    words = _containment(set(words_a), set(words_b))
+    words = _containment(word_set(text_a), word_set(text_b))
     if not words:
         return 0.0
-    trigrams = _containment(
-        set(zip(words_a, words_a[1:], words_a[2:], strict=False)),
-        set(zip(words_b, words_b[1:], words_b[2:], strict=False)),
-    )
+    trigrams = _containment(word_trigrams(text_a), word_trigrams(text_b))
     return trigrams / words
 
 
-def _containment(first: set[object], second: set[object]) -> float:
+def _containment(first: AbstractSet[object], second: AbstractSet[object]) -> float:
     smaller = min(len(first), len(second))
     return len(first & second) / smaller if smaller else 0.0
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from dedup.align import opcodes
+from dedup.align import opcodes, word_set, words_of
 from dedup.furniture import date_words
 
 __all__ = ["TemplateVerdict", "own_fact_words", "template_verdict"]
@@ -243,7 +243,7 @@ def _text_readings(text: str) -> frozenset[float]:
 @lru_cache(maxsize=512)
 def _word_counts(text: str) -> Counter[str]:
     """Occurrences of each word of ``text``; cached, so callers must not change it."""
-    return Counter(text.split())
+    return Counter(words_of(text))
 
 
 @lru_cache(maxsize=4096)
@@ -578,9 +578,9 @@ def own_fact_words(normalized_a: str, normalized_b: str) -> str:
     (True, False)
     """
     calendar = date_words()
-    words_a, words_b = set(normalized_a.split()), set(normalized_b.split())
+    words_a, words_b = word_set(normalized_a), word_set(normalized_b)
 
-    def facts(own: set[str], other: set[str]) -> list[str]:
+    def facts(own: frozenset[str], other: frozenset[str]) -> list[str]:
         return sorted(w for w in own - other if w in calendar or w in _FACT_WORDS)
 
     rounds_a, rounds_b = _rounds(normalized_a), _rounds(normalized_b)
@@ -591,7 +591,7 @@ def own_fact_words(normalized_a: str, normalized_b: str) -> str:
         )
     only_a, only_b = facts(words_a, words_b), facts(words_b, words_a)
     fewest = min(len(only_a), len(only_b))
-    shorter = min(len(normalized_a.split()), len(normalized_b.split()))
+    shorter = min(len(words_of(normalized_a)), len(words_of(normalized_b)))
     if fewest < _MIN_OWN_FACT_WORDS or fewest < _MIN_OWN_FACT_DENSITY * shorter:
         return ""
     return (
@@ -655,7 +655,7 @@ def template_verdict(normalized_a: str, normalized_b: str) -> TemplateVerdict:
             f"in {words} words: too few for a template",
             changed_facts=0,
         )
-    found = _differences(first.split(), second.split(), counts_a, counts_b, first, second)
+    found = _differences(words_of(first), words_of(second), counts_a, counts_b, first, second)
     figures = found.numbers + found.dates
     summary = (
         f"{found.facts} substituted facts ({found.numbers} numbers, {found.dates} dates, "
