@@ -81,10 +81,8 @@ def test_scan_output_is_byte_identical_for_any_jobs(tmp_path: Path) -> None:
     assert len(one["clusters.jsonl"].splitlines()) > 0
 
 
-def test_relations_read_by_the_workers_are_the_callers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks of accepted pairs go to the pool (small chunks: the sample corpus has ~100
-    accepted pairs) and come back as the relations one process reads, in pair order."""
-    monkeypatch.setattr(verify, "_RELATION_CHUNK", 4)
+def _tasks_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The task name of every chunk the pools are asked for from now on (the list grows)."""
     asked: list[str] = []
     original = WorkerPool.map
 
@@ -93,6 +91,14 @@ def test_relations_read_by_the_workers_are_the_callers(monkeypatch: pytest.Monke
         return original(self, task, payloads, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(WorkerPool, "map", counting)
+    return asked
+
+
+def test_relations_read_by_the_workers_are_the_callers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of accepted pairs go to the pool (small chunks: the sample corpus has ~100
+    accepted pairs) and come back as the relations one process reads, in pair order."""
+    monkeypatch.setattr(verify, "_RELATION_CHUNK", 4)
+    asked = _tasks_asked(monkeypatch)
     config = DedupConfig(related=RelatedConfig(k=0))
     alone = scan(sample_articles(), config=config, jobs=1)
     shared = scan(sample_articles(), config=config, jobs=2)
@@ -133,14 +139,7 @@ def test_related_lists_stemmed_by_the_workers_are_the_callers(
     """The related lists' stemming, chunked over a pool (small chunks: the sample corpus is
     92 articles), gives the lists of one process."""
     monkeypatch.setattr(pipeline, "_POOL_STEM_BATCH", 10)
-    asked: list[str] = []
-    original = WorkerPool.map
-
-    def counting(self: WorkerPool, task: str, payloads: list[object], **kwargs: object) -> list:
-        asked.extend([task] * len(payloads))
-        return original(self, task, payloads, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(WorkerPool, "map", counting)
+    asked = _tasks_asked(monkeypatch)
     alone = scan(sample_articles(), jobs=1)
     shared = scan(sample_articles(), jobs=2)
     assert asked.count("stem") >= 9
