@@ -637,6 +637,11 @@ def _scan_here(
         clusters = _clusters(corpus, pairs, shingles, config)
         report_progress("cluster", len(corpus.texts), len(corpus.texts))
         timer.lap("cluster")
+        # The related lists read the page texts and the articles' metadata only; the raw
+        # texts and the texts shingled are let go before their stage, the scan's peak of
+        # memory (30k archive articles: 1.6 GB with related lists, 0.76 GB without).
+        corpus, prepared = _without_texts(corpus), replace(prepared, shingle_texts=[])
+        del articles, shingles
         related = _related(corpus, clusters, config, report_progress, pool)
         timer.lap("related")
     return build_report(
@@ -648,6 +653,13 @@ def _scan_here(
         prepared=prepared,
         seconds=timer.seconds,
     )
+
+
+def _without_texts(corpus: _Corpus) -> _Corpus:
+    """The admitted articles without their raw texts (metadata only) and without the texts
+    shingled; the page texts stay. The caller's own list of articles, if it keeps one,
+    keeps its texts."""
+    return _Corpus([replace(a, text="") for a in corpus.articles], [], corpus.page_texts)
 
 
 def _engine(engine: str, scheduler: str | None, workers: int | None) -> str:
