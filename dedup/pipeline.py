@@ -489,7 +489,11 @@ def _related(
     config: DedupConfig,
     progress: Progress,
     pool: WorkerPool | None = None,
+    *,
+    stemmed: bool = False,
 ) -> dict[str, tuple[RelatedItem, ...]]:
+    """The related lists of the admitted articles; ``stemmed``: the corpus's page texts are
+    stemmed already (the Dask workers stem theirs)."""
     if config.related.k <= 0:
         return {}
     from dedup.related import RelatedIndex  # scikit-learn: imported only when lists are on
@@ -498,7 +502,9 @@ def _related(
     canonical_of = {c.cluster_id: c.canonical for c in clusters}
     # The page texts are normalized already (prepare): the related stage stems them (on the
     # pool's processes: a quarter of the stage on one core) and reads them as they are.
-    pages = _stemmed(corpus.page_texts, config.related.stemming, pool)
+    pages = corpus.page_texts
+    if not stemmed:
+        pages = _stemmed(pages, config.related.stemming, pool)
     prepared = [replace(a, text=page) for a, page in zip(corpus.articles, pages, strict=True)]
     related_index = RelatedIndex(config.related, normalization=config.normalization)
     fitted = related_index.fit(

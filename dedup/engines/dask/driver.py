@@ -164,7 +164,7 @@ def _scan(
     sketched = _prepare_and_sketch(plan, articles, config)
     summaries = _collect(
         plan.client,
-        [_submit(plan, "summary", tasks.summary_of, s, config.related.k > 0) for s in sketched],
+        [_submit(plan, "summary", tasks.summary_of, s, _stemming(config)) for s in sketched],
         "prepare",
         progress,
     )
@@ -182,7 +182,7 @@ def _scan(
     clusters = _clusters(corpus, pairs, _ShingleCache(texts, config.ngram), config)
     progress("cluster", len(state.articles), len(state.articles))
     timer.lap("cluster")
-    related = _related(corpus, clusters, config, progress)
+    related = _related(corpus, clusters, config, progress, stemmed=True)
     timer.lap("related")
     report = build_report(
         config,
@@ -195,6 +195,12 @@ def _scan(
     )
     report.stats["engine"] = {"name": "dask", "workers": workers, "partitions": len(plan.spans)}
     return report
+
+
+def _stemming(config: DedupConfig) -> str | None:
+    """The related lists' stemming, when the scan ranks them (the workers stem the page
+    texts they send); None without related lists (no page texts are sent)."""
+    return config.related.stemming if config.related.k > 0 else None
 
 
 def _check_workers(client: Client) -> int:

@@ -33,6 +33,7 @@ from dedup.pipeline import (
     sketch_texts,
 )
 from dedup.prepare import _CHUNK_ARTICLES, _dropped_by_key, _summed, prepare_chunk, shingle_text
+from dedup.related.features import stem_chunk
 from dedup.verify import VerifiedPairs, join_verified
 
 __all__ = [
@@ -202,15 +203,19 @@ def _sketches(
     return whole.sizes, digests, whole.signatures, whole.fingerprints
 
 
-def summary_of(sketched: Sketched, with_pages: bool) -> dict[str, Any]:
-    """What the client needs of a partition: admission, exact groups, counts (and the page
-    texts when it ranks related lists)."""
+def summary_of(sketched: Sketched, stemming: str | None) -> dict[str, Any]:
+    """What the client needs of a partition: admission, exact groups, counts, and, when it
+    ranks related lists (``stemming`` given), the page texts stemmed here on the worker
+    (:func:`dedup.related.features.stem`, the related lists' analyzer)."""
+    pages = None
+    if stemming is not None:
+        pages = stem_chunk({"texts": sketched.page_texts, "stemming": stemming})
     return {
         "page_lengths": sketched.page_lengths,
         "sizes": sketched.sizes,
         "digests": sketched.digests,
         "counts": sketched.counts,
-        "page_texts": sketched.page_texts if with_pages else None,
+        "page_texts": pages,
     }
 
 
