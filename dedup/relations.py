@@ -190,16 +190,13 @@ def _next_item(long: Sequence[str], blocks: list[tuple[int, int, int]]) -> str:
         (lead_end, long[max(0, lead_end - _SEAM_WORDS - 3) : lead_end + 3]),
         (len(long) - tail_begin, long[tail_begin : tail_begin + _SEAM_WORDS + 3]),
     )
-    for words, window in stretches:
+    for side, (words, window) in enumerate(stretches):
         if words < max(_ITEM_WORDS, _MIN_ITEM_SHARE * shared):
             continue
-        found = _NEXT_ITEM.search(" ".join(window))
+        seam = " ".join(window)
+        found = _NEXT_ITEM.search(seam) or (_NEXT_PLACE.match(seam) if side == 1 else None)
         if found:
             return found.group()
-    tail = " ".join(stretches[1][1])
-    moved = _NEXT_PLACE.match(tail) if stretches[1][0] >= _ITEM_WORDS else None
-    if moved and stretches[1][0] >= _MIN_ITEM_SHARE * shared:
-        return moved.group()
     return ""
 
 
