@@ -33,7 +33,8 @@ The verdict is symmetric: the two texts are put in a canonical order first.
 :func:`own_fact_words` reads a containment match without the alignment: two texts that each
 state several weekday, month, compass or ordinal words the other never uses are one formula
 filled twice (another day's weather bulletin, rewritten clause by clause), since a copy or an
-update carries the shorter text's facts along.
+update carries the shorter text's facts along; so are two texts naming rounds of a
+competition, none the same (another round's fixtures).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from dedup.align import opcodes, word_set, words_of
+from dedup.align import Opcode, opcodes, word_set, words_of
 from dedup.furniture import date_words
 
 __all__ = ["TemplateVerdict", "own_fact_words", "template_verdict"]
@@ -433,9 +434,6 @@ def _read_block(op: str, size_a: int, size_b: int) -> tuple[int, bool]:
     return added, op == "replace" and smaller <= _MAX_SUBSTITUTION_WORDS
 
 
-Opcode = tuple[str, int, int, int, int]
-
-
 def _coalesced(blocks: Sequence[Opcode], words_a: Sequence[str]) -> list[Opcode]:
     """The alignment's blocks, with two differing blocks that only one shared function word
     separates read as one replaced block.
@@ -562,6 +560,9 @@ def _rounds(normalized: str) -> frozenset[str]:
 
 def own_fact_words(normalized_a: str, normalized_b: str) -> str:
     """Why a containment match is one formula filled with two days' facts, or ``""``.
+
+    Two texts that each name rounds of a competition, none the same ("الجوله الثانيه" /
+    "الجوله السابعه"), are one fixture or results list filled for two rounds.
 
     Each text holds ``_MIN_OWN_FACT_WORDS`` or more weekday, month, compass or ordinal words
     (each counted once), and one per ``1 / _MIN_OWN_FACT_DENSITY`` words of the shorter text,
