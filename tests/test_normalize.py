@@ -6,6 +6,7 @@ expected value below is read off that table, not taken from running the code.
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 
 import pytest
@@ -647,3 +648,10 @@ def test_decimal_separator_next_to_deleted_marks(text: str) -> None:
     # Premap's deletions go before the neighbours are read, the fold's (٬) after.
     assert normalize_text(text) == named_steps(text)
     assert normalize_text(text * 20) == named_steps(text * 20)  # the numpy path too
+
+
+def test_composition_seconds_are_all_below_the_planes_not_read() -> None:
+    # The table reads decompositions below _DECOMPOSED_BELOW only; a Unicode version with a
+    # two-part canonical decomposition above it would fail here.
+    everything = dedup.normalize._composed_seconds(sys.maxunicode + 1)
+    assert dedup.normalize._composed_seconds() == everything
