@@ -44,7 +44,9 @@ __all__ = [
     "Fingerprints",
     "candidate_pairs",
     "fingerprint_pairs",
+    "fingerprints_of",
     "passage_fingerprints",
+    "passage_pairs",
     "shares_enough",
 ]
 
@@ -240,6 +242,37 @@ def _distinct_per_text(owner: I64Array, selected: U64Array, count: int) -> Finge
     return Fingerprints(hashes=selected, offsets=offsets)
 
 
+def fingerprints_of(texts: Sequence[str], config: DedupConfig) -> Fingerprints | None:
+    """The texts' :func:`passage_fingerprints` with the configuration's k-gram and window,
+    or None when ``config.passage_candidates`` is off (every driver sketches so).
+
+    Examples
+    --------
+    >>> from dedup.config import DedupConfig
+    >>> fingerprints_of(["وزارة النفط"], DedupConfig(passage_candidates=False)) is None
+    True
+    """
+    if not config.passage_candidates:
+        return None
+    return passage_fingerprints(
+        texts, chars=config.fingerprint_chars, window=config.fingerprint_window
+    )
+
+
+def passage_pairs(
+    fingerprints: Fingerprints, config: DedupConfig, *, memory_limit: int | None = None
+) -> PairArray:
+    """The pairs the passage branch proposes: :func:`fingerprint_pairs` under the
+    configuration's frequency cap and sharing rule."""
+    return fingerprint_pairs(
+        fingerprints,
+        max_df=config.fingerprint_max_df,
+        min_shared=config.fingerprint_min_shared,
+        min_share=config.fingerprint_min_share,
+        memory_limit=memory_limit,
+    )
+
+
 def fingerprint_pairs(
     fingerprints: Fingerprints,
     *,
@@ -402,13 +435,7 @@ def candidate_pairs(
     )
     if fingerprints is None:
         return lsh
-    passages = fingerprint_pairs(
-        fingerprints,
-        max_df=config.fingerprint_max_df,
-        min_shared=config.fingerprint_min_shared,
-        min_share=config.fingerprint_min_share,
-        memory_limit=memory_limit,
-    )
+    passages = passage_pairs(fingerprints, config, memory_limit=memory_limit)
     report(steps, steps)
     count = np.int64(max(len(signatures), 1))
     both = np.concatenate([lsh, passages])

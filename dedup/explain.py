@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from dedup.candidates import fingerprint_pairs, passage_fingerprints
+from dedup.candidates import fingerprints_of, passage_pairs
 from dedup.config import DedupConfig
 from dedup.errors import InputError
 from dedup.lsh import band_values
@@ -198,20 +198,12 @@ def _passage_candidates(
     pairs of group firsts the branch proposes, as :func:`dedup.pipeline.scan` counts them."""
     shingles = shingle_texts(list(texts), config.ngram)
     groups = exact_groups(shingles)
-    if not config.passage_candidates:
-        return groups.tolist(), set()
     firsts = (groups == np.arange(len(groups))) & (shingles.sizes >= config.min_shingles)
     representatives = np.flatnonzero(firsts)
-    local = fingerprint_pairs(
-        passage_fingerprints(
-            [texts[i] for i in representatives.tolist()],
-            chars=config.fingerprint_chars,
-            window=config.fingerprint_window,
-        ),
-        max_df=config.fingerprint_max_df,
-        min_shared=config.fingerprint_min_shared,
-        min_share=config.fingerprint_min_share,
-    )
+    fingerprints = fingerprints_of([texts[i] for i in representatives.tolist()], config)
+    if fingerprints is None:
+        return groups.tolist(), set()
+    local = passage_pairs(fingerprints, config)
     proposed = representatives[local].tolist() if len(local) else []
     return groups.tolist(), {(a, b) for a, b in proposed}
 

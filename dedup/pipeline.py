@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from dedup._version import __version__
 from dedup.arrays import distinct_with_inverse
-from dedup.candidates import Fingerprints, candidate_pairs, passage_fingerprints
+from dedup.candidates import Fingerprints, candidate_pairs, fingerprints_of
 from dedup.cluster import canonical_key, clusters_for
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError, InputError
@@ -239,13 +239,7 @@ def sketch_texts(texts: Sequence[str], config: DedupConfig) -> TextSketches:
         hashlib.blake2b(part.of(i).tobytes(), digest_size=16).digest() if sizes[i] else None
         for i in range(len(sizes))
     ]
-    prints = (
-        passage_fingerprints(
-            texts, chars=config.fingerprint_chars, window=config.fingerprint_window
-        )
-        if config.passage_candidates
-        else None
-    )
+    prints = fingerprints_of(texts, config)
     middle = time.perf_counter()
     signatures = minhash_signatures(part, num_perm=config.num_perm, seed=config.seed)
     ended = time.perf_counter()

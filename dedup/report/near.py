@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dedup.candidates import candidate_pairs, passage_fingerprints
+from dedup.candidates import candidate_pairs, fingerprints_of
 from dedup.config import DedupConfig
 from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
@@ -146,15 +146,7 @@ def _under(
     """Candidates the run did not keep, with Jaccard or containment just under a threshold."""
     shingles, signatures = _signed(texts, config)
     matchable = np.flatnonzero(shingles.sizes >= config.min_shingles)
-    fingerprints = (
-        passage_fingerprints(
-            [texts[i] for i in matchable.tolist()],
-            chars=config.fingerprint_chars,
-            window=config.fingerprint_window,
-        )
-        if config.passage_candidates
-        else None
-    )
+    fingerprints = fingerprints_of([texts[i] for i in matchable.tolist()], config)
     local = candidate_pairs(signatures[matchable], fingerprints, config)
     candidates = matchable[local] if len(local) else local.reshape(-1, 2)
     lowest = _lowest_estimate(windows, config.num_perm)
