@@ -28,7 +28,7 @@ from dedup.candidates import Fingerprints, candidate_pairs, fingerprints_of
 from dedup.cluster import canonical_key, clusters_for
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError, InputError
-from dedup.parallel import WorkerPool
+from dedup.parallel import WorkerPool, chunked
 from dedup.prepare import (
     PreparedTexts,
     invalid_unicode,
@@ -309,24 +309,24 @@ def _shingle_and_sign(
     count = len(texts)
     shared = pool is not None and pool.jobs > 1 and count > _POOL_SKETCH_BATCH
     size = _POOL_SKETCH_BATCH if shared else _SHINGLE_BATCH
-    spans = [(start, min(start + size, count)) for start in range(0, count, size)]
+    spans = list(chunked(count, size))
 
     finished = [0]
 
     def report(index: int) -> None:  # chunks may finish out of order: count their texts
-        finished[0] += spans[index][1] - spans[index][0]
+        finished[0] += len(spans[index])
         progress("shingle", finished[0], count)
         progress("signature", finished[0], count)
 
     if shared and pool is not None:
         settings = config.to_dict()
-        payloads = [{"config": settings, "texts": texts[a:b]} for a, b in spans]
+        payloads = [{"config": settings, "texts": texts[s.start : s.stop]} for s in spans]
         found = pool.map("sketch", payloads, done=report)
         batches = [_from_chunk(value, config.num_perm) for value in found]
     else:
         batches = []
-        for index, (start, stop) in enumerate(spans):
-            batches.append(sketch_texts(texts[start:stop], config))
+        for index, span in enumerate(spans):
+            batches.append(sketch_texts(texts[span.start : span.stop], config))
             report(index)
     whole = TextSketches.joined(batches, config)
     sketches = _Sketches(whole.sizes, _groups(whole.digests), whole.signatures, whole.fingerprints)
@@ -520,8 +520,8 @@ def _stemmed(texts: Sequence[str], stemming: str, pool: WorkerPool | None) -> li
 
         return [stem(text, stemming) for text in texts]
     payloads = [
-        {"stemming": stemming, "texts": list(texts[start : start + _POOL_STEM_BATCH])}
-        for start in range(0, len(texts), _POOL_STEM_BATCH)
+        {"stemming": stemming, "texts": list(texts[span.start : span.stop])}
+        for span in chunked(len(texts), _POOL_STEM_BATCH)
     ]
     return [text for chunk in pool.map("stem", payloads) for text in chunk]
 

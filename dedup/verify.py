@@ -29,20 +29,18 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from dedup.arrays import distinct_with_inverse
 from dedup.config import DedupConfig
+from dedup.parallel import WorkerPool, chunked
 from dedup.records import Relation
 from dedup.relations import out_of_order, passage_layout, relation_of
 from dedup.shingle import ShingleSets, shingle_texts
 from dedup.template import own_fact_words, template_verdict
-
-if TYPE_CHECKING:
-    from dedup.parallel import WorkerPool
 
 __all__ = [
     "SimilarityRule",
@@ -386,8 +384,8 @@ def _relations(
         return [pair_relation(texts[left], texts[right], j, config) for left, right, j in rows]
     settings = config.to_dict()
     payloads = [
-        _relation_payload(rows[start : start + _RELATION_CHUNK], texts, settings)
-        for start in range(0, len(rows), _RELATION_CHUNK)
+        _relation_payload(rows[span.start : span.stop], texts, settings)
+        for span in chunked(len(rows), _RELATION_CHUNK)
     ]
     return [relation for chunk in pool.map("relations", payloads) for relation in chunk]
 
