@@ -25,6 +25,7 @@ from dedup.boilerplate import LineStatistics
 from dedup.candidates import Fingerprints, shares_enough
 from dedup.config import DedupConfig
 from dedup.lsh import _pairs_within_groups, band_values, bucket_keys
+from dedup.parallel import chunked
 from dedup.pipeline import (
     _SHINGLE_BATCH,
     TextSketches,
@@ -33,7 +34,7 @@ from dedup.pipeline import (
     sketch_texts,
 )
 from dedup.prepare import _CHUNK_ARTICLES, _dropped_by_key, _summed, prepare_chunk, shingle_text
-from dedup.related.features import stem_chunk
+from dedup.related.features import stem
 from dedup.verify import VerifiedPairs, join_verified
 
 __all__ = [
@@ -194,8 +195,8 @@ def _sketches(
     an empty shingle set's digest is ``b""`` here."""
     whole = TextSketches.joined(
         [
-            sketch_texts(texts[start : start + _SHINGLE_BATCH], config)
-            for start in range(0, len(texts), _SHINGLE_BATCH)
+            sketch_texts(texts[span.start : span.stop], config)
+            for span in chunked(len(texts), _SHINGLE_BATCH)
         ],
         config,
     )
@@ -207,9 +208,7 @@ def summary_of(sketched: Sketched, stemming: str | None) -> dict[str, Any]:
     """What the client needs of a partition: admission, exact groups, counts, and, when it
     ranks related lists (``stemming`` given), the page texts stemmed here on the worker
     (:func:`dedup.related.features.stem`, the related lists' analyzer)."""
-    pages = None
-    if stemming is not None:
-        pages = stem_chunk({"texts": sketched.page_texts, "stemming": stemming})
+    pages = None if stemming is None else [stem(page, stemming) for page in sketched.page_texts]
     return {
         "page_lengths": sketched.page_lengths,
         "sizes": sketched.sizes,
