@@ -548,10 +548,10 @@ def scan(
     progress
         Called as ``progress(stage, done, total)``; the CLI draws a bar from it.
     jobs
-        Processes for preparation, the sketches (shingles, signatures, fingerprints) and
-        the relations of the verified pairs, this one included (:mod:`dedup.parallel`:
-        fresh worker interpreters, safe inside any program); the output is the same for
-        any value. ``dedup scan`` uses every core unless told ``--jobs``.
+        Processes for preparation, the sketches (shingles, signatures, fingerprints), the
+        relations of the verified pairs and the related lists' stemming, this one included
+        (:mod:`dedup.parallel`: fresh worker interpreters, safe inside any program); the
+        output is the same for any value. ``dedup scan`` uses every core unless told ``--jobs``.
     memory_limit
         Bytes the candidate stage may use for its passage fingerprints (beyond, it works
         in parts spilled to a temporary folder; the result is the same); None: half of the

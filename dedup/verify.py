@@ -16,10 +16,10 @@ driver, in this order:
    as ``template`` and never merged (:func:`dedup.template.template_verdict`); so is a
    containment match whose shared words stand in other sequences
    (:func:`dedup.relations.out_of_order`) or whose texts each state date, compass or ordinal
-   words of their own (:func:`dedup.template.own_fact_words`);
+   words, or rounds of a competition, of their own (:func:`dedup.template.own_fact_words`);
 7. **relation**: a pair accepted by containment (Jaccard under ``jaccard_threshold``) is read
    by where its shared passages lie (:func:`dedup.relations.relation_of`): ``update``
-   (merged) or ``follow_up`` (reported and linked, never merged).
+   (merged), or ``follow_up`` and ``roundup`` (reported and linked, never merged).
 """
 
 from __future__ import annotations
