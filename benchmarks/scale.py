@@ -252,6 +252,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--memory-limit", default=None, help="passed to dedup scan")
     parser.add_argument("--no-related", action="store_true", help="related lists off")
     parser.add_argument("--quick", action="store_true", help="1k and 3k, under two minutes")
+    parser.add_argument(
+        "--name", default="scale", help="README section and table names (benchmarks/results)"
+    )
     args = parser.parse_args(argv)
     sizes = [1000, 3000] if args.quick else sorted(args.sizes)
     rows = []
@@ -276,7 +279,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
 
     table = Table(
-        "scale",
+        args.name,
         [
             "articles",
             "articles/s",
@@ -319,7 +322,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     tables = [table]
     if fits:
         extrapolation = Table(
-            "scale_extrapolation",
+            f"{args.name}_extrapolation",
             [
                 "measure",
                 "fit (all sizes)",
@@ -364,7 +367,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             )
         tables.append(extrapolation)
     folder = RESULTS / "quick" if args.quick else RESULTS
-    image = folder / "scale.png"
+    image = folder / f"{args.name}.png"
     images = [image] if fits and plot(rows, fits, image) else []
     results = {
         "seed": args.seed,
@@ -373,7 +376,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "fits": fits,
         "stage_model": stage_model(rows) if fits else {},
     }
-    publish("scale", tables, module="benchmarks.scale", argv=argv, quick=args.quick, images=images)
+    publish(
+        args.name, tables, module="benchmarks.scale", argv=argv, quick=args.quick, images=images
+    )
     print_json(results)
     return results
 

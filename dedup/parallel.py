@@ -39,7 +39,7 @@ from typing import IO, Any
 
 from dedup.errors import ConfigError, DedupError
 
-__all__ = ["TASKS", "WorkerPool", "chunked", "default_jobs", "run_task"]
+__all__ = ["TASKS", "Built", "WorkerPool", "chunked", "default_jobs", "run_task"]
 
 #: Tasks a worker can run: name -> "module:function". The function takes one JSON payload
 #: and returns a JSON value (lists, dicts with string keys, str, int, float, bool, None).
@@ -269,3 +269,26 @@ def chunked(count: int, size: int) -> Iterator[range]:
     """Consecutive ranges of ``size`` (the last one shorter) covering ``range(count)``."""
     for start in range(0, count, size):
         yield range(start, min(start + size, count))
+
+
+class Built(Sequence[Any]):
+    """``count`` payloads, the i-th built by ``build(i)`` when a process takes it: a stage
+    whose texts are on disk (:mod:`dedup.spill`) reads one chunk at a time, not all at once.
+
+    Examples
+    --------
+    >>> squares = Built(3, lambda i: {"value": i * i})
+    >>> len(squares), squares[2]
+    (3, {'value': 4})
+    """
+
+    def __init__(self, count: int, build: Callable[[int], Any]) -> None:
+        self._count, self._build = count, build
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, position: int) -> Any:  # type: ignore[override]
+        if not 0 <= position < self._count:
+            raise IndexError(f"payload {position} of {self._count}")
+        return self._build(position)

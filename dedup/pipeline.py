@@ -16,6 +16,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,7 +29,7 @@ from dedup.candidates import Fingerprints, candidate_pairs, fingerprints_of
 from dedup.cluster import canonical_key, clusters_for
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError, InputError
-from dedup.parallel import WorkerPool, chunked
+from dedup.parallel import Built, WorkerPool, chunked
 from dedup.prepare import (
     PreparedTexts,
     invalid_unicode,
@@ -39,6 +40,7 @@ from dedup.prepare import (
 from dedup.records import Article, Cluster, Pair, Rejected, RelatedItem, Relation, ScanReport
 from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
+from dedup.spill import SpilledTexts, held_size
 from dedup.verify import (
     VerifiedPairs,
     estimated_jaccard,
@@ -83,11 +85,15 @@ def default_memory_limit() -> int:
     return int(total) // 2
 
 
-def sort_key_for(articles: Sequence[Article]) -> Callable[[str], tuple[object, ...]]:
-    """The canonical order of ``articles`` by id (:func:`dedup.cluster.canonical_key`)."""
+def sort_key_for(
+    articles: Sequence[Article], lengths: Sequence[int] | None = None
+) -> Callable[[str], tuple[object, ...]]:
+    """The canonical order of ``articles`` by id (:func:`dedup.cluster.canonical_key`);
+    ``lengths``: their raw texts' lengths, when the articles no longer carry their texts."""
+    sizes = [len(a.text) for a in articles] if lengths is None else lengths
     keys = {
-        a.id: canonical_key(published_timestamp(a.published_at), len(a.text), a.id)
-        for a in articles
+        a.id: canonical_key(published_timestamp(a.published_at), size, a.id)
+        for a, size in zip(articles, sizes, strict=True)
     }
     return keys.__getitem__
 
@@ -117,11 +123,13 @@ class _StageTimer:
 
 @dataclass(frozen=True)
 class _Corpus:
-    """The admitted articles, with their texts to shingle and their page texts."""
+    """The admitted articles, with their texts to shingle, their page texts and the length
+    of their raw texts (the canonical order reads it after the raw texts are let go)."""
 
     articles: list[Article]
-    texts: list[str]
-    page_texts: list[str]
+    texts: Sequence[str]
+    page_texts: Sequence[str]
+    lengths: list[int]
 
 
 def read_stage(
@@ -180,6 +188,7 @@ def _admit(
         articles=[articles[i] for i in kept],
         texts=[prepared.shingle_texts[i] for i in kept],
         page_texts=[prepared.page_texts[i] for i in kept],
+        lengths=[len(articles[i].text) for i in kept],
     )
 
 
@@ -300,7 +309,7 @@ _POOL_SKETCH_BATCH = 1024
 
 
 def _shingle_and_sign(
-    texts: list[str], config: DedupConfig, progress: Progress, pool: WorkerPool | None = None
+    texts: Sequence[str], config: DedupConfig, progress: Progress, pool: WorkerPool | None = None
 ) -> tuple[_Sketches, tuple[float, float]]:
     """Shingle set sizes, exact groups, signatures and passage fingerprints, a batch at a
     time (the shingle sets of one batch at most in memory, per process); the seconds the
@@ -320,7 +329,10 @@ def _shingle_and_sign(
 
     if shared and pool is not None:
         settings = config.to_dict()
-        payloads = [{"config": settings, "texts": texts[s.start : s.stop]} for s in spans]
+        payloads = Built(
+            len(spans),
+            lambda i: {"config": settings, "texts": list(texts[spans[i].start : spans[i].stop])},
+        )
         found = pool.map("sketch", payloads, done=report)
         batches = [_from_chunk(value, config.num_perm) for value in found]
     else:
@@ -466,11 +478,14 @@ def _clusters(
         jaccard_of, containment_of = exact_similarities(sets, both)
         return float(jaccard_of[0]), float(containment_of[0])
 
-    published = {a.id: (published_timestamp(a.published_at), len(a.text)) for a in corpus.articles}
+    published = {
+        a.id: (published_timestamp(a.published_at), size)
+        for a, size in zip(corpus.articles, corpus.lengths, strict=True)
+    }
     return clusters_for(
         [a.id for a in corpus.articles],
         pairs,
-        sort_key_for(corpus.articles),
+        sort_key_for(corpus.articles, corpus.lengths),
         similarity=similarity,
         config=config,
         published=published.__getitem__,
@@ -519,10 +534,11 @@ def _stemmed(texts: Sequence[str], stemming: str, pool: WorkerPool | None) -> li
         from dedup.related.features import stem
 
         return [stem(text, stemming) for text in texts]
-    payloads = [
-        {"stemming": stemming, "texts": list(texts[span.start : span.stop])}
-        for span in chunked(len(texts), _POOL_STEM_BATCH)
-    ]
+    spans = list(chunked(len(texts), _POOL_STEM_BATCH))
+    payloads = Built(
+        len(spans),
+        lambda i: {"stemming": stemming, "texts": list(texts[spans[i].start : spans[i].stop])},
+    )
     return [text for chunk in pool.map("stem", payloads) for text in chunk]
 
 
@@ -609,21 +625,25 @@ def _scan_here(
     """The local engine: every stage in this process and its worker pool."""
     timer = _StageTimer()
     articles, rejected, input_records = read_stage(records, report_progress, timer)
+    limit = default_memory_limit() if memory_limit is None else memory_limit
     # Workers start at the first stage that shares its work (prepare) and serve the
     # verification's relations and the related lists' stemming too.
-    with WorkerPool(jobs) as pool:
+    with WorkerPool(jobs) as pool, ExitStack() as spills:
         prepared = prepare_texts(
             articles,
             config,
             progress=lambda done, total: report_progress("prepare", done, total),
             pool=pool,
         )
-        corpus = _admit(articles, prepared, config, rejected)
+        corpus = _held(_admit(articles, prepared, config, rejected), config, limit, spills)
+        # What the report reads of the preparation is its counts; the raw texts go with
+        # the read list (the caller's own list of articles, if it keeps one, keeps them).
+        prepared = replace(prepared, shingle_texts=[], page_texts=[])
+        del articles
         timer.lap("prepare")
         sketches, spent = _shingle_and_sign(corpus.texts, config, report_progress, pool)
         shingles, signatures = _ShingleCache(corpus.texts, config.ngram), sketches.signatures
         timer.split(("shingle", "signature"), spent)
-        limit = default_memory_limit() if memory_limit is None else memory_limit
         groups, candidates = _candidates(sketches, config, report_progress, limit)
         timer.lap("candidates")
         # Dates are applied per article pair by _expand_pairs: members of an exact group
@@ -637,11 +657,11 @@ def _scan_here(
         clusters = _clusters(corpus, pairs, shingles, config)
         report_progress("cluster", len(corpus.texts), len(corpus.texts))
         timer.lap("cluster")
-        # The related lists read the page texts and the articles' metadata only; the raw
-        # texts and the texts shingled are let go before their stage, the scan's peak of
-        # memory (30k archive articles: 1.6 GB with related lists, 0.76 GB without).
-        corpus, prepared = _without_texts(corpus), replace(prepared, shingle_texts=[])
-        del articles, shingles
+        # The related lists read the page texts and the articles' metadata only: the texts
+        # shingled are let go before their stage, the scan's peak of memory (30k archive
+        # articles: 1.6 GB with related lists, 0.76 GB without).
+        corpus = replace(corpus, texts=[])
+        del shingles
         related = _related(corpus, clusters, config, report_progress, pool)
         timer.lap("related")
     return build_report(
@@ -655,11 +675,26 @@ def _scan_here(
     )
 
 
-def _without_texts(corpus: _Corpus) -> _Corpus:
-    """The admitted articles without their raw texts (metadata only) and without the texts
-    shingled; the page texts stay. The caller's own list of articles, if it keeps one,
-    keeps its texts."""
-    return _Corpus([replace(a, text="") for a in corpus.articles], [], corpus.page_texts)
+# The prepared texts go to a temporary file (dedup.spill) when, as Python strings, they
+# would take more than this share of the memory limit: at the default limit (half the
+# machine's memory) an eighth is 1.5 GB on this 24 GB machine, some 500k articles of
+# benchmarks.archive; the candidate stage may take a quarter, the sketches stay in memory.
+_TEXTS_SHARE = 8
+
+
+def _held(corpus: _Corpus, config: DedupConfig, memory_limit: int, spills: ExitStack) -> _Corpus:
+    """The admitted corpus as the later stages hold it: the articles' metadata without their
+    raw texts (their lengths stay in ``corpus.lengths``), no page texts when the related
+    lists are off, and the prepared texts on disk (:class:`dedup.spill.SpilledTexts`) when
+    they pass ``memory_limit // _TEXTS_SHARE``. The same output either way."""
+    articles = [replace(a, text="") for a in corpus.articles]
+    texts, pages = corpus.texts, corpus.page_texts if config.related.k > 0 else []
+    if held_size(texts) > memory_limit // _TEXTS_SHARE:
+        texts = spills.enter_context(SpilledTexts(texts))
+        # Most page texts are the text shingled itself (no corpus boilerplate dropped):
+        # one file for both would need a reference per text; two files cost disk only.
+        pages = spills.enter_context(SpilledTexts(pages)) if pages else []
+    return _Corpus(articles, texts, pages, corpus.lengths)
 
 
 def _engine(engine: str, scheduler: str | None, workers: int | None) -> str:

@@ -407,3 +407,23 @@ def test_the_shingle_cache_answers_a_pair_when_it_fills_up_between_its_two_texts
     expected = shingle_texts([texts[1], texts[2]], 5)
     assert both.sizes.tolist() == expected.sizes.tolist()
     assert both.hashes.tolist() == expected.hashes.tolist()
+
+
+def test_texts_kept_on_disk_give_the_same_report_with_related_lists_on_both_cores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # memory_limit=1: the prepared and page texts go to temporary files (dedup.spill) and
+    # the pool reads its chunks from there (chunks of 16 texts, so that the sample corpus
+    # is many chunks); a roomy limit keeps them in memory.
+    monkeypatch.setattr(pipeline, "_POOL_SKETCH_BATCH", 16)
+    monkeypatch.setattr(pipeline, "_POOL_STEM_BATCH", 16)
+    records = list(read_corpus(Path(__file__).parents[1] / "sample_corpus" / "articles.jsonl"))
+    roomy = scan(records, jobs=2)
+    tight = scan(records, jobs=2, memory_limit=1)
+    assert tight.pairs == roomy.pairs
+    assert tight.clusters == roomy.clusters
+    assert tight.related == roomy.related
+    assert tight.rejected == roomy.rejected
+    assert sum(map(len, roomy.related.values())) > 0
+    assert any(c.size > 1 for c in roomy.clusters)
+    assert all(r.text for r in records if isinstance(r, Article))  # the caller's keep theirs

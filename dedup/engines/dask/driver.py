@@ -178,7 +178,8 @@ def _scan(
     verified[4]["too_far_apart"] = too_far
     texts = _FetchedTexts(plan, sketched, state.firsts)
     texts.fetch([p.a for p in pairs] + [p.b for p in pairs], state.position)
-    corpus = _Corpus(state.articles, texts, state.pages)  # type: ignore[arg-type]
+    lengths = [len(a.text) for a in state.articles]
+    corpus = _Corpus(state.articles, texts, state.pages, lengths)
     clusters = _clusters(corpus, pairs, _ShingleCache(texts, config.ngram), config)
     progress("cluster", len(state.articles), len(state.articles))
     timer.lap("cluster")
