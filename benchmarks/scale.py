@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -90,14 +91,22 @@ def _cluster_of(out: Path) -> dict[str, str]:
 
 
 def measure(
-    size: int, seed: int, folder: Path, *, related: bool, memory_limit: str | None
+    size: int,
+    seed: int,
+    folder: Path,
+    *,
+    related: bool,
+    memory_limit: str | None,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
     path, family = corpus_file(size, seed, folder)
     with tempfile.TemporaryDirectory() as scratch, stage(f"dedup scan on {size:,} articles"):
-        out = Path(scratch)
+        out = Path(scratch) / "out"
         seconds, peak = scan_child(path, out, related=related, memory_limit=memory_limit)
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         cluster_of = _cluster_of(out)
+        if keep is not None:  # the scan's own output, to read its clusters
+            shutil.copytree(out, keep / str(size), dirs_exist_ok=True)
     ids = list(family)
     scores = pair_scores(as_labels(ids, cluster_of), as_labels(ids, family))
     # Planted pairs: (original, copy); the copies of one story are pairs too, but a trim and
@@ -253,6 +262,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--no-related", action="store_true", help="related lists off")
     parser.add_argument("--quick", action="store_true", help="1k and 3k, under two minutes")
     parser.add_argument(
+        "--keep", type=Path, default=None, help="copy each scan's output to KEEP/SIZE"
+    )
+    parser.add_argument(
         "--name", default="scale", help="README section and table names (benchmarks/results)"
     )
     args = parser.parse_args(argv)
@@ -266,6 +278,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 args.data_dir,
                 related=not args.no_related,
                 memory_limit=args.memory_limit,
+                keep=args.keep,
             )
         )
         print(json.dumps(rows[-1]), file=sys.stderr)

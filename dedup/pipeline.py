@@ -11,6 +11,7 @@ timing, progress and the report.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import time
@@ -31,16 +32,15 @@ from dedup.config import DedupConfig
 from dedup.errors import ConfigError, InputError
 from dedup.parallel import Built, WorkerPool, chunked
 from dedup.prepare import (
+    CorpusPreparation,
     PreparedTexts,
     invalid_unicode,
-    prepare_texts,
     published_timestamp,
-    too_short,
 )
 from dedup.records import Article, Cluster, Pair, Rejected, RelatedItem, Relation, ScanReport
 from dedup.shingle import ShingleSets, concatenate, shingle_texts
 from dedup.signature import minhash_signatures
-from dedup.spill import SpilledTexts, held_size
+from dedup.spill import TextBuffer
 from dedup.verify import (
     VerifiedPairs,
     estimated_jaccard,
@@ -105,6 +105,10 @@ class _StageTimer:
         self.seconds: dict[str, float] = {}
         self._clock = time.perf_counter()
 
+    def since(self) -> float:
+        """Seconds since the last lap."""
+        return time.perf_counter() - self._clock
+
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.seconds[stage] = round(now - self._clock, 4)
@@ -146,50 +150,25 @@ def read_stage(
 def _split_records(
     records: Iterable[Article | Rejected], progress: Progress
 ) -> tuple[list[Article], list[Rejected]]:
-    if isinstance(records, str | bytes | Article):
-        raise InputError(
-            "scan expects a collection of articles, got one "
-            f"{type(records).__name__}; pass a list, or read_corpus(path)"
-        )
+    _check_collection(records)
     articles: list[Article] = []
     rejected: list[Rejected] = []
     for position, record in enumerate(records):
         if position % _READ_EVERY == 0:
             progress("read", position, 0)  # 0: the total is not known while reading
-        if isinstance(record, Article):
-            invalid = invalid_unicode(record)
-            if invalid is None:
-                articles.append(record)
-            else:
-                rejected.append(invalid)
-        elif isinstance(record, Rejected):
-            rejected.append(record)
-        else:
-            raise InputError(
-                f"item {position} is a {type(record).__name__}, not an Article; build records "
-                "with dedup.Article(id=..., text=...) or read them with dedup.read_corpus(path)"
-            )
+        accepted = _accepted(record, position, rejected)
+        if accepted is not None:
+            articles.append(accepted)
     return articles, rejected
 
 
-def _admit(
-    articles: list[Article], prepared: PreparedTexts, config: DedupConfig, rejected: list[Rejected]
-) -> _Corpus:
-    """The articles whose prepared text can be shingled; the others go to ``rejected``."""
-    kept = []
-    pages = prepared.page_texts
-    for index, (article, page) in enumerate(zip(articles, pages, strict=True)):
-        reject = too_short(article, len(page), config)
-        if reject is None:
-            kept.append(index)
-        else:
-            rejected.append(reject)
-    return _Corpus(
-        articles=[articles[i] for i in kept],
-        texts=[prepared.shingle_texts[i] for i in kept],
-        page_texts=[prepared.page_texts[i] for i in kept],
-        lengths=[len(articles[i].text) for i in kept],
-    )
+def _check_collection(records: object) -> None:
+    """A single article or string passed as the corpus is an input error."""
+    if isinstance(records, str | bytes | Article):
+        raise InputError(
+            "scan expects a collection of articles, got one "
+            f"{type(records).__name__}; pass a list, or read_corpus(path)"
+        )
 
 
 @dataclass(frozen=True)
@@ -624,23 +603,17 @@ def _scan_here(
 ) -> ScanReport:
     """The local engine: every stage in this process and its worker pool."""
     timer = _StageTimer()
-    articles, rejected, input_records = read_stage(records, report_progress, timer)
     limit = default_memory_limit() if memory_limit is None else memory_limit
     # Workers start at the first stage that shares its work (prepare) and serve the
     # verification's relations and the related lists' stemming too.
     with WorkerPool(jobs) as pool, ExitStack() as spills:
-        prepared = prepare_texts(
-            articles,
-            config,
-            progress=lambda done, total: report_progress("prepare", done, total),
-            pool=pool,
+        stream = _ReadWindows(records, report_progress)
+        preparation = CorpusPreparation(
+            config, pool, store=lambda: TextBuffer(limit // _TEXTS_SHARE, spills)
         )
-        corpus = _held(_admit(articles, prepared, config, rejected), config, limit, spills)
-        # What the report reads of the preparation is its counts; the raw texts go with
-        # the read list (the caller's own list of articles, if it keeps one, keeps them).
-        prepared = replace(prepared, shingle_texts=[], page_texts=[])
-        del articles
-        timer.lap("prepare")
+        corpus, prepared = _prepared_corpus(stream, preparation, config, report_progress)
+        rejected, input_records = stream.rejected, stream.count
+        timer.split(("read", "prepare"), (stream.seconds, timer.since() - stream.seconds))
         sketches, spent = _shingle_and_sign(corpus.texts, config, report_progress, pool)
         shingles, signatures = _ShingleCache(corpus.texts, config.ngram), sketches.signatures
         timer.split(("shingle", "signature"), spent)
@@ -675,26 +648,96 @@ def _scan_here(
     )
 
 
-# The prepared texts go to a temporary file (dedup.spill) when, as Python strings, they
-# would take more than this share of the memory limit: at the default limit (half the
-# machine's memory) an eighth is 1.5 GB on this 24 GB machine, some 500k articles of
-# benchmarks.archive; the candidate stage may take a quarter, the sketches stay in memory.
+# The texts a scan keeps between its stages go to a temporary file (dedup.spill) when, as
+# Python strings, they would take more than this share of the memory limit: at the default
+# limit (half the machine's memory) an eighth is 1.5 GB on this 24 GB machine, some 500k
+# articles of benchmarks.archive; the candidate stage may take a quarter, the sketches
+# stay in memory.
 _TEXTS_SHARE = 8
+# Articles read and prepared at once: their raw texts are the only ones in memory (about
+# 60 MB for 20,000 archive articles), many chunks for the pool's processes to share.
+_WINDOW_ARTICLES = 20_000
 
 
-def _held(corpus: _Corpus, config: DedupConfig, memory_limit: int, spills: ExitStack) -> _Corpus:
-    """The admitted corpus as the later stages hold it: the articles' metadata without their
-    raw texts (their lengths stay in ``corpus.lengths``), no page texts when the related
-    lists are off, and the prepared texts on disk (:class:`dedup.spill.SpilledTexts`) when
-    they pass ``memory_limit // _TEXTS_SHARE``. The same output either way."""
-    articles = [replace(a, text="") for a in corpus.articles]
-    texts, pages = corpus.texts, corpus.page_texts if config.related.k > 0 else []
-    if held_size(texts) > memory_limit // _TEXTS_SHARE:
-        texts = spills.enter_context(SpilledTexts(texts))
-        # Most page texts are the text shingled itself (no corpus boilerplate dropped):
-        # one file for both would need a reference per text; two files cost disk only.
-        pages = spills.enter_context(SpilledTexts(pages)) if pages else []
-    return _Corpus(articles, texts, pages, corpus.lengths)
+class _ReadWindows:
+    """The records in windows of articles, as they are read: the rejects and the count of
+    records kept, and the seconds spent reading (:func:`read_stage`'s checks)."""
+
+    def __init__(self, records: Iterable[Article | Rejected], progress: Progress) -> None:
+        _check_collection(records)
+        self._records, self._progress = records, progress
+        self.rejected: list[Rejected] = []
+        self.count = 0
+        self.seconds = 0.0
+
+    def __iter__(self) -> Iterator[list[Article]]:
+        window: list[Article] = []
+        clock = time.perf_counter()
+        for position, record in enumerate(self._records):
+            if position % _READ_EVERY == 0:
+                self._progress("read", position, 0)  # 0: the total is not known yet
+            self.count += 1
+            accepted = _accepted(record, position, self.rejected)
+            if accepted is not None:
+                window.append(accepted)
+            if len(window) == _WINDOW_ARTICLES:
+                self.seconds += time.perf_counter() - clock
+                yield window
+                window = []
+                clock = time.perf_counter()
+        self.seconds += time.perf_counter() - clock
+        self._progress("read", self.count, self.count)
+        if window:
+            yield window
+
+
+def _accepted(record: object, position: int, rejected: list[Rejected]) -> Article | None:
+    """The record if it is a usable article; a reject goes to ``rejected``."""
+    if isinstance(record, Article):
+        invalid = invalid_unicode(record)
+        if invalid is None:
+            return record
+        rejected.append(invalid)
+    elif isinstance(record, Rejected):
+        rejected.append(record)
+    else:
+        raise InputError(
+            f"item {position} is a {type(record).__name__}, not an Article; build records "
+            "with dedup.Article(id=..., text=...) or read them with dedup.read_corpus(path)"
+        )
+    return None
+
+
+def _prepared_of(progress: Progress, before: int, done: int, _: int) -> None:
+    """Progress of a window's preparation: ``before`` articles of earlier windows and
+    ``done`` of this one (0: the total is not known while reading)."""
+    progress("prepare", before + done, 0)
+
+
+def _prepared_corpus(
+    stream: _ReadWindows,
+    preparation: CorpusPreparation,
+    config: DedupConfig,
+    progress: Progress,
+) -> tuple[_Corpus, PreparedTexts]:
+    """Read and prepare window by window; the admitted corpus (articles without their raw
+    texts, which go with each window) and the preparation's counts."""
+    articles: list[Article] = []
+    lengths: list[int] = []
+    for window in stream:
+        preparation.add(window, progress=functools.partial(_prepared_of, progress, len(articles)))
+        articles.extend(replace(a, text="") for a in window)
+        lengths.extend(len(a.text) for a in window)
+    prepared = preparation.finish(articles.__getitem__, pages=config.related.k > 0)
+    progress("prepare", len(articles), len(articles))
+    stream.rejected.extend(prepared.rejected)
+    corpus = _Corpus(
+        [articles[i] for i in prepared.admitted],
+        prepared.shingle_texts,
+        prepared.page_texts,
+        [lengths[i] for i in prepared.admitted],
+    )
+    return corpus, prepared.counts
 
 
 def _engine(engine: str, scheduler: str | None, workers: int | None) -> str:

@@ -18,7 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from dedup.boilerplate import LineStatistics, line_contexts
 from dedup.config import DedupConfig
@@ -34,6 +37,8 @@ from dedup.readers import unicode_problem
 from dedup.records import Article, Rejected
 
 __all__ = [
+    "CorpusPreparation",
+    "PreparedCorpus",
     "PreparedPage",
     "PreparedTexts",
     "dropped_lines",
@@ -53,6 +58,8 @@ __all__ = [
 # benchmarks/README.md), small enough to balance two processes, large enough that a chunk's
 # pipe round trip is noise and that normalize_pages shares its numpy passes among many pages.
 _CHUNK_ARTICLES = 250
+# Texts handed to a CorpusPreparation store at once (few calls, a few MB each).
+_STORE_BATCH = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +327,171 @@ def prepare_texts(
         boilerplate_lines_dropped=sum(map(len, dropped)),
         page_texts=page_texts,
     )
+
+
+class TextStore(Protocol):
+    """Where :class:`CorpusPreparation` keeps texts: a list, or :class:`dedup.spill.TextBuffer`."""
+
+    def extend(self, texts: Sequence[str]) -> None: ...
+
+    @property
+    def texts(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class PreparedCorpus:
+    """A corpus prepared in windows: the admitted articles' positions among those added,
+    their texts to shingle and page texts, the rejects, and the counts of
+    :class:`PreparedTexts` (its text lists empty)."""
+
+    admitted: list[int]
+    shingle_texts: Sequence[str]
+    page_texts: Sequence[str]
+    rejected: list[Rejected]
+    counts: PreparedTexts
+
+
+class CorpusPreparation:
+    """Steps 1-5 for a corpus that arrives in windows (the scan reads a large corpus so,
+    never holding all its raw texts): :meth:`add` prepares a window (steps 1-2, on the
+    pool) and counts its lines for the learned boilerplate; :meth:`finish` drops the lines
+    learned (step 3), joins (step 4) and admits (step 5). The result is
+    :func:`prepare_texts`' for the same articles, whatever the windows.
+
+    Between the two, each article's lines wait in ``store()`` joined by newlines (no line
+    holds one: lines are split on them), with the keys of its line contexts.
+
+    Examples
+    --------
+    >>> preparation = CorpusPreparation(DedupConfig(), WorkerPool(1), store=_ListStore)
+    >>> preparation.add([Article(id="a", text="عاجل\\nارتفاع أسعار النفط"),
+    ...                  Article(id="b", text="لا")])
+    >>> prepared = preparation.finish(articles=lambda i: Article(id="ab"[i], text=""))
+    >>> prepared.admitted, list(prepared.shingle_texts), prepared.rejected[0].id
+    ([0], ['عاجل ارتفاع اسعار النفط'], 'b')
+    """
+
+    def __init__(
+        self, config: DedupConfig, pool: WorkerPool, *, store: Callable[[], TextStore]
+    ) -> None:
+        self._config, self._pool, self._store = config, pool, store
+        self._lines = store()
+        self._sources: list[str] = []
+        self._keys: list[npt.NDArray[np.uint64]] = []
+        self._key_counts: list[npt.NDArray[np.int64]] = []
+        self._statistics = (
+            LineStatistics(min_articles=config.boilerplate_min_articles)
+            if config.learn_boilerplate
+            else None
+        )
+        self._stripped_chars: dict[str, int] = {}
+        self._stripped_lines: dict[str, int] = {}
+        self._kept_whole = 0
+
+    def add(
+        self, articles: Sequence[Article], progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """Steps 1-2 for a window of articles; their raw texts are not kept."""
+        chunks = _prepared_chunks(articles, self._config, progress, self._pool)
+        for chunk in chunks:
+            self._lines.extend(["\n".join(lines) for lines in chunk["lines"]])
+            contexts = chunk["contexts"]
+            if self._statistics is not None:
+                for pairs in contexts:
+                    self._statistics.add_contexts(pairs)
+            self._keys.append(
+                np.array([key for pairs in contexts for key, _ in pairs], dtype=np.uint64)
+            )
+            self._key_counts.append(np.array(list(map(len, contexts)), dtype=np.int64))
+            self._stripped_chars = _summed([self._stripped_chars, *chunk["stripped_chars"]])
+            self._stripped_lines = _summed([self._stripped_lines, *chunk["stripped_lines"]])
+            self._kept_whole += sum(chunk["kept_whole"])
+        self._sources.extend(a.source for a in articles)
+
+    def finish(self, articles: Callable[[int], Article], *, pages: bool = True) -> PreparedCorpus:
+        """Steps 3-5 for every article added; ``articles(i)``: the i-th added (its metadata:
+        a reject names its file, line and id); ``pages``: keep the page texts (the related
+        lists read them)."""
+        statistics = self._statistics
+        candidates = self._learned_in()
+        texts, page_texts = self._store(), self._store()
+        admitted: list[int] = []
+        rejected: list[Rejected] = []
+        dropped_total = 0
+        kept: list[str] = []
+        kept_pages: list[str] = []
+        for index, joined in enumerate(self._lines.texts):
+            page = _joined_page(joined)
+            lines: list[str] = []
+            dropped: tuple[int, ...] = ()
+            if index in candidates:
+                lines = joined.split("\n") if joined else []
+                source, contexts = self._sources[index], candidates[index]
+                dropped = _dropped_by_key(statistics, lines, source, contexts)
+            dropped_total += len(dropped)
+            reject = too_short(articles(index), len(page), self._config)
+            if reject is not None:
+                rejected.append(reject)
+                continue
+            admitted.append(index)
+            kept.append(shingle_text(lines, dropped) if dropped else page)
+            if pages:
+                kept_pages.append(page)
+            if len(kept) == _STORE_BATCH:
+                texts.extend(kept)
+                page_texts.extend(kept_pages)
+                kept, kept_pages = [], []
+        texts.extend(kept)
+        page_texts.extend(kept_pages)
+        counts = PreparedTexts(
+            shingle_texts=[],
+            stripped_chars=self._stripped_chars,
+            stripped_lines=self._stripped_lines,
+            kept_whole=self._kept_whole,
+            boilerplate_lines_dropped=dropped_total,
+        )
+        return PreparedCorpus(admitted, texts.texts, page_texts.texts, rejected, counts)
+
+    def _learned_in(self) -> dict[int, list[tuple[int, int]]]:
+        """The articles holding a line counted as recurring somewhere (only those may drop
+        a line), with their context keys as :func:`_dropped_by_key` reads them."""
+        if self._statistics is None:
+            return {}
+        recurring = self._statistics.recurring_keys()
+        keys = np.concatenate(self._keys) if self._keys else np.zeros(0, np.uint64)
+        counts = np.concatenate(self._key_counts) if self._key_counts else np.zeros(0, np.int64)
+        self._keys, self._key_counts = [], []
+        learned = np.isin(keys, np.fromiter(recurring, dtype=np.uint64, count=len(recurring)))
+        owners = np.repeat(np.arange(len(counts)), counts)
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        return {
+            index: [(int(key), 0) for key in keys[starts[index] : starts[index + 1]].tolist()]
+            for index in sorted(set(owners[learned].tolist()))
+        }
+
+
+def _joined_page(joined: str) -> str:
+    """:func:`shingle_text` of the lines ``joined`` by newlines: one replace when no line is
+    empty (normalization keeps no empty line; the split and join are for the others).
+
+    Examples
+    --------
+    >>> _joined_page("عاجل\\nارتفاع النفط"), _joined_page("عاجل\\n\\nارتفاع النفط")
+    ('عاجل ارتفاع النفط', 'عاجل ارتفاع النفط')
+    """
+    if "\n\n" in joined or joined.startswith("\n") or joined.endswith("\n"):
+        return shingle_text(joined.split("\n"))
+    return joined.replace("\n", " ")
+
+
+class _ListStore:
+    """Texts in a list (a :class:`TextStore`)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def extend(self, texts: Sequence[str]) -> None:
+        self.texts.extend(texts)
 
 
 def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:

@@ -15,14 +15,16 @@ import mmap
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
-from typing import overload
+from typing import BinaryIO, overload
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SpilledTexts", "held_size"]
+__all__ = ["SpilledTexts", "TextBuffer", "held_size"]
 
 # Texts encoded and written at once: a few MB of bytes per write, few Python calls.
 _WRITE_BATCH = 4096
@@ -57,19 +59,56 @@ class SpilledTexts(Sequence[str]):
     (3, 'وزارة النفط', ['', 'سعر الخام'])
     """
 
-    def __init__(self, texts: Iterable[str], folder: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, texts: Iterable[str] = (), folder: str | os.PathLike[str] | None = None
+    ) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="dedup-texts-", dir=folder)
-        path = Path(self._folder.name) / "texts.utf8"
-        self._offsets = _write(texts, path)
-        self._file = path.open("rb")
-        # A zero-length file cannot be mapped: then every text is empty.
-        self._map = (
-            mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
-            if int(self._offsets[-1])
-            else None
-        )
+        self._path = Path(self._folder.name) / "texts.utf8"
+        self._out: BinaryIO | None = self._path.open("wb")
+        self._lengths: list[npt.NDArray[np.int64]] = []
+        self._offsets = np.zeros(1, dtype=np.int64)
+        self._file: BinaryIO | None = None
+        self._map: mmap.mmap | None = None
+        self._sealing = threading.Lock()
+        self.extend(texts)
+
+    def extend(self, texts: Iterable[str]) -> None:
+        """Write more texts after those written (before the first read)."""
+        if self._out is None:
+            raise ValueError("texts are added before the first read")
+        batch: list[bytes] = []
+        for text in texts:
+            batch.append(text.encode("utf-8"))
+            if len(batch) == _WRITE_BATCH:
+                self._write(batch)
+        self._write(batch)
+
+    def _write(self, batch: list[bytes]) -> None:
+        if self._out is not None and batch:
+            self._lengths.append(np.fromiter(map(len, batch), dtype=np.int64, count=len(batch)))
+            self._out.write(b"".join(batch))
+            batch.clear()
+
+    def _sealed(self) -> None:
+        """Close the writing and map the file, at the first read (the pool's threads may
+        make it together: one does it, the others wait)."""
+        with self._sealing:
+            if self._out is None:
+                return
+            self._out.close()
+            lengths = np.concatenate(self._lengths) if self._lengths else np.zeros(0, np.int64)
+            offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=offsets[1:])
+            self._file = self._path.open("rb")
+            # A zero-length file cannot be mapped: then every text is empty.
+            if int(offsets[-1]):
+                self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+            self._offsets, self._lengths = offsets, []
+            self._out = None
 
     def __len__(self) -> int:
+        if self._out is not None:
+            return sum(map(len, self._lengths))
         return len(self._offsets) - 1
 
     @overload
@@ -79,6 +118,7 @@ class SpilledTexts(Sequence[str]):
     def __getitem__(self, position: slice) -> list[str]: ...
 
     def __getitem__(self, position: int | slice) -> str | list[str]:
+        self._sealed()
         if isinstance(position, slice):
             return [self._read(i) for i in range(*position.indices(len(self)))]
         count = len(self)
@@ -87,6 +127,7 @@ class SpilledTexts(Sequence[str]):
         return self._read(position % count)
 
     def __iter__(self) -> Iterator[str]:
+        self._sealed()
         return (self._read(i) for i in range(len(self)))
 
     def _read(self, position: int) -> str:
@@ -100,7 +141,10 @@ class SpilledTexts(Sequence[str]):
         if self._map is not None:
             self._map.close()
             self._map = None
-        self._file.close()
+        for handle in (self._out, self._file):
+            if handle is not None:
+                handle.close()
+        self._out = self._file = None
         self._folder.cleanup()
 
     def __enter__(self) -> SpilledTexts:
@@ -110,20 +154,39 @@ class SpilledTexts(Sequence[str]):
         self.close()
 
 
-def _write(texts: Iterable[str], path: Path) -> npt.NDArray[np.int64]:
-    """Write ``texts`` to ``path`` as UTF-8, back to back; their byte offsets (one more than
-    texts: the end)."""
-    lengths: list[int] = []
-    batch: list[bytes] = []
-    with path.open("wb") as out:
-        for text in texts:
-            batch.append(text.encode("utf-8"))
-            if len(batch) == _WRITE_BATCH:
-                lengths.extend(map(len, batch))
-                out.write(b"".join(batch))
-                batch.clear()
-        lengths.extend(map(len, batch))
-        out.write(b"".join(batch))
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(np.asarray(lengths, dtype=np.int64), out=offsets[1:])
-    return offsets
+class TextBuffer:
+    """Texts added in batches, held in memory up to ``budget`` bytes
+    (:func:`held_size`) and moved to a :class:`SpilledTexts` once they pass it.
+
+    Examples
+    --------
+    >>> with ExitStack() as spills:
+    ...     buffer = TextBuffer(budget=200, spills=spills)
+    ...     buffer.extend(["وزارة النفط"])
+    ...     held = type(buffer.texts).__name__
+    ...     buffer.extend(["سعر الخام " * 20])
+    ...     held, type(buffer.texts).__name__, len(buffer.texts), buffer.texts[0]
+    ('list', 'SpilledTexts', 2, 'وزارة النفط')
+    """
+
+    def __init__(self, budget: int, spills: ExitStack) -> None:
+        self._budget, self._spills = budget, spills
+        self._held: list[str] = []
+        self._size = 0
+        self._spilled: SpilledTexts | None = None
+
+    def extend(self, texts: Sequence[str]) -> None:
+        """Add ``texts`` after those added."""
+        if self._spilled is not None:
+            self._spilled.extend(texts)
+            return
+        self._held.extend(texts)
+        self._size += held_size(texts)
+        if self._size > self._budget:
+            self._spilled = self._spills.enter_context(SpilledTexts(self._held))
+            self._held = []
+
+    @property
+    def texts(self) -> Sequence[str]:
+        """Every text added, in order (no more may be added once a spilled one is read)."""
+        return self._held if self._spilled is None else self._spilled

@@ -39,7 +39,9 @@ from dedup.normalize import (
     premap,
     unicode_nfkc,
 )
+from dedup.parallel import WorkerPool
 from dedup.prepare import (
+    CorpusPreparation,
     dropped_lines,
     prepare_texts,
     published_timestamp,
@@ -282,6 +284,50 @@ def test_dropped_lines_keep_what_filter_lines_keeps(corpus: list[tuple[list[str]
         assert kept == statistics.filter_lines(lines, source)
         expected = " ".join(line for line in statistics.filter_lines(lines, source) if line)
         assert shingle_text(lines, dropped) == expected
+
+
+class _Listed:
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def extend(self, texts: list[str]) -> None:
+        self.texts.extend(texts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    corpus=st.lists(st.tuples(_LINES, st.sampled_from(["", "واس"])), min_size=1, max_size=10),
+    window=st.integers(min_value=1, max_value=4),
+)
+def test_a_corpus_prepared_in_windows_is_prepared_as_at_once(
+    corpus: list[tuple[list[str], str]], window: int
+) -> None:
+    config = DedupConfig(boilerplate_min_articles=2)
+    articles = [
+        Article(id=str(i), text="\n".join(lines), source=source)
+        for i, (lines, source) in enumerate(corpus)
+    ]
+    whole = prepare_texts(articles, config)
+    preparation = CorpusPreparation(config, WorkerPool(1), store=_Listed)
+    for start in range(0, len(articles), window):
+        preparation.add(articles[start : start + window])
+    streamed = preparation.finish(articles.__getitem__)
+    admitted = [
+        i for i, a in enumerate(articles) if too_short(a, len(whole.page_texts[i]), config) is None
+    ]
+    assert streamed.admitted == admitted
+    assert list(streamed.shingle_texts) == [whole.shingle_texts[i] for i in admitted]
+    assert list(streamed.page_texts) == [whole.page_texts[i] for i in admitted]
+    assert [r.id for r in streamed.rejected] == [
+        str(i) for i in range(len(articles)) if i not in admitted
+    ]
+    counts = streamed.counts
+    assert counts.boilerplate_lines_dropped == whole.boilerplate_lines_dropped
+    assert (counts.stripped_chars, counts.stripped_lines, counts.kept_whole) == (
+        whole.stripped_chars,
+        whole.stripped_lines,
+        whole.kept_whole,
+    )
 
 
 def test_admission_depends_on_the_article_alone() -> None:

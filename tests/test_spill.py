@@ -32,11 +32,15 @@ def test_every_text_and_slice_reads_back_as_written(texts: list[str]) -> None:
 
 def test_texts_are_read_from_a_file_that_close_deletes(tmp_path: Path) -> None:
     texts = ["وزارة النفط العراقية", "", "سعر خام البصرة 😀"]
-    spilled = SpilledTexts(iter(texts), folder=tmp_path)
+    spilled = SpilledTexts(iter(texts[:2]), folder=tmp_path)
+    spilled.extend(texts[2:])
+    assert len(spilled) == 3
+    assert spilled[2] == texts[2]  # the first read ends the writing
     (folder,) = tmp_path.iterdir()
     written = (folder / "texts.utf8").read_bytes()
     assert written == "".join(texts).encode("utf-8")
-    assert spilled[2] == texts[2]
+    with pytest.raises(ValueError, match="texts are added before the first read"):
+        spilled.extend(["خبر"])
     spilled.close()
     assert os.listdir(tmp_path) == []
 
