@@ -377,13 +377,12 @@ class CorpusPreparation:
         self._config, self._pool, self._store = config, pool, store
         self._lines = store()
         self._sources: list[str] = []
+        # Each article's line contexts (line key, context) as arrays: a dictionary entry
+        # per distinct line of a million articles (LineStatistics.add_contexts) took some
+        # 250 bytes each, 16 here; the lines' counts are taken once, in finish().
         self._keys: list[npt.NDArray[np.uint64]] = []
+        self._contexts: list[npt.NDArray[np.uint64]] = []
         self._key_counts: list[npt.NDArray[np.int64]] = []
-        self._statistics = (
-            LineStatistics(min_articles=config.boilerplate_min_articles)
-            if config.learn_boilerplate
-            else None
-        )
         self._stripped_chars: dict[str, int] = {}
         self._stripped_lines: dict[str, int] = {}
         self._kept_whole = 0
@@ -396,12 +395,9 @@ class CorpusPreparation:
         for chunk in chunks:
             self._lines.extend(["\n".join(lines) for lines in chunk["lines"]])
             contexts = chunk["contexts"]
-            if self._statistics is not None:
-                for pairs in contexts:
-                    self._statistics.add_contexts(pairs)
-            self._keys.append(
-                np.array([key for pairs in contexts for key, _ in pairs], dtype=np.uint64)
-            )
+            flat = [pair for pairs in contexts for pair in pairs]
+            self._keys.append(np.array([key for key, _ in flat], dtype=np.uint64))
+            self._contexts.append(np.array([context for _, context in flat], dtype=np.uint64))
             self._key_counts.append(np.array(list(map(len, contexts)), dtype=np.int64))
             self._stripped_chars = _summed([self._stripped_chars, *chunk["stripped_chars"]])
             self._stripped_lines = _summed([self._stripped_lines, *chunk["stripped_lines"]])
@@ -412,8 +408,7 @@ class CorpusPreparation:
         """Steps 3-5 for every article added; ``articles(i)``: the i-th added (its metadata:
         a reject names its file, line and id); ``pages``: keep the page texts (the related
         lists read them)."""
-        statistics = self._statistics
-        candidates = self._learned_in()
+        statistics, candidates = self._learned_in()
         texts, page_texts = self._store(), self._store()
         admitted: list[int] = []
         rejected: list[Rejected] = []
@@ -452,22 +447,51 @@ class CorpusPreparation:
         )
         return PreparedCorpus(admitted, texts.texts, page_texts.texts, rejected, counts)
 
-    def _learned_in(self) -> dict[int, list[tuple[int, int]]]:
-        """The articles holding a line counted as recurring somewhere (only those may drop
-        a line), with their context keys as :func:`_dropped_by_key` reads them."""
-        if self._statistics is None:
-            return {}
-        recurring = self._statistics.recurring_keys()
+    def _learned_in(self) -> tuple[LineStatistics | None, dict[int, list[tuple[int, int]]]]:
+        """The statistics of the lines counted as recurring (:meth:`LineStatistics.add_contexts`
+        of every article would answer the same for every line), and the articles holding
+        one (only those may drop a line), with their context keys as :func:`_dropped_by_key`
+        reads them."""
         keys = np.concatenate(self._keys) if self._keys else np.zeros(0, np.uint64)
+        contexts = np.concatenate(self._contexts) if self._contexts else np.zeros(0, np.uint64)
         counts = np.concatenate(self._key_counts) if self._key_counts else np.zeros(0, np.int64)
-        self._keys, self._key_counts = [], []
-        learned = np.isin(keys, np.fromiter(recurring, dtype=np.uint64, count=len(recurring)))
+        self._keys, self._contexts, self._key_counts = [], [], []
+        if not self._config.learn_boilerplate:
+            return None, {}
+        statistics = _recurring_lines(keys, contexts, self._config.boilerplate_min_articles)
+        recurring = np.fromiter(statistics.recurring_keys(), dtype=np.uint64)
+        learned = np.isin(keys, recurring)
         owners = np.repeat(np.arange(len(counts)), counts)
         starts = np.concatenate([[0], np.cumsum(counts)])
-        return {
+        return statistics, {
             index: [(int(key), 0) for key in keys[starts[index] : starts[index + 1]].tolist()]
             for index in sorted(set(owners[learned].tolist()))
         }
+
+
+def _recurring_lines(
+    keys: npt.NDArray[np.uint64], contexts: npt.NDArray[np.uint64], min_articles: int
+) -> LineStatistics:
+    """:class:`LineStatistics` of the lines whose ``keys`` come with ``min_articles`` distinct
+    ``contexts`` or more (:meth:`LineStatistics.from_counts`); the others are never
+    boilerplate, whatever the source's bar, so they are left out.
+
+    Examples
+    --------
+    >>> keys = np.array([7, 7, 7, 9], dtype=np.uint64)
+    >>> sorted(_recurring_lines(keys, np.array([1, 2, 2, 1], np.uint64), 2).recurring_keys())
+    [7]
+    """
+    order = np.lexsort((contexts, keys))
+    keys, contexts = keys[order], contexts[order]
+    distinct = np.ones(len(keys), dtype=bool)
+    distinct[1:] = (keys[1:] != keys[:-1]) | (contexts[1:] != contexts[:-1])
+    keys = keys[distinct]
+    firsts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))[: len(keys)]
+    seen = np.diff(np.concatenate([firsts, [len(keys)]]))
+    recurring = seen >= min_articles
+    counts = dict(zip(keys[firsts][recurring].tolist(), seen[recurring].tolist(), strict=True))
+    return LineStatistics.from_counts(counts, min_articles=min_articles)
 
 
 def _joined_page(joined: str) -> str:

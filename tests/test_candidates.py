@@ -116,6 +116,28 @@ def test_take_and_concatenate_keep_each_texts_fingerprints() -> None:
     )
 
 
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=4), min_size=1, max_size=12),
+    picks=st.data(),
+)
+def test_take_gives_each_chosen_texts_fingerprints_in_order(
+    sizes: list[int], picks: st.DataObject
+) -> None:
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    prints = Fingerprints(np.arange(int(offsets[-1]), dtype=np.uint64), offsets)
+    every = list(range(len(sizes)))
+    # Ascending rows (the scan's representatives, taken through a mask) and any order.
+    for rows in (
+        sorted(picks.draw(st.sets(st.sampled_from(every)))),
+        picks.draw(st.lists(st.sampled_from(every))),
+    ):
+        taken = prints.take(np.array(rows, dtype=np.int64))
+        assert taken.sizes.tolist() == [sizes[r] for r in rows]
+        assert taken.hashes.tolist() == [
+            v for r in rows for v in prints.hashes[offsets[r] : offsets[r + 1]].tolist()
+        ]
+
+
 BODY = (
     "أعلنت وزارة النفط العراقية اليوم عن زيادة صادرات الخام عبر موانئ البصرة الجنوبية "
     "بعد استكمال أعمال الصيانة في المنصات العائمة، وقال المتحدث باسم الوزارة إن المعدل "

@@ -330,6 +330,24 @@ def test_a_corpus_prepared_in_windows_is_prepared_as_at_once(
     )
 
 
+def test_lines_learned_across_windows_are_dropped_as_at_once() -> None:
+    config = DedupConfig(boilerplate_min_articles=2)
+    notice = "تابعونا على حساباتنا في مواقع التواصل الاجتماعي"
+    stories = ["ارتفع المؤشر العام للسوق", "هبط سعر الذهب في التعاملات", "افتتح الوزير المعرض"]
+    articles = [
+        Article(id=str(i), text=f"{story}\n{notice}", source="واس")
+        for i, story in enumerate(stories)
+    ]
+    whole = prepare_texts(articles, config)
+    preparation = CorpusPreparation(config, WorkerPool(1), store=_Listed)
+    for article in articles:  # one article a window: the notice recurs across windows
+        preparation.add([article])
+    streamed = preparation.finish(articles.__getitem__)
+    assert whole.boilerplate_lines_dropped == 3
+    assert streamed.counts.boilerplate_lines_dropped == 3
+    assert list(streamed.shingle_texts) == whole.shingle_texts == stories
+
+
 def test_admission_depends_on_the_article_alone() -> None:
     """A page long enough to shingle is admitted even when learned lines leave it short."""
     config = DedupConfig(boilerplate_min_articles=2)
