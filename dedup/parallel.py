@@ -199,13 +199,16 @@ class WorkerPool:
         payloads: Sequence[Any],
         *,
         done: Callable[[int], None] | None = None,
+        convert: Callable[[Any], Any] | None = None,
     ) -> list[Any]:
         """``[run_task(task, p) for p in payloads]``, computed by the pool's processes.
 
-        ``done(i)`` is called (from one thread at a time) as chunk ``i`` finishes.
+        ``done(i)`` is called (from one thread at a time) as chunk ``i`` finishes;
+        ``convert``, when given, turns each result as it comes (a reply's JSON into arrays,
+        so that the replies of a whole corpus are never held at once).
         """
         results: list[Any] = [None] * len(payloads)
-        chunks = _Chunks(len(payloads), done)
+        chunks = _Chunks(len(payloads), done, convert)
         helpers = [
             threading.Thread(
                 target=chunks.drain, args=(results, task, payloads, worker.call), daemon=True
@@ -229,10 +232,16 @@ class WorkerPool:
 class _Chunks:
     """The chunk counter the processes draw from, and the first error any of them met."""
 
-    def __init__(self, total: int, done: Callable[[int], None] | None) -> None:
+    def __init__(
+        self,
+        total: int,
+        done: Callable[[int], None] | None,
+        convert: Callable[[Any], Any] | None = None,
+    ) -> None:
         self._next = iter(range(total))
         self._lock = threading.Lock()
         self._done = done
+        self._convert = convert
         self._errors: list[tuple[int, BaseException]] = []
 
     def _take(self) -> int | None:
@@ -250,7 +259,8 @@ class _Chunks:
     ) -> None:
         while (index := self._take()) is not None:
             try:
-                results[index] = compute(task, payloads[index])
+                result = compute(task, payloads[index])
+                results[index] = result if self._convert is None else self._convert(result)
             except BaseException as error:  # re-raised by the caller's thread
                 with self._lock:
                     self._errors.append((index, error))

@@ -312,16 +312,43 @@ def _shingle_and_sign(
             len(spans),
             lambda i: {"config": settings, "texts": list(texts[spans[i].start : spans[i].stop])},
         )
-        found = pool.map("sketch", payloads, done=report)
-        batches = [_from_chunk(value, config.num_perm) for value in found]
+        batches = pool.map(
+            "sketch",
+            payloads,
+            done=report,
+            convert=functools.partial(_from_chunk, num_perm=config.num_perm),
+        )
     else:
         batches = []
         for index, span in enumerate(spans):
             batches.append(sketch_texts(texts[span.start : span.stop], config))
             report(index)
-    whole = TextSketches.joined(batches, config)
+    whole = _joined_releasing(batches, config)
     sketches = _Sketches(whole.sizes, _groups(whole.digests), whole.signatures, whole.fingerprints)
     return sketches, whole.seconds
+
+
+def _joined_releasing(batches: list[TextSketches], config: DedupConfig) -> TextSketches:
+    """:meth:`TextSketches.joined`, each batch's fingerprints let go once copied (``batches``
+    is emptied): the whole corpus's fingerprints are held once, not twice."""
+    parts = [b.fingerprints for b in batches if b.fingerprints is not None]
+    if not parts:
+        return TextSketches.joined(batches, config)
+    sizes = np.concatenate([p.sizes for p in parts])
+    del parts  # the batches alone hold their fingerprints, each let go once copied
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    hashes = np.empty(int(offsets[-1]), dtype=np.uint64)
+    start = 0
+    for index, batch in enumerate(batches):
+        part = batch.fingerprints
+        if part is not None:
+            hashes[start : start + len(part.hashes)] = part.hashes
+            start += len(part.hashes)
+        batches[index] = replace(batch, fingerprints=None)
+    whole = TextSketches.joined(batches, replace(config, passage_candidates=False))
+    batches.clear()
+    return replace(whole, fingerprints=Fingerprints(hashes, offsets))
 
 
 def _groups(digests: Sequence[bytes | None]) -> npt.NDArray[np.int64]:

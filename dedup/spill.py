@@ -5,13 +5,14 @@ After preparation the scan reads a text again only for the few articles it compa
 prepared text as a Python string costs about 3 KB an article (1,480 characters of Arabic at
 two bytes each; 266 MB at 100k articles of ``benchmarks.archive``, some 2.7 GB at a
 million), so above a share of the scan's memory limit they go to a temporary file as UTF-8
-with one offset per text, and are read back through a memory map. The scan's output is the
-same either way.
+with one offset per text, and are read back with ``os.pread`` (a memory map would count the
+file's pages read in the process's resident memory). The scan's output is the same either
+way.
 """
 
 from __future__ import annotations
 
-import mmap
+import itertools
 import os
 import sys
 import tempfile
@@ -68,7 +69,6 @@ class SpilledTexts(Sequence[str]):
         self._lengths: list[npt.NDArray[np.int64]] = []
         self._offsets = np.zeros(1, dtype=np.int64)
         self._file: BinaryIO | None = None
-        self._map: mmap.mmap | None = None
         self._sealing = threading.Lock()
         self.extend(texts)
 
@@ -100,9 +100,6 @@ class SpilledTexts(Sequence[str]):
             offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
             np.cumsum(lengths, out=offsets[1:])
             self._file = self._path.open("rb")
-            # A zero-length file cannot be mapped: then every text is empty.
-            if int(offsets[-1]):
-                self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
             self._offsets, self._lengths = offsets, []
             self._out = None
 
@@ -120,7 +117,10 @@ class SpilledTexts(Sequence[str]):
     def __getitem__(self, position: int | slice) -> str | list[str]:
         self._sealed()
         if isinstance(position, slice):
-            return [self._read(i) for i in range(*position.indices(len(self)))]
+            start, stop, step = position.indices(len(self))
+            if step == 1:
+                return self._read_range(start, stop)
+            return [self._read(i) for i in range(start, stop, step)]
         count = len(self)
         if not -count <= position < count:
             raise IndexError(f"text {position} of {count}")
@@ -132,15 +132,24 @@ class SpilledTexts(Sequence[str]):
 
     def _read(self, position: int) -> str:
         start, stop = int(self._offsets[position]), int(self._offsets[position + 1])
-        if self._map is None or start == stop:
+        if start == stop or self._file is None:
             return ""
-        return self._map[start:stop].decode("utf-8")
+        return os.pread(self._file.fileno(), stop - start, start).decode("utf-8")
+
+    def _read_range(self, first: int, last: int) -> list[str]:
+        """Texts ``first`` to ``last`` (excluded) in one read."""
+        if first >= last or self._file is None:
+            return []
+        offsets = self._offsets[first : last + 1].tolist()
+        data = os.pread(self._file.fileno(), offsets[-1] - offsets[0], offsets[0])
+        base = offsets[0]
+        return [
+            data[start - base : stop - base].decode("utf-8")
+            for start, stop in itertools.pairwise(offsets)
+        ]
 
     def close(self) -> None:
-        """Unmap and delete the file (the sequence is unusable after)."""
-        if self._map is not None:
-            self._map.close()
-            self._map = None
+        """Delete the file (the sequence is unusable after)."""
         for handle in (self._out, self._file):
             if handle is not None:
                 handle.close()

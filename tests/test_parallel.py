@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from dedup import Article, DedupConfig, RelatedConfig, pipeline, read_corpus, scan, verify
 from dedup.cli import main
 from dedup.errors import ConfigError, DedupError
-from dedup.parallel import WorkerPool, encode_frame, read_frame, run_task
+from dedup.normalize import normalize_text
+from dedup.parallel import Built, WorkerPool, encode_frame, read_frame, run_task
 from dedup.prepare import prepare_texts
 from dedup.writers import write_report
 
@@ -49,6 +50,25 @@ def test_a_worker_answers_as_this_process_does() -> None:
     local = run_task("prepare", payload)
     assert answers == [local, local]
     assert json.loads(json.dumps(local)) == local  # JSON values only: no tuple to lose
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_result_is_converted_as_it_comes_and_kept_in_order(jobs: int) -> None:
+    texts = ["ارتفاع اسعار النفط", "هبوط الذهب", "افتتاح المعرض", "خبر عاجل"]
+    payloads = Built(
+        len(texts),
+        lambda i: {"config": {}, "texts": [texts[i]], "sources": [""]},
+    )
+    converted: list[int] = []
+
+    def first_line(result: dict[str, list[list[str]]]) -> str:
+        converted.append(1)
+        return result["lines"][0][0]
+
+    with WorkerPool(jobs) as pool:
+        found = pool.map("prepare", payloads, convert=first_line)
+    assert found == [normalize_text(text) for text in texts]
+    assert len(converted) == len(texts)
 
 
 def test_prepared_texts_are_the_same_for_any_number_of_jobs() -> None:
