@@ -153,8 +153,6 @@ _DOTTED_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
 _DIGIT = re.compile(r"\d")
 _DIGIT_RUN = re.compile(r"\d+")
 # A word holding digits, and the word after a word.
-_NUMBER_WORD = re.compile(r"(?<!\S)\S*\d\S*")
-_NEXT_WORD = re.compile(r"\s+(\S+)")
 _NON_DIGIT = re.compile(r"\D")
 # A conjunction glued to a word (والفريق, فالنادي): the word after it is what names.
 _CLITIC = re.compile(r"^[وف](?=\S{3})")
@@ -228,14 +226,31 @@ def _values(words: Sequence[str]) -> list[tuple[float, ...]]:
     return values
 
 
-def _all_readings(values: Sequence[tuple[float, ...]]) -> set[float]:
-    return {reading for readings in values for reading in readings}
-
-
 @lru_cache(maxsize=4096)
-def _text_readings(text: str) -> frozenset[float]:
-    """Every number reading of a whole text; cached, as one text meets many pairs."""
-    return frozenset(_all_readings(_values(text.split())))
+def _value_counts(text: str) -> Counter[tuple[float, ...]]:
+    """How often a whole text states each number (as :func:`_values` reads it); cached.
+    Callers must not change it."""
+    return Counter(_values(text.split()))
+
+
+def _figure_cap(text_a: str, text_b: str) -> int:
+    """The most numbers two texts can have substituted: the numbers each states beyond the
+    other's, counted with repeats (the smaller side).
+
+    A formula's figures repeat within a range (a bulletin's 25 and 38 degrees twice, then
+    25 to 42 km/h of wind), so a figure replaced in one place is often stated elsewhere in
+    the other text: each replaced block counts the figures its other side lacks, and the
+    texts' counts cap the sum, so figures that only moved (the same counts) add nothing.
+
+    Examples
+    --------
+    >>> _figure_cap("بين 25 و38 ثم 25 الي 42", "بين 26 و38 ثم 25 الي 42")
+    1
+    >>> _figure_cap("ارتفع 5 وانخفض 3", "ارتفع 3 وانخفض 5")
+    0
+    """
+    counts_a, counts_b = _value_counts(text_a), _value_counts(text_b)
+    return min((counts_a - counts_b).total(), (counts_b - counts_a).total())
 
 
 # One text meets several candidates in a batch (2.5 pairs per text on the
@@ -248,50 +263,8 @@ def _word_counts(text: str) -> Counter[str]:
 
 
 @lru_cache(maxsize=4096)
-def _number_readings(text: str) -> tuple[tuple[float, ...] | None, ...]:
-    """Each number of ``text`` with the values it reads as in any part of the text.
-
-    A word read alone gives the same numbers wherever a block cuts the text,
-    unless a neighbour can join it into a thousands group (a digit at the
-    facing edge) or scale it (a multiplier after it): such a word gives
-    ``None`` once per digit run, its most numbers in any context.
-    """
-    words = [(match.start(), match.end(), match.group()) for match in _NUMBER_WORD.finditer(text)]
-    numbers: list[tuple[float, ...] | None] = []
-    for (_, _, word), joined in zip(words, _read_in_context(text, words), strict=True):
-        if joined:
-            numbers.extend([None] * len(_DIGIT_RUN.findall(word)))
-        else:
-            numbers.extend(_values([word]))
-    return tuple(numbers)
-
-
-def _read_in_context(text: str, words: Sequence[tuple[int, int, str]]) -> list[bool]:
-    """Which number words (start, end, word) a neighbour can join to or scale."""
-    in_context = [False] * len(words)
-    for index, (start, end, word) in enumerate(words):
-        following = _NEXT_WORD.match(text, end)
-        if following and following.group(1) in _MULTIPLIERS:
-            in_context[index] = True
-        # Neighbours with a digit at the facing edges are both number words.
-        if index and text[words[index - 1][1] : start].isspace():
-            before = words[index - 1][2]
-            if _DIGIT.match(word) or _DIGIT.match(before[-1]):
-                in_context[index - 1] = in_context[index] = True
-    return in_context
-
-
-@lru_cache(maxsize=4096)
 def _digit_runs(text: str) -> int:
     return len(_DIGIT_RUN.findall(text))
-
-
-def _new_numbers(text: str, other: str) -> int:
-    """How many numbers of ``text`` could read as a value absent from ``other``."""
-    values = _text_readings(other)
-    return sum(
-        readings is None or values.isdisjoint(readings) for readings in _number_readings(text)
-    )
 
 
 def _is_variant(word: str, others: Sequence[str]) -> bool:
@@ -342,7 +315,7 @@ def _differences(
     text_a: str,
     text_b: str,
 ) -> _Differences:
-    values_a, values_b = _text_readings(text_a), _text_readings(text_b)
+
     joined_a, joined_b = text_a.replace(" ", ""), text_b.replace(" ", "")
     calendar = date_words()
     numbers = dates = names = one_sided = sentences = 0
@@ -357,7 +330,7 @@ def _differences(
         sentences += int(added >= _SENTENCE_WORDS)
         if not substitutable:
             continue
-        numbers += _new_figures(side_a, side_b, values_a, values_b)
+        numbers += _new_figures(side_a, side_b)
         # Dates and directions: a weekday, month or compass word replaced by
         # another one that the first text never mentions.
         dates += min(
@@ -371,7 +344,7 @@ def _differences(
         names += max(int(repeated), _name_phrases(side_a, side_b, joined_a, joined_b))
     return _Differences(
         words=min(len(words_a), len(words_b)),
-        numbers=numbers,
+        numbers=min(numbers, _figure_cap(text_a, text_b)),
         dates=dates,
         names=names,
         one_sided_words=one_sided,
@@ -475,19 +448,18 @@ def _sentence_for_sentence(side_a: Sequence[str], side_b: Sequence[str]) -> bool
     return not _FUNCTION_WORDS.isdisjoint(side_a) and not _FUNCTION_WORDS.isdisjoint(side_b)
 
 
-def _new_figures(
-    side_a: Sequence[str],
-    side_b: Sequence[str],
-    values_a: frozenset[float],
-    values_b: frozenset[float],
-) -> int:
-    """Numbers substituted in one replaced block (values of the whole texts given)."""
+def _new_figures(side_a: Sequence[str], side_b: Sequence[str]) -> int:
+    """Numbers substituted in one replaced block: those each side states that the other
+    side lacks (the smaller side; :func:`_figure_cap` caps the sum over the blocks)."""
     # Figures: new values on both sides ("0.51" → "1.56"); the same
     # digits differently grouped ("20.5" / "20 5") are no change.
     if _NON_DIGIT.sub("", " ".join(side_a)) == _NON_DIGIT.sub("", " ".join(side_b)):
         return 0
-    new_a = [v for v in _values(side_a) if values_b.isdisjoint(v)]
-    new_b = [v for v in _values(side_b) if values_a.isdisjoint(v)]
+    values_a, values_b = _values(side_a), _values(side_b)
+    readings_a = {reading for readings in values_a for reading in readings}
+    readings_b = {reading for readings in values_b for reading in readings}
+    new_a = [v for v in values_a if readings_b.isdisjoint(v)]
+    new_b = [v for v in values_b if readings_a.isdisjoint(v)]
     return min(len(new_a), len(new_b))
 
 
@@ -513,16 +485,15 @@ def _most_facts(
     Each counted substitution uses, on both sides, words of its own replaced
     block, and the blocks do not overlap, so a side's supply bounds the count:
 
-    * numbers: a number of the block whose values are all absent from the
-      other text, so at most the numbers of the whole text that could read so
-      (:func:`_number_readings`);
+    * numbers: at most :func:`_figure_cap`, which caps the count;
     * dates: a weekday, month, compass or ordinal word absent from the other text;
     * names: a word that could be a name (see :func:`_names`) absent from the
       other text, or a name phrase (:func:`_name_phrases`) of two or more such words.
 
     :func:`_could_be_template` is monotone in both counts, so bounds that fail
     it decide the verdict without the alignment. ``only_a`` and ``only_b``
-    count the words found in one text only.
+    count, for each word, how many more times one text has it than the other (a superset
+    of the words found in one text only, so the bounds stay bounds).
     """
     calendar = date_words()
 
@@ -545,7 +516,7 @@ def _most_facts(
     # Digit runs first: a cheaper, looser bound that rules out most pairs.
     numbers = min(_digit_runs(text_a), _digit_runs(text_b))
     if _could_be_template(numbers + dates + names, numbers + dates, words):
-        numbers = min(_new_numbers(text_a, text_b), _new_numbers(text_b, text_a))
+        numbers = _figure_cap(text_a, text_b)
     return numbers + dates + names, numbers + dates
 
 
@@ -636,11 +607,11 @@ def template_verdict(normalized_a: str, normalized_b: str) -> TemplateVerdict:
     counts_a, counts_b = _word_counts(first), _word_counts(second)
     if not counts_a or not counts_b:
         return TemplateVerdict(is_template=False, reason="empty text", changed_facts=0)
-    # Every substituted fact needs, on each side, a word the other text lacks
-    # (a new figure, date word or name). Too few such words: no alignment needed.
-    only_a = {word: counts_a[word] for word in counts_a.keys() - counts_b.keys()}
-    only_b = {word: counts_b[word] for word in counts_b.keys() - counts_a.keys()}
-    fewest = min(sum(only_a.values()), sum(only_b.values()))
+    # Every substituted fact needs, on each side, a word the other text has fewer of
+    # (a date word or name it lacks, a figure it states fewer times: _figure_cap). Too
+    # few such words: no alignment needed.
+    only_a, only_b = counts_a - counts_b, counts_b - counts_a
+    fewest = min(only_a.total(), only_b.total())
     if fewest < _MIN_FACTS:
         return TemplateVerdict(
             is_template=False,

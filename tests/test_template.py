@@ -478,3 +478,38 @@ def test_a_sentence_put_in_place_of_another_is_no_substitution() -> None:
     verdict = template_verdict(f"{report} {dropped}", f"{report} {inserted}")
     assert not verdict.is_template, verdict.reason
     assert "1 added/removed sentences" in verdict.reason, verdict.reason
+
+
+_BULLETIN = (
+    "توقعت الهيئة العامة للأرصاد الجوية أن يكون الطقس يوم {day} {date} {sky} على معظم "
+    "المناطق. وتتراوح درجات الحرارة العظمى في بغداد بين {a} و{b} درجة مئوية، وفي القاهرة "
+    "بين {c} و{d} درجة مئوية. وتكون حركة الرياح السطحية على البحر الأحمر غربية بسرعة "
+    "{e} إلى {f} كيلومترا في الساعة."
+)
+
+
+def test_figures_found_elsewhere_in_the_other_bulletin_still_count() -> None:
+    # Another day's bulletin of one formula: most of its new figures are stated somewhere
+    # in the first one too (25, 38 and 42 in both), only not in the same place.
+    first = _BULLETIN.format(
+        day="الخميس", date="13 يناير", sky="غائما", a=25, b=38, c=25, d=38, e=25, f=42
+    )
+    second = _BULLETIN.format(
+        day="الخميس", date="15 يناير", sky="غائما", a=26, b=42, c=25, d=38, e=10, f=31
+    )
+    verdict = template_verdict(normalize_text(first), normalize_text(second))
+    assert verdict.is_template, verdict.reason
+    assert verdict.changed_facts >= 3
+
+
+def test_figures_that_only_moved_are_no_substitution() -> None:
+    first = _BULLETIN.format(
+        day="الخميس", date="13 يناير", sky="غائما", a=25, b=38, c=30, d=41, e=12, f=42
+    )
+    # The same figures, two pairs of them swapped between places: counted alike.
+    moved = _BULLETIN.format(
+        day="الخميس", date="13 يناير", sky="غائما", a=30, b=41, c=25, d=38, e=12, f=42
+    )
+    verdict = template_verdict(normalize_text(first), normalize_text(moved))
+    assert not verdict.is_template, verdict.reason
+    assert verdict.changed_facts == 0
