@@ -180,7 +180,12 @@ class _Sketches:
     sizes: npt.NDArray[np.int64]
     groups: npt.NDArray[np.int64]
     signatures: npt.NDArray[np.uint32]
+    representatives: npt.NDArray[np.int64]
+    """The texts the candidate stage compares: the first of each exact group, with enough
+    shingles."""
     fingerprints: Fingerprints | None
+    """The passage fingerprints of the ``representatives`` only (the candidate stage's;
+    a million articles hold 1.8 GB of them, so the others are not kept)."""
 
 
 @dataclass(frozen=True)
@@ -290,7 +295,8 @@ _POOL_SKETCH_BATCH = 1024
 def _shingle_and_sign(
     texts: Sequence[str], config: DedupConfig, progress: Progress, pool: WorkerPool | None = None
 ) -> tuple[_Sketches, tuple[float, float]]:
-    """Shingle set sizes, exact groups, signatures and passage fingerprints, a batch at a
+    """Shingle set sizes, exact groups, signatures and passage fingerprints (of the exact
+    groups' firsts the candidate stage compares), a batch at a
     time (the shingle sets of one batch at most in memory, per process); the seconds the
     shingle stage (shingles, digests and fingerprints) and the signature stage took.
     With a ``pool`` of more than one process the batches are its chunks (same result)."""
@@ -324,7 +330,12 @@ def _shingle_and_sign(
             batches.append(sketch_texts(texts[span.start : span.stop], config))
             report(index)
     whole = _joined_releasing(batches, config)
-    sketches = _Sketches(whole.sizes, _groups(whole.digests), whole.signatures, whole.fingerprints)
+    groups = _groups(whole.digests)
+    representatives = np.flatnonzero(
+        (groups == np.arange(len(groups))) & (whole.sizes >= config.min_shingles)
+    )
+    prints = None if whole.fingerprints is None else whole.fingerprints.take(representatives)
+    sketches = _Sketches(whole.sizes, groups, whole.signatures, representatives, prints)
     return sketches, whole.seconds
 
 
@@ -457,14 +468,10 @@ def _candidates(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Exact groups (identical shingle sets) and the candidates between their firsts
     (:func:`dedup.candidates.candidate_pairs`)."""
-    groups = sketches.groups
-    representatives = np.flatnonzero(
-        (groups == np.arange(len(groups))) & (sketches.sizes >= config.min_shingles)
-    )
-    fingerprints = sketches.fingerprints
+    groups, representatives = sketches.groups, sketches.representatives
     local_pairs = candidate_pairs(
         sketches.signatures[representatives],
-        None if fingerprints is None else fingerprints.take(representatives),
+        sketches.fingerprints,
         config,
         progress=lambda done, total: progress("candidates", done, total),
         memory_limit=memory_limit,
