@@ -488,28 +488,27 @@ _BULLETIN = (
 )
 
 
+def _bulletin(date: str, figures: tuple[int, int, int, int, int, int]) -> str:
+    """One day's bulletin of the formula, normalized: its date and its six figures."""
+    a, b, c, d, e, f = figures
+    text = _BULLETIN.format(day="الخميس", date=date, sky="غائما", a=a, b=b, c=c, d=d, e=e, f=f)
+    return normalize_text(text)
+
+
 def test_figures_found_elsewhere_in_the_other_bulletin_still_count() -> None:
     # Another day's bulletin of one formula: most of its new figures are stated somewhere
     # in the first one too (25, 38 and 42 in both), only not in the same place.
-    first = _BULLETIN.format(
-        day="الخميس", date="13 يناير", sky="غائما", a=25, b=38, c=25, d=38, e=25, f=42
-    )
-    second = _BULLETIN.format(
-        day="الخميس", date="15 يناير", sky="غائما", a=26, b=42, c=25, d=38, e=10, f=31
-    )
-    verdict = template_verdict(normalize_text(first), normalize_text(second))
+    first = _bulletin("13 يناير", (25, 38, 25, 38, 25, 42))
+    second = _bulletin("15 يناير", (26, 42, 25, 38, 10, 31))
+    verdict = template_verdict(first, second)
     assert verdict.is_template, verdict.reason
     assert verdict.changed_facts >= 3
 
 
 def test_figures_that_only_moved_are_no_substitution() -> None:
-    first = _BULLETIN.format(
-        day="الخميس", date="13 يناير", sky="غائما", a=25, b=38, c=30, d=41, e=12, f=42
-    )
     # The same figures, two pairs of them swapped between places: counted alike.
-    moved = _BULLETIN.format(
-        day="الخميس", date="13 يناير", sky="غائما", a=30, b=41, c=25, d=38, e=12, f=42
-    )
-    verdict = template_verdict(normalize_text(first), normalize_text(moved))
+    first = _bulletin("13 يناير", (25, 38, 30, 41, 12, 42))
+    moved = _bulletin("13 يناير", (30, 41, 25, 38, 12, 42))
+    verdict = template_verdict(first, moved)
     assert not verdict.is_template, verdict.reason
     assert verdict.changed_facts == 0
