@@ -15,7 +15,7 @@ The order, the same for every driver (the scan, the index):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -299,34 +299,10 @@ def prepare_texts(
     >>> prepared.shingle_texts
     ['عاجل ارتفاع اسعار النفط']
     """
-    chunks = _prepared_chunks(articles, config, progress, pool or WorkerPool(1))
-    lines = [page for chunk in chunks for page in chunk["lines"]]
-    statistics = None
-    if config.learn_boilerplate:
-        statistics = LineStatistics(min_articles=config.boilerplate_min_articles)
-        for chunk in chunks:
-            for contexts in chunk["contexts"]:
-                statistics.add_contexts(contexts)
-    contexts = [pairs for chunk in chunks for pairs in chunk["contexts"]]
-    recurring = statistics.recurring_keys() if statistics is not None else set()
-    dropped = [
-        _dropped_by_key(statistics, page, article.source, pairs)
-        if any(key in recurring for key, _ in pairs)  # most articles have no such line
-        else ()
-        for page, article, pairs in zip(lines, articles, contexts, strict=True)
-    ]
-    page_texts = [shingle_text(page) for page in lines]
-    return PreparedTexts(
-        shingle_texts=[
-            shingle_text(p, d) if d else text
-            for p, d, text in zip(lines, dropped, page_texts, strict=True)
-        ],
-        stripped_chars=_summed(counts for chunk in chunks for counts in chunk["stripped_chars"]),
-        stripped_lines=_summed(counts for chunk in chunks for counts in chunk["stripped_lines"]),
-        kept_whole=sum(sum(chunk["kept_whole"]) for chunk in chunks),
-        boilerplate_lines_dropped=sum(map(len, dropped)),
-        page_texts=page_texts,
-    )
+    # One window of CorpusPreparation: the scan's own steps 3-4, every article kept.
+    preparation = CorpusPreparation(config, pool or WorkerPool(1), store=_ListStore)
+    preparation.add(articles, progress)
+    return preparation.prepared_texts()
 
 
 class TextStore(Protocol):
@@ -408,28 +384,20 @@ class CorpusPreparation:
         """Steps 3-5 for every article added; ``articles(i)``: the i-th added (its metadata:
         a reject names its file, line and id); ``pages``: keep the page texts (the related
         lists read them)."""
-        statistics, candidates = self._learned_in()
         texts, page_texts = self._store(), self._store()
         admitted: list[int] = []
         rejected: list[Rejected] = []
         dropped_total = 0
         kept: list[str] = []
         kept_pages: list[str] = []
-        for index, joined in enumerate(self._lines.texts):
-            page = _joined_page(joined)
-            lines: list[str] = []
-            dropped: tuple[int, ...] = ()
-            if index in candidates:
-                lines = joined.split("\n") if joined else []
-                source, contexts = self._sources[index], candidates[index]
-                dropped = _dropped_by_key(statistics, lines, source, contexts)
-            dropped_total += len(dropped)
+        for index, page, text, dropped in self._joined():
+            dropped_total += dropped
             reject = too_short(articles(index), len(page), self._config)
             if reject is not None:
                 rejected.append(reject)
                 continue
             admitted.append(index)
-            kept.append(shingle_text(lines, dropped) if dropped else page)
+            kept.append(text)
             if pages:
                 kept_pages.append(page)
             if len(kept) == _STORE_BATCH:
@@ -438,14 +406,43 @@ class CorpusPreparation:
                 kept, kept_pages = [], []
         texts.extend(kept)
         page_texts.extend(kept_pages)
-        counts = PreparedTexts(
-            shingle_texts=[],
+        counts = self._counts([], dropped_total, [])
+        return PreparedCorpus(admitted, texts.texts, page_texts.texts, rejected, counts)
+
+    def prepared_texts(self) -> PreparedTexts:
+        """Steps 3-4 for every article added, none left out (:func:`prepare_texts`)."""
+        pages: list[str] = []
+        texts: list[str] = []
+        dropped_total = 0
+        for _, page, text, dropped in self._joined():
+            pages.append(page)
+            texts.append(text)
+            dropped_total += dropped
+        return self._counts(texts, dropped_total, pages)
+
+    def _joined(self) -> Iterator[tuple[int, str, str, int]]:
+        """Steps 3-4 of each article added: (position, page text, text to shingle, lines
+        dropped as learned boilerplate)."""
+        statistics, candidates = self._learned_in()
+        for index, joined in enumerate(self._lines.texts):
+            page = _joined_page(joined)
+            if index not in candidates:
+                yield index, page, page, 0
+                continue
+            lines = joined.split("\n") if joined else []
+            source, contexts = self._sources[index], candidates[index]
+            dropped = _dropped_by_key(statistics, lines, source, contexts)
+            yield index, page, shingle_text(lines, dropped) if dropped else page, len(dropped)
+
+    def _counts(self, texts: list[str], dropped: int, pages: list[str]) -> PreparedTexts:
+        return PreparedTexts(
+            shingle_texts=texts,
             stripped_chars=self._stripped_chars,
             stripped_lines=self._stripped_lines,
             kept_whole=self._kept_whole,
-            boilerplate_lines_dropped=dropped_total,
+            boilerplate_lines_dropped=dropped,
+            page_texts=pages,
         )
-        return PreparedCorpus(admitted, texts.texts, page_texts.texts, rejected, counts)
 
     def _learned_in(self) -> tuple[LineStatistics | None, dict[int, list[tuple[int, int]]]]:
         """The statistics of the lines counted as recurring (:meth:`LineStatistics.add_contexts`

@@ -43,6 +43,7 @@ from dedup.parallel import WorkerPool
 from dedup.prepare import (
     CorpusPreparation,
     dropped_lines,
+    prepare_page,
     prepare_texts,
     published_timestamp,
     shingle_text,
@@ -294,6 +295,22 @@ class _Listed:
         self.texts.extend(texts)
 
 
+def _learned_one_by_one(
+    articles: list[Article], config: DedupConfig
+) -> tuple[list[str], list[str], int]:
+    """Steps 1-4 by the plain reference: every article's lines counted with
+    LineStatistics.add, then each article's dropped_lines (texts, pages, lines dropped)."""
+    pages = [prepare_page(a.text, config).lines for a in articles]
+    statistics = LineStatistics(min_articles=config.boilerplate_min_articles)
+    for lines, article in zip(pages, articles, strict=True):
+        statistics.add(lines, article.source)
+    dropped = [
+        dropped_lines(statistics, lines, a.source) for lines, a in zip(pages, articles, strict=True)
+    ]
+    texts = [shingle_text(lines, d) for lines, d in zip(pages, dropped, strict=True)]
+    return texts, [shingle_text(lines) for lines in pages], sum(map(len, dropped))
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     corpus=st.lists(st.tuples(_LINES, st.sampled_from(["", "واس"])), min_size=1, max_size=10),
@@ -308,6 +325,9 @@ def test_a_corpus_prepared_in_windows_is_prepared_as_at_once(
         for i, (lines, source) in enumerate(corpus)
     ]
     whole = prepare_texts(articles, config)
+    assert (whole.shingle_texts, whole.page_texts, whole.boilerplate_lines_dropped) == (
+        _learned_one_by_one(articles, config)
+    )
     preparation = CorpusPreparation(config, WorkerPool(1), store=_Listed)
     for start in range(0, len(articles), window):
         preparation.add(articles[start : start + window])
