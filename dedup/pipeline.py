@@ -523,36 +523,65 @@ def _related(
     cluster_of = {m.id: c.cluster_id for c in clusters for m in c.members}
     canonical_of = {c.cluster_id: c.canonical for c in clusters}
     # The page texts are normalized already (prepare): the related stage stems them (on the
-    # pool's processes: a quarter of the stage on one core) and reads them as they are.
+    # pool's processes: a quarter of the stage on one core) as the fit reads them.
     pages = corpus.page_texts
-    if not stemmed:
-        pages = _stemmed(pages, config.related.stemming, pool)
-    prepared = [replace(a, text=page) for a, page in zip(corpus.articles, pages, strict=True)]
+    texts = pages if stemmed else _StemmedTexts(pages, config.related.stemming, pool)
     related_index = RelatedIndex(config.related, normalization=config.normalization)
     fitted = related_index.fit(
-        prepared, cluster_of=cluster_of, canonical_of=canonical_of, normalized=True, stemmed=True
+        corpus.articles,
+        cluster_of=cluster_of,
+        canonical_of=canonical_of,
+        normalized=True,
+        stemmed=True,
+        texts=texts,
     )
     return fitted.related(progress=lambda done, total: progress("related", done, total))
 
 
 # Texts per chunk when the pool stems them (as _POOL_SKETCH_BATCH: a few thousand articles
-# split across both cores, each round trip a small share of its chunk's work).
+# split across both cores, each round trip a small share of its chunk's work), and chunks
+# stemmed before the fit reads them: 16k stemmed texts (about 50 MB of archive articles) are
+# held at once, where a list of all of them took 3 GB at a million.
 _POOL_STEM_BATCH = 1024
+_STEM_WINDOW_CHUNKS = 16
 
 
-def _stemmed(texts: Sequence[str], stemming: str, pool: WorkerPool | None) -> list[str]:
-    """:func:`dedup.related.features.stem` of every text, in chunks on the pool when it has
-    more than one process."""
-    if pool is None or pool.jobs == 1 or len(texts) <= _POOL_STEM_BATCH:
-        from dedup.related.features import stem
+class _StemmedTexts:
+    """:func:`dedup.related.features.stem` of each text, made as the texts are read (again
+    at each reading), in windows of chunks on the pool's processes when it has more than
+    one."""
 
-        return [stem(text, stemming) for text in texts]
-    spans = list(chunked(len(texts), _POOL_STEM_BATCH))
-    payloads = Built(
-        len(spans),
-        lambda i: {"stemming": stemming, "texts": list(texts[spans[i].start : spans[i].stop])},
-    )
-    return [text for chunk in pool.map("stem", payloads) for text in chunk]
+    def __init__(self, texts: Sequence[str], stemming: str, pool: WorkerPool | None) -> None:
+        self.texts = texts
+        self.stemming = stemming
+        self.pool = pool
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __iter__(self) -> Iterator[str]:
+        pool = self.pool
+        if pool is None or pool.jobs == 1 or len(self.texts) <= _POOL_STEM_BATCH:
+            from dedup.related.features import stem
+
+            return (stem(text, self.stemming) for text in self.texts)
+        return self._on_pool(pool)
+
+    def _on_pool(self, pool: WorkerPool) -> Iterator[str]:
+        spans = list(chunked(len(self.texts), _POOL_STEM_BATCH))
+        for first in range(0, len(spans), _STEM_WINDOW_CHUNKS):
+            window = spans[first : first + _STEM_WINDOW_CHUNKS]
+            for chunk in pool.map("stem", self._payloads(window)):
+                yield from chunk
+
+    def _payloads(self, window: list[range]) -> Built:
+        return Built(
+            len(window),
+            lambda i: {
+                "stemming": self.stemming,
+                "texts": list(self.texts[window[i].start : window[i].stop]),
+            },
+        )
 
 
 def scan(

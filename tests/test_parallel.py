@@ -157,8 +157,10 @@ def test_related_lists_stemmed_by_the_workers_are_the_callers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The related lists' stemming, chunked over a pool (small chunks: the sample corpus is
-    92 articles), gives the lists of one process."""
+    92 articles) and stemmed a window of chunks at a time as the fit reads it, gives the
+    lists of one process."""
     monkeypatch.setattr(pipeline, "_POOL_STEM_BATCH", 10)
+    monkeypatch.setattr(pipeline, "_STEM_WINDOW_CHUNKS", 3)
     asked = _tasks_asked(monkeypatch)
     alone = scan(sample_articles(), jobs=1)
     shared = scan(sample_articles(), jobs=2)

@@ -20,8 +20,9 @@ Scores are rounded to 6 decimals; lists are ordered by score (descending) and th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -37,7 +38,7 @@ from dedup.records import Article, RelatedItem
 from dedup.related import candidates, features
 from dedup.related.select import Candidates, Catalog, select
 
-__all__ = ["RelatedIndex"]
+__all__ = ["RelatedIndex", "Texts"]
 
 F64Array = npt.NDArray[np.float64]
 I64Array = npt.NDArray[np.int64]
@@ -50,6 +51,20 @@ _CHAR_NGRAM_RANGE = (3, 5)
 # is the even mix, the gains from 0.5 to 0.7 are within noise.
 _CHAR_SHARE = 0.5
 _SECONDS_PER_DAY = 86400.0
+
+
+class Texts(Protocol):
+    """Texts in the articles' order that can be counted and read, once or more (a list, or
+    the scan's stemmed page texts, made as they are read so that a million are never held)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[str]: ...
+
+
+def _joined(titles: list[str], bodies: Texts) -> Iterator[str]:
+    """Each title and its body as one text, made as it is read."""
+    return (f"{title} {body}" for title, body in zip(titles, bodies, strict=True))
 
 
 def _timestamps(articles: Sequence[Article]) -> F64Array:
@@ -207,20 +222,25 @@ class RelatedIndex:
     # ------------------------------------------------------------------ features
 
     def _documents(
-        self, articles: Sequence[Article], *, normalized: bool = False, stemmed: bool = False
-    ) -> tuple[list[str], list[str]]:
+        self,
+        articles: Sequence[Article],
+        *,
+        normalized: bool = False,
+        stemmed: bool = False,
+        texts: Texts | None = None,
+    ) -> tuple[list[str], Texts]:
         options, stemming = self.normalization, self.config.stemming
         titles = [features.stem(normalize_text(a.title, options), stemming) for a in articles]
+        given: Texts = [article.text for article in articles] if texts is None else texts
         if stemmed:
-            return titles, [article.text for article in articles]
+            return titles, given
         if normalized:
-            return titles, [features.stem(article.text, stemming) for article in articles]
-        bodies = [features.stem(normalize_text(a.text, options), stemming) for a in articles]
+            return titles, [features.stem(text, stemming) for text in given]
+        bodies = [features.stem(normalize_text(text, options), stemming) for text in given]
         return titles, bodies
 
-    def _fit_features(self, titles: list[str], bodies: list[str]) -> sp.csr_matrix:
+    def _fit_features(self, titles: list[str], bodies: Texts) -> sp.csr_matrix:
         n = len(bodies)
-        joined = [f"{title} {body}" for title, body in zip(titles, bodies, strict=True)]
         max_df = features.max_df_share(n)
         self.word_vectorizer_: CountVectorizer | None = CountVectorizer(
             lowercase=False, token_pattern=features.TOKEN_PATTERN, max_df=max_df, dtype=np.float32
@@ -228,7 +248,7 @@ class RelatedIndex:
         self.idf_: npt.NDArray[np.float32] | None = None
         self.char_vectorizer_: TfidfVectorizer | None = None
         try:
-            joined_counts = self.word_vectorizer_.fit_transform(joined)
+            joined_counts = self.word_vectorizer_.fit_transform(_joined(titles, bodies))
         except ValueError:  # no word of two letters in the whole corpus
             self.word_vectorizer_ = None
             return sp.csr_matrix((n, 0), dtype=np.float32)
@@ -250,10 +270,10 @@ class RelatedIndex:
                 min_df=2 if n >= 2 else 1,
                 max_df=max_df,
                 dtype=np.float32,
-            ).fit(joined)
+            ).fit(_joined(titles, bodies))
         return self._features(titles, bodies, counts)
 
-    def _word_counts(self, titles: list[str], bodies: list[str]) -> sp.csr_matrix:
+    def _word_counts(self, titles: list[str], bodies: Texts) -> sp.csr_matrix:
         """``log(1 + tf)`` of the title-weighted word counts (float32)."""
         vectorizer = self.word_vectorizer_
         if vectorizer is None:
@@ -267,7 +287,7 @@ class RelatedIndex:
         return counts
 
     def _features(
-        self, titles: list[str], bodies: list[str], counts: sp.csr_matrix | None = None
+        self, titles: list[str], bodies: Texts, counts: sp.csr_matrix | None = None
     ) -> sp.csr_matrix:
         n = len(bodies)
         if self.word_vectorizer_ is None or self.idf_ is None:
@@ -278,8 +298,9 @@ class RelatedIndex:
         words = sp.csr_matrix(normalize(words, norm="l2", copy=False), dtype=np.float32)
         if self.char_vectorizer_ is None:
             return words
-        joined = [f"{title} {body}" for title, body in zip(titles, bodies, strict=True)]
-        chars = sp.csr_matrix(self.char_vectorizer_.transform(joined), dtype=np.float32)
+        chars = sp.csr_matrix(
+            self.char_vectorizer_.transform(_joined(titles, bodies)), dtype=np.float32
+        )
         stacked = sp.hstack(
             [words * np.sqrt(1.0 - _CHAR_SHARE), chars * np.sqrt(_CHAR_SHARE)], format="csr"
         )
@@ -297,6 +318,7 @@ class RelatedIndex:
         canonical_of: Mapping[str, str] | None = None,
         normalized: bool = False,
         stemmed: bool = False,
+        texts: Texts | None = None,
     ) -> RelatedIndex:
         """Learn the vocabulary, the idf weights and the story structure of ``articles``.
 
@@ -317,6 +339,11 @@ class RelatedIndex:
             The articles' texts are normalized and stemmed already (:func:`features.stem`
             with this index's ``stemming``; the scan stems them on its worker processes).
             Titles are stemmed either way.
+        texts
+            The articles' texts, in their order, in place of their ``text`` (which is then
+            not read). Read once; twice or three times with ``char_ngrams`` or a
+            ``title_weight`` other than 1. The scan hands over its page texts stemmed as they
+            are read, so that the texts of a million articles are never held at once.
 
         Returns
         -------
@@ -346,7 +373,12 @@ class RelatedIndex:
                 f"e.g. {repeated[:3]}; ids must be unique"
             )
         self._fit_catalog(items, cluster_of, canonical_of)
-        titles, bodies = self._documents(items, normalized=normalized, stemmed=stemmed)
+        if texts is not None and len(texts) != len(items):
+            raise InputError(
+                f"RelatedIndex.fit: {len(texts)} texts for {len(items)} articles; "
+                "pass one text per article, in their order"
+            )
+        titles, bodies = self._documents(items, normalized=normalized, stemmed=stemmed, texts=texts)
         self.vectors_: sp.csr_matrix = self._fit_features(titles, bodies)
         self.vectors_.sort_indices()
         self._vectors_t: sp.csr_matrix | None = None
