@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from dedup.errors import ConfigError, DedupError, InputError
 from dedup.normalize import normalize_text
 from dedup.records import Article, RelatedItem
 from dedup.related import RelatedIndex
+from dedup.related.features import stem
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_corpus"
@@ -177,6 +179,51 @@ def test_prenormalized_texts_give_the_same_lists(
     again = RelatedIndex(config).fit(prepared, cluster_of=_families(labels), normalized=True)
     assert again.related() == raw.related()
     assert (again.vectors_ != raw.vectors_).nnz == 0
+
+
+class _CountedReadings:
+    """Texts made as they are read, counting the readings (the scan's stemmed page texts)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.readings = 0
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __iter__(self) -> Iterator[str]:
+        self.readings += 1
+        return (text for text in self.texts)
+
+
+@pytest.mark.parametrize(
+    ("config", "readings"),
+    [
+        (RelatedConfig(), 1),
+        (RelatedConfig(title_weight=2.0), 2),
+        (RelatedConfig(char_ngrams=True), 3),
+    ],
+)
+def test_texts_given_apart_are_read_as_often_as_the_config_needs(
+    sample: tuple[list[Article], dict[str, object]], config: RelatedConfig, readings: int
+) -> None:
+    """fit(texts=...) reads the texts in place of the articles' own: the same lists, and the
+    default config reads stemmed texts once (the scan makes them as they are read); texts
+    still to be stemmed are read once and stemmed into a list."""
+    articles, labels = sample
+    together = RelatedIndex(config).fit(articles, cluster_of=_families(labels))
+    blank = [replace(a, text="") for a in articles]
+    raw = _CountedReadings([a.text for a in articles])
+    stemmed = _CountedReadings([stem(normalize_text(a.text), config.stemming) for a in articles])
+    for texts, is_stemmed, expected in ((raw, False, 1), (stemmed, True, readings)):
+        apart = RelatedIndex(config).fit(
+            blank, cluster_of=_families(labels), texts=texts, stemmed=is_stemmed
+        )
+        assert apart.related() == together.related()
+        assert (apart.vectors_ != together.vectors_).nnz == 0
+        assert texts.readings == expected
+    with pytest.raises(InputError, match="one text per article"):
+        RelatedIndex(config).fit(articles, texts=texts.texts[1:])
 
 
 def test_fit_returns_self_with_fitted_attributes(
