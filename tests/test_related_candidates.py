@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.config import RelatedConfig
 from dedup.records import Article
@@ -140,3 +142,44 @@ def test_exact_blocks_cover_every_row_once(monkeypatch: pytest.MonkeyPatch) -> N
         blocks = candidates.exact_blocks(n)
         assert [i for start, stop in blocks for i in range(start, stop)] == list(range(n))
         assert all((stop - start) * n <= max(1000, n) for start, stop in blocks)
+
+
+@given(
+    n=st.integers(min_value=1, max_value=40),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    upper=st.booleans(),
+    stride=st.integers(min_value=1, max_value=5),
+)
+@settings(max_examples=60, deadline=None)
+def test_estimate_is_each_pairs_embedding_dot_with_the_excluded_pairs_minus_infinity(
+    n: int, seed: int, upper: bool, stride: int
+) -> None:
+    """The block's estimate (a product with the columns its pairs reach only) is the dot of
+    the two articles' embeddings at every stored pair, -inf for the article itself and, on
+    the upper triangle, for every article up to it."""
+    rng = np.random.default_rng(seed)
+    embedding = rng.standard_normal((n, 4)).astype(np.float32)
+    start = int(rng.integers(0, n))
+    stop = int(rng.integers(start + 1, n + 1))
+    stride = 1 if upper else stride
+    origin = int(rng.integers(0, start + 1)) if upper else int(rng.integers(0, n))
+    width = len(range(origin, n, stride))
+    block = sp.csr_matrix(
+        (rng.random((stop - start, width)) < 0.4).astype(np.float32), shape=(stop - start, width)
+    )
+    pair_filter = candidates.PairFilter.of(
+        story=np.arange(n),
+        canonical=np.arange(n),
+        day=np.zeros(n, dtype=np.float32),
+        settings=RelatedConfig(),
+    )
+    buffer = np.empty((stop - start) * width, dtype=np.float32)
+    blocks = candidates._Blocks(sp.csr_matrix((n, 1)), embedding, pair_filter, [buffer])
+    estimate = blocks._estimate(block, (origin, stride, width), start, stop, buffer, upper=upper)
+    assert estimate is not None
+    rows = np.repeat(np.arange(start, stop), np.diff(block.indptr))
+    cols = origin + stride * block.indices
+    expected = np.einsum("ij,ij->i", embedding[rows], embedding[cols])
+    excluded = cols <= rows if upper else cols == rows
+    assert np.array_equal(np.isneginf(estimate), excluded)
+    assert np.allclose(estimate[~excluded], expected[~excluded], rtol=1e-5, atol=1e-5)
