@@ -60,13 +60,15 @@ def test_tfidf_weights_follow_the_max_df_rule() -> None:
     assert features.max_df_limit(40) == 40 * features.max_df_share(40) == 20.0
 
 
-def test_rare_limit_has_a_floor_and_grows_with_the_corpus() -> None:
+def test_rare_limit_has_a_floor_grows_with_the_corpus_and_stops() -> None:
     assert features.rare_limit(0) == features.rare_limit(1666) == 50
     assert features.rare_limit(20_000) == 600
+    assert features.rare_limit(100_000) == features.rare_limit(5_000_000) == 3000
     # The scan compares integer document frequencies with the same limit.
-    for n in (1666, 1700, 1701, 123_457):
+    for n in (1666, 1700, 1701, 99_999, 123_457):
         limit = features.rare_limit(n)
-        assert all((df <= limit) == (df <= max(50, int(0.03 * n))) for df in range(4000))
+        expected = min(max(50, int(0.03 * n)), 3000)
+        assert all((df <= limit) == (df <= expected) for df in range(4000))
 
 
 def test_tf_weights_are_log_one_plus_count() -> None:
