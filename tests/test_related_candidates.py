@@ -7,6 +7,7 @@ a recall floor.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -183,3 +184,49 @@ def test_estimate_is_each_pairs_embedding_dot_with_the_excluded_pairs_minus_infi
     excluded = cols <= rows if upper else cols == rows
     assert np.array_equal(np.isneginf(estimate), excluded)
     assert np.allclose(estimate[~excluded], expected[~excluded], rtol=1e-5, atol=1e-5)
+
+
+@given(
+    n=st.integers(min_value=1, max_value=30),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    pool=st.integers(min_value=1, max_value=6),
+    best_range=st.integers(min_value=1, max_value=8),
+    symmetric=st.booleans(),
+)
+@settings(max_examples=80, deadline=None)
+def test_best_pairs_taken_a_range_of_articles_at_a_time_are_each_articles_best(
+    n: int, seed: int, pool: int, best_range: int, symmetric: bool
+) -> None:
+    """Each article keeps the pairs, from either side, whose proxy clears its cut-off and is
+    among its ``pool`` best (ties with the last kept); a pair kept by either side is chosen,
+    whatever the ranges of articles the choice is made in."""
+    rng = np.random.default_rng(seed)
+    upper = [(i, j) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.5]
+    rows = np.array([i for i, _ in upper], dtype=np.int32)
+    cols = np.array([j for _, j in upper], dtype=np.int32)
+    rare = rng.random(len(upper)).astype(np.float32)
+    row_proxy = (rng.integers(0, 6, len(upper)) / 5).astype(np.float32)
+    col_proxy = row_proxy if symmetric else (rng.integers(0, 6, len(upper)) / 5).astype(np.float32)
+    thresholds = (rng.integers(0, 4, n) / 5).astype(np.float32)
+    cuts = np.unique(np.r_[0, rng.integers(0, len(upper) + 1, 3), len(upper)])
+    kept = [
+        (rows[a:b], cols[a:b], rare[a:b], row_proxy[a:b], col_proxy[a:b])
+        for a, b in itertools.pairwise(cuts.tolist())
+    ]
+    chosen = set()
+    for article in range(n):
+        sides = [(p, float(row_proxy[p])) for p in np.flatnonzero(rows == article)]
+        sides += [(p, float(col_proxy[p])) for p in np.flatnonzero(cols == article)]
+        passed = [(p, v) for p, v in sides if v >= thresholds[article]]
+        values = sorted((v for _, v in passed), reverse=True)
+        cut = values[pool - 1] if len(values) >= pool else -np.inf
+        chosen |= {int(p) for p, v in passed if v >= cut}
+    expected = sorted(chosen)
+    monkeypatch = pytest.MonkeyPatch()
+    with monkeypatch.context() as patch:
+        patch.setattr(candidates, "_BEST_RANGE", best_range)
+        got_rows, got_cols, got_rare = candidates._best_pairs(kept, thresholds, n, pool)
+    assert kept == []
+    assert got_rows.tolist() == rows[expected].tolist()
+    assert got_cols.tolist() == cols[expected].tolist()
+    assert got_rare.tolist() == rare[expected].tolist()
