@@ -72,6 +72,39 @@ def test_approximate_candidates_match_exact_lists_on_real_news(
     assert found / total >= 0.95
 
 
+def test_column_slices_shared_by_the_lanes_give_one_lanes_lists(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Blocks of 32 rows and a slice of the columns every 64 rows (24 slices, cut once by
+    whichever lane comes first and let go when both lanes are past them): the lists of one
+    lane, and close to the exact lists."""
+    articles = _ant_articles(1500)
+    index = RelatedIndex().fit(articles)
+    exact = index.related()
+    monkeypatch.setattr(candidates, "_EXACT_MAX_ARTICLES", 100)
+    monkeypatch.setattr(candidates, "_CANDIDATE_BLOCK", 32)
+    cuts: list[int] = []
+    cut = candidates._Slices.from_column
+
+    def counted(slices: candidates._Slices, lane: int, origin: int) -> sp.csr_matrix:
+        columns = cut(slices, lane, origin)
+        cuts.append(columns.shape[1])
+        return columns
+
+    monkeypatch.setattr(candidates._Slices, "from_column", counted)
+    lists = {}
+    for workers in (1, 2):
+        monkeypatch.setattr(candidates, "_WORKERS", workers)
+        cuts.clear()
+        lists[workers] = index.related()
+        assert len(set(cuts)) == 24, "one width per span: 1500 articles, a slice every 64"
+    assert lists[2] == lists[1]
+    found = sum(
+        len({i.id for i in items} & {i.id for i in lists[2][key]}) for key, items in exact.items()
+    )
+    assert found / sum(len(items) for items in exact.values()) >= 0.95
+
+
 def test_approximate_candidates_with_clusters_window_and_decay(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -494,24 +495,50 @@ class _Blocks:
         """:meth:`upper` of every block; a block reads the columns from ``origin`` on.
 
         The columns are sliced once per ``span`` rows (each slice reads the whole transposed
-        matrix). Each lane keeps its current slice (first article, columns from it on); lanes
-        go up the blocks, so a new slice is cut from the lane's last one: half the reading in
-        all.
+        matrix), by the first lane that reaches the span, for every lane (:class:`_Slices`).
         """
-        slices: list[tuple[int, sp.csr_matrix]] = [(0, rare_t)] * len(self.buffers)
+        slices = _Slices(rare_t, len(self.buffers))
 
         def upper(lane: int, first: int, last: int) -> _Kept:
             origin = first // span * span
-            before, columns = slices[lane]
-            if origin != before:
-                columns = sp.csr_matrix(columns[:, origin - before :])
-                slices[lane] = (origin, columns)
+            columns = slices.from_column(lane, origin)
             return self.upper(columns, origin, first, last, thresholds, self.buffers[lane])
 
         try:
             return _map_blocks(bounds, upper)
         finally:
             slices.clear()  # the column slices go before the rescoring
+
+
+class _Slices:
+    """The transposed rare part from a span's first article on, cut once and shared by the
+    lanes (each lane cutting its own held two copies of up to the whole matrix at once, about
+    1 GB each at a million articles).
+
+    Lanes go up the blocks in step (lane ``w`` takes blocks ``w``, ``w + lanes``, ...), so a
+    new slice is cut from the latest one before it, and a slice is let go once every lane
+    has moved past it. Same columns as a cut from the whole matrix: same products.
+    """
+
+    def __init__(self, rare_t: sp.csr_matrix, lanes: int) -> None:
+        self._lock = threading.Lock()
+        self._cut: dict[int, sp.csr_matrix] = {0: rare_t}
+        self._at = [0] * lanes
+
+    def from_column(self, lane: int, origin: int) -> sp.csr_matrix:
+        """The columns from article ``origin`` on, for a block of ``lane``."""
+        with self._lock:
+            self._at[lane] = origin
+            if origin not in self._cut:
+                latest = max(first for first in self._cut if first <= origin)
+                self._cut[origin] = sp.csr_matrix(self._cut[latest][:, origin - latest :])
+            for first in [first for first in self._cut if first < min(self._at)]:
+                del self._cut[first]
+            return self._cut[origin]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cut.clear()
 
 
 def _concatenated(kept: list[_Kept]) -> _Kept:
