@@ -378,9 +378,10 @@ class _Blocks:
             return None
         origin, stride, width = columns
         size = stop - start
-        reached = np.zeros(width + 1, dtype=np.int64)
+        # int32: two passes over the span's width per block (62,500 blocks at 1M articles).
+        reached = np.zeros(width + 1, dtype=np.int32)
         reached[block.indices + 1] = 1
-        position = np.cumsum(reached)  # position[c]: rank of column c among those reached
+        position = np.cumsum(reached, dtype=np.int32)  # rank of column c among those reached
         used = np.flatnonzero(reached[1:])
         dense = buffer[: size * len(used)].reshape(size, len(used))
         np.matmul(embedding[start:stop], embedding[origin + stride * used].T, out=dense)
