@@ -209,7 +209,10 @@ def test_estimate_is_each_pairs_embedding_dot_with_the_excluded_pairs_minus_infi
     )
     buffer = np.empty((stop - start) * width, dtype=np.float32)
     blocks = candidates._Blocks(sp.csr_matrix((n, 1)), embedding, pair_filter, [buffer])
-    estimate = blocks._estimate(block, (origin, stride, width), start, stop, buffer, upper=upper)
+    indices = block.indices.astype(np.intp)
+    estimate = blocks._estimate(
+        block, indices, (origin, stride, width), start, stop, buffer, upper=upper
+    )
     assert estimate is not None
     rows = np.repeat(np.arange(start, stop), np.diff(block.indptr))
     cols = origin + stride * block.indices
