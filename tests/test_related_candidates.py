@@ -83,6 +83,7 @@ def test_column_slices_shared_by_the_lanes_give_one_lanes_lists(
     exact = index.related()
     monkeypatch.setattr(candidates, "_EXACT_MAX_ARTICLES", 100)
     monkeypatch.setattr(candidates, "_CANDIDATE_BLOCK", 32)
+    monkeypatch.setattr(candidates, "_MIN_CANDIDATE_BLOCK", 16)
     cuts: list[int] = []
     cut = candidates._Slices.from_column
 
@@ -103,6 +104,29 @@ def test_column_slices_shared_by_the_lanes_give_one_lanes_lists(
         len({i.id for i in items} & {i.id for i in lists[2][key]}) for key, items in exact.items()
     )
     assert found / sum(len(items) for items in exact.values()) >= 0.95
+
+
+@pytest.mark.parametrize("rows", [16, 64, 1000])
+def test_the_rows_per_block_change_no_pair_nor_any_bit_of_its_cosine(
+    monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    """The block size is a speed setting only (a floor of 64 rows at a million articles):
+    each row's rare product, estimate, proxies and cut-off are its own, so the pairs and
+    their cosines are the same bit for bit whatever the rows per block."""
+    articles = _ant_articles(1500)
+    index = RelatedIndex().fit(articles)
+    pair_filter = index._pair_filter()
+    monkeypatch.setattr(candidates, "_DENSE_ENTRIES", 1 << 40)  # the size is set below
+    monkeypatch.setattr(candidates, "_CANDIDATE_BLOCK", 37)
+    monkeypatch.setattr(candidates, "_MIN_CANDIDATE_BLOCK", 37)
+    reference = candidates.approximate_pairs(index.vectors_, pair_filter, 40)
+    monkeypatch.setattr(candidates, "_CANDIDATE_BLOCK", rows)
+    monkeypatch.setattr(candidates, "_MIN_CANDIDATE_BLOCK", rows)
+    pairs = candidates.approximate_pairs(index.vectors_, pair_filter, 40)
+    assert len(reference[0]) > 20 * len(articles)
+    for got, expected in zip(pairs, reference, strict=True):
+        assert got.dtype == expected.dtype
+        assert np.array_equal(got, expected)
 
 
 def test_approximate_candidates_with_clusters_window_and_decay(
