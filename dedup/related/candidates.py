@@ -437,10 +437,9 @@ class _Blocks:
         Column ``c`` of ``columns`` (the transposed rare part, some articles only) is article
         ``origin + stride × c``. Returns the rare product (CSR, one row per article of the
         block), its column numbers as ``intp``, the proxy of each stored pair for the row's
-        list and, with ``both_sides`` and a
-        window or decay that is not symmetric, for the column's list (None: the same). Pairs
-        that may not be listed, the article itself and, with ``upper``, every pair (i, j) with
-        j <= i get -inf.
+        list and, with ``both_sides`` and a window or decay that is not symmetric, for the
+        column's list (None: the same). Pairs that may not be listed, the article itself and,
+        with ``upper``, every pair (i, j) with j <= i get -inf.
         """
         block = sp.csr_matrix(self.rare_part[start:stop] @ columns)
         indices = block.indices.astype(np.intp)
