@@ -30,6 +30,7 @@ from dedup.candidates import Fingerprints, candidate_pairs, fingerprints_of
 from dedup.cluster import canonical_key, clusters_for
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError, InputError
+from dedup.memory import release_free_memory
 from dedup.parallel import Built, WorkerPool, chunked
 from dedup.prepare import (
     CorpusPreparation,
@@ -698,6 +699,7 @@ def _scan_here(
         # articles: 1.6 GB with related lists, 0.76 GB without).
         corpus = replace(corpus, texts=[])
         del shingles
+        release_free_memory()
         related = _related(corpus, clusters, config, report_progress, pool)
         timer.lap("related")
     return build_report(

@@ -26,6 +26,7 @@ import threadpoolctl  # type: ignore[import-untyped]  # scikit-learn's dependenc
 from sklearn.utils.extmath import randomized_svd
 
 from dedup.config import RelatedConfig
+from dedup.memory import release_free_memory
 from dedup.related.features import rare_limit
 
 __all__ = [
@@ -563,14 +564,15 @@ class _Slices:
 
 def _concatenated(kept: list[_Kept]) -> _Kept:
     """The five parts of every block, each concatenated; ``kept`` is emptied on the way and
-    each part of the blocks let go once concatenated (memory: the pairs are held once and
-    one part twice, not twice over)."""
+    each part of the blocks let go once concatenated, its pages handed back (memory: the
+    pairs are held once and one part twice, not twice over)."""
     parts = [list(part) for part in zip(*kept, strict=True)] if kept else [[] for _ in range(5)]
     kept.clear()
     whole: list[Any] = []
     for number, dtype in enumerate(_KEPT_DTYPES):
         whole.append(np.concatenate(parts[number]) if parts[number] else np.empty(0, dtype))
         parts[number] = []
+        release_free_memory()  # the blocks' arrays are small: freed inside the C heap
     rows, cols, rare_scores, row_proxy, col_proxy = whole
     return rows, cols, rare_scores, row_proxy, col_proxy
 
@@ -640,6 +642,7 @@ def approximate_pairs(vectors: sp.csr_matrix, pair_filter: PairFilter, pool: int
     """
     n = vectors.shape[0]
     rare_part, frequent_part = _split_by_df(vectors)
+    release_free_memory()  # what the fit freed, before the blocks take their share
     rare_t = sp.csr_matrix(rare_part.T)
     rank = min(_LOW_RANK, max(frequent_part.shape[1] - 1, 0), max(n - 1, 0))
     step = max(_MIN_CANDIDATE_BLOCK, min(_CANDIDATE_BLOCK, _DENSE_ENTRIES // n))
