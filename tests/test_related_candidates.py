@@ -268,10 +268,17 @@ def test_best_pairs_taken_a_range_of_articles_at_a_time_are_each_articles_best(
     row_proxy = (rng.integers(0, 6, len(upper)) / 5).astype(np.float32)
     col_proxy = row_proxy if symmetric else (rng.integers(0, 6, len(upper)) / 5).astype(np.float32)
     thresholds = (rng.integers(0, 4, n) / 5).astype(np.float32)
-    cuts = np.unique(np.r_[0, rng.integers(0, len(upper) + 1, 3), len(upper)])
+    # Blocks of consecutive rows, each with the count of pairs every row of it keeps.
+    row_cuts = np.unique(np.r_[0, rng.integers(0, n + 1, 3), n]).tolist()
+    pair_cuts = np.searchsorted(rows, row_cuts).tolist()
     kept = [
-        (rows[a:b], cols[a:b], rare[a:b], row_proxy[a:b], col_proxy[a:b])
-        for a, b in itertools.pairwise(cuts.tolist())
+        (
+            np.bincount(rows[a:b] - first, minlength=last - first).astype(np.int32),
+            *(part[a:b] for part in (cols, rare, row_proxy, col_proxy)),
+        )
+        for (first, last), (a, b) in zip(
+            itertools.pairwise(row_cuts), itertools.pairwise(pair_cuts), strict=True
+        )
     ]
     chosen = set()
     for article in range(n):
