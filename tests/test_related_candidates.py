@@ -251,11 +251,12 @@ def test_estimate_is_each_pairs_embedding_dot_with_the_excluded_pairs_minus_infi
     seed=st.integers(min_value=0, max_value=2**32 - 1),
     pool=st.integers(min_value=1, max_value=6),
     best_range=st.integers(min_value=1, max_value=8),
+    mask_chunk=st.integers(min_value=1, max_value=9),
     symmetric=st.booleans(),
 )
 @settings(max_examples=80, deadline=None)
 def test_best_pairs_taken_a_range_of_articles_at_a_time_are_each_articles_best(
-    n: int, seed: int, pool: int, best_range: int, symmetric: bool
+    n: int, seed: int, pool: int, best_range: int, mask_chunk: int, symmetric: bool
 ) -> None:
     """Each article keeps the pairs, from either side, whose proxy clears its cut-off and is
     among its ``pool`` best (ties with the last kept); a pair kept by either side is chosen,
@@ -292,6 +293,7 @@ def test_best_pairs_taken_a_range_of_articles_at_a_time_are_each_articles_best(
     monkeypatch = pytest.MonkeyPatch()
     with monkeypatch.context() as patch:
         patch.setattr(candidates, "_BEST_RANGE", best_range)
+        patch.setattr(candidates, "_MASK_CHUNK", mask_chunk)
         got_rows, got_cols, got_rare = candidates._best_pairs(kept, thresholds, n, pool)
     assert kept == []
     assert got_rows.tolist() == rows[expected].tolist()

@@ -99,6 +99,9 @@ _RESCORE_ENTRIES = 1 << 21
 # the pairs of its articles on the column side): at a million articles 16 ranges, each holding
 # a sixteenth of the pairs grouped by article.
 _BEST_RANGE = 1 << 16
+# Kept pairs tested at once for a range's columns: three byte masks over every kept pair were
+# some 0.4 GB at a million articles, on top of the pairs; 4M pairs make 12 MB.
+_MASK_CHUNK = 1 << 22
 
 # Kept pairs of one block of the candidate stage, in row order: how many each row of the block
 # keeps (not a row number per pair: 4 of a pair's 20 bytes, 0.3 GB at 300k articles), columns,
@@ -580,6 +583,16 @@ def _concatenated(kept: list[_Kept]) -> _Kept:
     return rows, cols, rare_scores, row_proxy, col_proxy
 
 
+def _positions_between(values: I32Array, low: int, high: int) -> I64Array:
+    """Positions of the ``values`` in ``low:high``, ascending (tested a chunk at a time)."""
+    found = [
+        np.flatnonzero((chunk >= low) & (chunk < high)) + offset
+        for offset in range(0, len(values), _MASK_CHUNK)
+        for chunk in (values[offset : offset + _MASK_CHUNK],)
+    ]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
 def _best_pairs(
     kept: list[_Kept], thresholds: F32Array, n: int, pool: int
 ) -> tuple[I32Array, I32Array, F32Array]:
@@ -597,7 +610,7 @@ def _best_pairs(
     for first in range(0, n, _BEST_RANGE):
         last = min(n, first + _BEST_RANGE)
         begin, end = row_starts[first].item(), row_starts[last].item()
-        from_cols = np.flatnonzero((cols >= first) & (cols < last))
+        from_cols = _positions_between(cols, first, last)
         on_rows = np.repeat(np.arange(last - first, dtype=np.int32), row_counts[first:last])
         article = np.concatenate([on_rows, cols[from_cols] - np.int32(first)])
         value = np.concatenate([row_proxy[begin:end], col_proxy[from_cols]])
@@ -629,6 +642,41 @@ def _columns(vectors: sp.csr_matrix, chosen: BoolArray) -> sp.csr_matrix:
     return sp.csr_matrix(vectors[:, np.flatnonzero(chosen)])
 
 
+def _kept_pairs(
+    vectors: sp.csr_matrix, rare: BoolArray, pair_filter: PairFilter, pool: int
+) -> tuple[list[_Kept], F32Array]:
+    """Steps 1-3 of :func:`approximate_pairs`: each block's kept pairs, every cut-off.
+
+    What the blocks read (the rare part and its transpose, the embedding, the dense
+    buffers: about 1 GB at a million articles) is let go on return, before the kept pairs
+    are joined, the stage's peak of memory.
+    """
+    n = vectors.shape[0]
+    rare_part = _columns(vectors, rare)
+    rare_t = sp.csr_matrix(rare_part.T)
+    rank = min(_LOW_RANK, max(int(np.count_nonzero(~rare)) - 1, 0), max(n - 1, 0))
+    step = max(_MIN_CANDIDATE_BLOCK, min(_CANDIDATE_BLOCK, _DENSE_ENTRIES // n))
+    bounds = [(start, min(n, start + step)) for start in range(0, n, step)]
+    span = step * max(1, n // (_COLUMN_SLICES * step))
+    quota = max(1, -(-_SAMPLE_MARGIN * pool // _SAMPLE_STRIDE))
+    # The frequent part (three quarters of the nonzeros) is held for the embedding and again
+    # for the rescoring, not through the blocks (340 MB less at 300k articles).
+    embedding = _frequent_embedding(_columns(vectors, ~rare), rank)
+    size = step * n if embedding is not None else 0
+    buffers = [np.empty(size, dtype=np.float32) for _ in range(_WORKERS)]
+    blocks = _Blocks(rare_part, embedding, pair_filter, buffers)
+    sample_t = sp.csr_matrix(rare_t[:, np.arange(0, n, _SAMPLE_STRIDE, dtype=np.int32)])
+    thresholds = np.concatenate(
+        _map_blocks(
+            bounds,
+            lambda lane, first, last: blocks.thresholds(
+                sample_t, first, last, quota, buffers[lane]
+            ),
+        )
+    )
+    return blocks.all_upper(rare_t, bounds, span, thresholds), thresholds
+
+
 def approximate_pairs(vectors: sp.csr_matrix, pair_filter: PairFilter, pool: int) -> Pairs:
     """Candidate pairs of every article with their exact cosine, without an N × N matrix.
 
@@ -652,33 +700,10 @@ def approximate_pairs(vectors: sp.csr_matrix, pair_filter: PairFilter, pool: int
     """
     n = vectors.shape[0]
     rare = _rare_columns(vectors)
-    rare_part = _columns(vectors, rare)
     release_free_memory()  # what the fit freed, before the blocks take their share
-    rare_t = sp.csr_matrix(rare_part.T)
-    rank = min(_LOW_RANK, max(int(np.count_nonzero(~rare)) - 1, 0), max(n - 1, 0))
-    step = max(_MIN_CANDIDATE_BLOCK, min(_CANDIDATE_BLOCK, _DENSE_ENTRIES // n))
-    bounds = [(start, min(n, start + step)) for start in range(0, n, step)]
-    span = step * max(1, n // (_COLUMN_SLICES * step))
-    quota = max(1, -(-_SAMPLE_MARGIN * pool // _SAMPLE_STRIDE))
     # One BLAS thread: the same input gives the same float sums, so the same lists.
     with threadpoolctl.threadpool_limits(limits=1):
-        # The frequent part (three quarters of the nonzeros) is held for the embedding and
-        # again for the rescoring, not through the blocks (340 MB less at 300k articles).
-        embedding = _frequent_embedding(_columns(vectors, ~rare), rank)
-        size = step * n if embedding is not None else 0
-        buffers = [np.empty(size, dtype=np.float32) for _ in range(_WORKERS)]
-        blocks = _Blocks(rare_part, embedding, pair_filter, buffers)
-        sample_t = sp.csr_matrix(rare_t[:, np.arange(0, n, _SAMPLE_STRIDE, dtype=np.int32)])
-        thresholds = np.concatenate(
-            _map_blocks(
-                bounds,
-                lambda lane, first, last: blocks.thresholds(
-                    sample_t, first, last, quota, buffers[lane]
-                ),
-            )
-        )
-        kept = blocks.all_upper(rare_t, bounds, span, thresholds)
-    buffers.clear()  # the dense buffers go before the rescoring
+        kept, thresholds = _kept_pairs(vectors, rare, pair_filter, pool)
     rows, cols, rare_scores = _best_pairs(kept, thresholds, n, pool)
     frequent_part = _columns(vectors, ~rare)
     # Blocks and their pairs are in row order: ``low`` is sorted, as _pair_dots needs.
